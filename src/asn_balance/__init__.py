@@ -1,0 +1,47 @@
+"""asn_balance: plan transfers (mutasi) of Indonesian civil servants.
+
+Balance workload across positions (Analisis Beban Kerja), place people by competence,
+keep the civil-service rules and move as few people as possible.
+
+>>> import asn_balance as ab
+>>> problem = ab.Problem.read(ab.datasets.demo_path())          # doctest: +SKIP
+>>> result = ab.solve(problem)                                  # doctest: +SKIP
+>>> ab.check(problem, result).ok                                # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import logging
+
+from . import datasets
+from .check import CheckReport, Violation, check
+from .engine import AssignmentModel, EngineSolution
+from .errors import InputError, InputProblem
+from .planner import compile_problem, solve
+from .problem import Problem
+from .result import PlanError, Result
+from .schema import RULES, Policy
+
+__all__ = [
+    "RULES",
+    "AssignmentModel",
+    "CheckReport",
+    "EngineSolution",
+    "InputError",
+    "InputProblem",
+    "PlanError",
+    "Policy",
+    "Problem",
+    "Result",
+    "Violation",
+    "__version__",
+    "check",
+    "compile_problem",
+    "datasets",
+    "solve",
+]
+
+__version__ = "0.1.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

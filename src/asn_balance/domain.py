@@ -1,0 +1,211 @@
+"""Domain codes of the Indonesian civil service used throughout the package.
+
+Grades (golongan/ruang), education levels, ABK period factors, EJ bands, competency
+strings and NIP structure. Pure functions and constants, no I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "BANDS",
+    "EDUCATION_LEVELS",
+    "GRADES",
+    "PERIOD_FACTORS",
+    "band_of",
+    "direction_of",
+    "education_rank",
+    "format_competencies",
+    "grade_rank",
+    "nip_problem",
+    "parse_competencies",
+    "parse_education",
+    "parse_grade",
+    "parse_period",
+]
+
+#: Golongan/ruang in ascending order; SIASN ids are 11..14, 21..24, 31..34, 41..45.
+GRADES: Final[tuple[str, ...]] = (
+    "I/a", "I/b", "I/c", "I/d",
+    "II/a", "II/b", "II/c", "II/d",
+    "III/a", "III/b", "III/c", "III/d",
+    "IV/a", "IV/b", "IV/c", "IV/d", "IV/e",
+)  # fmt: skip
+_GRADE_RANK: Final[dict[str, int]] = {g: i for i, g in enumerate(GRADES)}
+_ROMAN: Final[dict[str, int]] = {"I": 1, "II": 2, "III": 3, "IV": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_SIASN_GRADE: Final[dict[int, str]] = {}
+for _g in GRADES:
+    _major = {"I": 1, "II": 2, "III": 3, "IV": 4}[_g.split("/")[0]]
+    _SIASN_GRADE[10 * _major + "abcde".index(_g[-1]) + 1] = _g
+
+#: Education levels in ascending order.
+EDUCATION_LEVELS: Final[tuple[str, ...]] = ("SD", "SMP", "SMA", "D1", "D2", "D3", "D4", "S1", "S2", "S3")
+_EDU_RANK: Final[dict[str, int]] = {e: i for i, e in enumerate(EDUCATION_LEVELS)}
+_EDU_ALIASES: Final[dict[str, str]] = {
+    "SLTP": "SMP", "MTS": "SMP", "SLTA": "SMA", "SMK": "SMA", "SMU": "SMA", "MA": "SMA",
+    "STM": "SMA", "SMEA": "SMA", "DI": "D1", "DII": "D2", "DIII": "D3", "DIV": "D4",
+    "SARJANA": "S1", "MAGISTER": "S2", "DOKTOR": "S3", "SST": "D4",
+}  # fmt: skip
+
+#: ABK period factors: how many times a yearly volume repeats.
+PERIOD_FACTORS: Final[dict[str, int]] = {"tahun": 1, "bulan": 12, "minggu": 50, "hari": 250}
+_PERIOD_ALIASES: Final[dict[str, str]] = {
+    "tahun": "tahun", "tahunan": "tahun", "year": "tahun", "yearly": "tahun", "annual": "tahun",
+    "bulan": "bulan", "bulanan": "bulan", "month": "bulan", "monthly": "bulan",
+    "minggu": "minggu", "mingguan": "minggu", "pekan": "minggu", "week": "minggu", "weekly": "minggu",
+    "hari": "hari", "harian": "hari", "day": "hari", "daily": "hari",
+}  # fmt: skip
+
+#: EJ bands, best described by their lower bounds: A > 1.00, B 0.90-1.00, C 0.70-0.89,
+#: D 0.50-0.69, E < 0.50.
+BANDS: Final[tuple[str, ...]] = ("A", "B", "C", "D", "E")
+
+_COMP_ITEM = re.compile(r"^\s*([^:;=]+?)\s*[:=]\s*(\d+)\s*$")
+
+
+def parse_grade(value: object) -> str | None:
+    """Return the canonical grade (``III/b``) for a spelling, or ``None`` if invalid.
+
+    Accepts ``III/b``, ``iii/b``, ``III-b``, ``III b``, ``IIIb``, ``3b``, ``3/b`` and the
+    SIASN ids 11..45.
+    """
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return _SIASN_GRADE.get(int(value))
+    if isinstance(value, float) and value.is_integer():
+        return _SIASN_GRADE.get(int(value))
+    if not isinstance(value, str):
+        return None
+    s = value.strip()
+    if s.isdigit():
+        return _SIASN_GRADE.get(int(s))
+    m = re.fullmatch(r"(IV|III|II|I|[1-4])\s*[/\-. ]?\s*([A-Ea-e])", s, flags=re.IGNORECASE)
+    if not m:
+        return None
+    major = _ROMAN.get(m.group(1).upper())
+    if major is None:
+        return None
+    grade = ("I", "II", "III", "IV")[major - 1] + "/" + m.group(2).lower()
+    return grade if grade in _GRADE_RANK else None
+
+
+def grade_rank(grade: str) -> int:
+    """Rank of a canonical grade, 0 for ``I/a`` up to 16 for ``IV/e``."""
+    return _GRADE_RANK[grade]
+
+
+def parse_education(value: object) -> str | None:
+    """Return the canonical education level (``S1``) for a spelling, or ``None``."""
+    if not isinstance(value, str):
+        return None
+    s = re.sub(r"[\s\-./]", "", value.strip().upper())
+    s = _EDU_ALIASES.get(s, s)
+    return s if s in _EDU_RANK else None
+
+
+def education_rank(level: str) -> int:
+    """Rank of a canonical education level, 0 for ``SD`` up to 9 for ``S3``."""
+    return _EDU_RANK[level]
+
+
+def parse_period(value: object) -> str | None:
+    """Return the canonical ABK period (``tahun``, ``bulan``, ``minggu``, ``hari``) or ``None``."""
+    if not isinstance(value, str):
+        return None
+    return _PERIOD_ALIASES.get(value.strip().lower())
+
+
+def parse_competencies(value: object) -> dict[str, int] | str:
+    """Parse ``keuangan:4;kesehatan:2`` into ``{"keuangan": 4, "kesehatan": 2}``.
+
+    Blank input gives ``{}``. Names are lower-cased and stripped; levels must be 1..5.
+    Items may be separated by ``;``, ``,`` or ``|``.
+
+    Returns
+    -------
+    dict or str
+        The mapping, or an error message (a string) saying what is wrong.
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return {}
+    if not isinstance(value, str):
+        return f"expected text like 'keuangan:3;administrasi:2', got {type(value).__name__}"
+    text = value.strip()
+    if not text:
+        return {}
+    out: dict[str, int] = {}
+    for item in re.split(r"[;,|]", text):
+        if not item.strip():
+            continue
+        m = _COMP_ITEM.match(item)
+        if not m:
+            return f"item {item.strip()!r} is not of the form name:level"
+        name = re.sub(r"\s+", "_", m.group(1).strip().lower())
+        level = int(m.group(2))
+        if not 1 <= level <= 5:
+            return f"level {level} of {name!r} is outside 1..5"
+        if name in out and out[name] != level:
+            return f"competency {name!r} is given twice"
+        out[name] = level
+    return out
+
+
+def format_competencies(levels: dict[str, int]) -> str:
+    """Canonical text of a competency mapping: sorted by name, ``name:level;...``."""
+    return ";".join(f"{k}:{v}" for k, v in sorted(levels.items()))
+
+
+def band_of(ej: npt.ArrayLike) -> npt.NDArray[np.str_]:
+    """EJ band for each efficiency value.
+
+    A > 1.00, B 0.90-1.00, C 0.70-0.89, D 0.50-0.69, E < 0.50. Values are rounded to
+    two decimals first, as the bands are published. ``nan`` (no staff and no workload)
+    gives ``"-"``.
+    """
+    x = np.round(np.asarray(ej, dtype=float), 2)
+    out = np.full(x.shape, "-", dtype="<U1")
+    fin = ~np.isnan(x)
+    out[fin & (x > 1.0)] = "A"
+    out[fin & (x >= 0.90) & (x <= 1.0)] = "B"
+    out[fin & (x >= 0.70) & (x < 0.90)] = "C"
+    out[fin & (x >= 0.50) & (x < 0.70)] = "D"
+    out[fin & (x < 0.50)] = "E"
+    return out
+
+
+def direction_of(staff: npt.ArrayLike, need: npt.ArrayLike, tol: float = 0.05) -> npt.NDArray[np.str_]:
+    """``kurang`` (under-staffed), ``lebih`` (over-staffed) or ``pas`` (within ``tol`` FTE)."""
+    gap = np.asarray(staff, dtype=float) - np.asarray(need, dtype=float)
+    out = np.full(gap.shape, "pas", dtype="<U6")
+    out[gap < -tol] = "kurang"
+    out[gap > tol] = "lebih"
+    return out
+
+
+def nip_problem(nip: str) -> str | None:
+    """Why an 18-digit NIP is malformed, or ``None`` when it is well formed.
+
+    Structure: birth date ``YYYYMMDD`` + TMT CPNS ``YYYYMM`` + sex (1 male, 2 female) +
+    serial (3 digits, not 000).
+    """
+    if len(nip) != 18 or not nip.isdigit():
+        return "a NIP has 18 digits"
+    try:
+        born = _dt.date(int(nip[0:4]), int(nip[4:6]), int(nip[6:8]))
+    except ValueError:
+        return f"birth date {nip[0:8]} in the NIP is not a date"
+    year, month = int(nip[8:12]), int(nip[12:14])
+    if not 1 <= month <= 12:
+        return f"TMT {nip[8:14]} in the NIP has no month {month}"
+    if year < born.year + 14 or year > born.year + 70:
+        return f"TMT year {year} in the NIP does not fit birth year {born.year}"
+    if nip[14] not in "12":
+        return f"sex digit {nip[14]} in the NIP must be 1 or 2"
+    if nip[15:18] == "000":
+        return "serial 000 in the NIP is not valid"
+    return None

@@ -1,0 +1,694 @@
+"""Reading input sources into raw frames and writing files atomically.
+
+Readers return *raw* frames: every cell as text (``""`` for blank), so that NIPs and
+codes stay exactly as typed; types and rules are checked by
+:func:`asn_balance.tables.validate_tables`. Writers replace files atomically (a temporary
+file in the same folder, then :func:`os.replace`), so a crash never leaves half a file.
+No planning logic lives here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import io as _io
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError, InputProblem
+from .tables import cells_of, normalise_header
+
+__all__ = [
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "read_plan",
+    "read_tables",
+    "write_frames",
+]
+
+_TABLE_NAMES = ("employees", "positions", "tasks", "units")
+_REQUIRED = ("employees", "positions")
+_EXCEL = (".xlsx", ".xlsm")
+_PLAN_ALIASES: dict[str, str] = {
+    "employee_id": "employee_id", "nip": "employee_id", "nip_baru": "employee_id",
+    "nipbaru": "employee_id", "id_pegawai": "employee_id", "pegawai_id": "employee_id",
+    "to_position": "to_position", "to_position_id": "to_position", "posisi_tujuan": "to_position",
+    "id_posisi_tujuan": "to_position", "kode_posisi_tujuan": "to_position",
+}  # fmt: skip
+
+Source = str | os.PathLike[str]
+
+
+def _fail(table: str, rule: str, message: str, value: Any = None) -> InputError:
+    return InputError([InputProblem(table, None, None, value, rule, message)])
+
+
+# --------------------------------------------------------------------------- cells and frames
+
+
+def _text(v: object) -> str:
+    """Text of one cell read from Excel or JSON (``None`` -> ``""``, ``101.0`` -> ``"101"``)."""
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "True" if v else "False"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return ""
+        # Beyond 2**53 a float has lost digits (an 18-digit NIP typed as a number in Excel):
+        # keep the scientific notation so that validation can say so.
+        return str(int(v)) if v.is_integer() and abs(v) < 2.0**53 else repr(v)
+    if isinstance(v, _dt.datetime):
+        if v.time() == _dt.time(0, 0):
+            return v.date().isoformat()
+        return v.isoformat()
+    if isinstance(v, (_dt.date, _dt.time)):
+        return v.isoformat()
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, ensure_ascii=False)
+    return str(v)
+
+
+def _frame(header: list[object], rows: Iterable[Iterable[object]]) -> pd.DataFrame:
+    """An all-text frame from a header and rows of cell values (Excel, JSON)."""
+    names = [_text(h) for h in header]
+    data = [[_text(v) for v in r] for r in rows]
+    width = max([len(names), *(len(r) for r in data)])
+    names += [""] * (width - len(names))
+    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in data], columns=range(width), dtype=str)
+    return _tidy(names, grid)
+
+
+def _tidy(names: list[str], grid: pd.DataFrame) -> pd.DataFrame:
+    """Label the columns of an all-text grid; drop unnamed empty columns and trailing blank rows."""
+    names = [n.strip() for n in names]
+    filled = grid.apply(lambda c: c.str.strip().ne("")) if grid.shape[0] and grid.shape[1] else None
+    keep: list[int] = []
+    labels: list[str] = []
+    for j, name in enumerate(names):
+        if name or (filled is not None and bool(filled.iloc[:, j].any())):
+            keep.append(j)
+            labels.append(name or f"unnamed_{j + 1}")
+    out = grid.iloc[:, keep].astype(str)
+    out.columns = pd.Index(labels, dtype=object)
+    if filled is not None:
+        any_row = filled.iloc[:, keep].any(axis=1).to_numpy(dtype=bool)
+        last = int(np.flatnonzero(any_row)[-1]) + 1 if any_row.any() else 0
+        out = out.iloc[:last]
+    tidy: pd.DataFrame = out.reset_index(drop=True)
+    return tidy
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _empty_frame() -> pd.DataFrame:
+    empty: pd.DataFrame = pd.DataFrame()
+    return empty
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for enc in ("utf-8", "cp1252"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _sniff(text: str) -> str:
+    """Separator of the first non-blank line: ``,``, ``;`` or tab (``,`` when unsure)."""
+    for line in text.splitlines():
+        if line.strip():
+            bare = re.sub(r'"[^"]*"', "", line)
+            counts = {sep: bare.count(sep) for sep in (",", ";", "\t")}
+            best = max(counts, key=lambda k: counts[k])
+            return best if counts[best] else ","
+    return ","
+
+
+def _read_csv(path: Path, table: str) -> pd.DataFrame:
+    try:
+        text = _decode(path.read_bytes())
+    except OSError as exc:
+        raise _fail(table, "unreadable_file", f"cannot read {str(path)!r}: {exc}", str(path)) from exc
+    if not text.strip():
+        return _empty_frame()
+    try:
+        grid = pd.read_csv(
+            _io.StringIO(text),
+            sep=_sniff(text),
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+        )
+    except Exception as exc:  # pandas' ParserError, csv.Error, ValueError, ...
+        msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise _fail(
+            table, "unreadable_file", f"{str(path)!r} is not a readable CSV file: {msg}", str(path)
+        ) from exc
+    grid = grid.fillna("").astype(str)
+    names = [str(v) for v in grid.iloc[0]] if len(grid) else []
+    body = grid.iloc[1:].reset_index(drop=True)
+    body.columns = pd.RangeIndex(body.shape[1])
+    return _tidy(names, body)
+
+
+def _find_file(folder: Path, name: str) -> Path | None:
+    """``<name>.csv`` in ``folder``, matched case-insensitively."""
+    exact = folder / f"{name}.csv"
+    if exact.is_file():
+        return exact
+    for p in folder.iterdir():
+        if p.is_file() and p.name.lower() == f"{name}.csv":
+            return p
+    return None
+
+
+# --------------------------------------------------------------------------- Excel
+
+
+def _open_workbook(path: Path, table: str) -> Any:
+    from openpyxl import load_workbook
+
+    try:
+        return load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # zipfile, XML and openpyxl errors alike
+        raise _fail(
+            table, "unreadable_file", f"{str(path)!r} is not a readable Excel workbook: {exc}", str(path)
+        ) from exc
+
+
+def _sheet_frame(wb: Any, name: str) -> pd.DataFrame | None:
+    """The sheet ``name`` (case-insensitive) as an all-text frame, or ``None``."""
+    match = next((s for s in wb.sheetnames if s.strip().lower() == name), None)
+    if match is None:
+        return None
+    ws = wb[match]
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()
+    it = ws.iter_rows(values_only=True)
+    header = next(it, None)
+    if header is None:
+        return _empty_frame()
+    return _frame(list(header), it)
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def _read_json(path: Path, table: str) -> Any:
+    try:
+        return json.loads(_decode(path.read_bytes()))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise _fail(
+            table, "unreadable_file", f"{str(path)!r} is not a readable JSON file: {exc}", str(path)
+        ) from exc
+
+
+def _json_frame(value: Any, table: str, path: Path) -> pd.DataFrame:
+    """Records (or a column mapping) of one table as an all-text frame."""
+    if isinstance(value, Mapping) and all(isinstance(v, list) for v in value.values()):
+        keys = list(value)
+        n = max((len(v) for v in value.values()), default=0)
+        cols = [list(value[k]) + [None] * (n - len(value[k])) for k in keys]
+        return _frame(list(keys), zip(*cols, strict=True) if cols else [])
+    if not isinstance(value, list) or not all(isinstance(r, Mapping) for r in value):
+        raise _fail(
+            table, "unreadable_file", f"{table!r} in {str(path)!r} must be a list of records", str(path)
+        )
+    names: list[object] = []
+    seen: set[object] = set()
+    for r in value:
+        for k in r:
+            if k not in seen:
+                seen.add(k)
+                names.append(k)
+    return _frame(names, ([r.get(k) for k in names] for r in value))
+
+
+def _key(doc: Mapping[str, Any], name: str) -> str | None:
+    return next((k for k in doc if isinstance(k, str) and k.strip().lower() == name), None)
+
+
+# --------------------------------------------------------------------------- public readers
+
+
+def read_tables(source: Source | Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Read the input tables as raw all-text frames.
+
+    Parameters
+    ----------
+    source : path or mapping
+        A folder with ``employees.csv``, ``positions.csv`` and optional ``tasks.csv``
+        and ``units.csv`` (separator ``,`` or ``;`` sniffed; UTF-8 with or without BOM,
+        else Windows-1252/Latin-1); an ``.xlsx``/``.xlsm`` workbook with sheets of those
+        names (case-insensitive; formula values are read); a ``.json`` document
+        ``{"employees": [records], "positions": [...], "tasks": [...]}``; or a mapping of
+        table name to DataFrame (returned as a shallow copy).
+
+    Returns
+    -------
+    dict of str to DataFrame
+        Raw frames keyed ``employees``, ``positions`` and, when present, ``tasks`` and
+        ``units``. Cells are text (``""`` for blank); the header is spreadsheet row 1.
+
+    Raises
+    ------
+    InputError
+        Rule ``missing_table`` for a missing source, file, sheet or key;
+        ``unreadable_file`` for a file that cannot be parsed.
+    """
+    if isinstance(source, Mapping):
+        return dict(source)
+    path = Path(source)
+    if not path.exists():
+        raise _fail("source", "missing_table", f"{str(path)!r} does not exist", str(path))
+    found: dict[str, pd.DataFrame] = {}
+    problems: list[InputProblem] = []
+
+    def missing(name: str, where: str) -> None:
+        problems.append(InputProblem(name, None, None, str(path), "missing_table", where))
+
+    suffix = path.suffix.lower()
+    if path.is_dir():
+        for name in _TABLE_NAMES:
+            f = _find_file(path, name)
+            if f is not None:
+                found[name] = _read_csv(f, name)
+            elif name in _REQUIRED:
+                missing(name, f"{name}.csv is missing in folder {str(path)!r}")
+    elif suffix in _EXCEL:
+        wb = _open_workbook(path, "source")
+        try:
+            for name in _TABLE_NAMES:
+                frame = _sheet_frame(wb, name)
+                if frame is not None:
+                    found[name] = frame
+                elif name in _REQUIRED:
+                    missing(
+                        name,
+                        f"sheet {name!r} is missing in {str(path)!r} (sheets: {', '.join(wb.sheetnames)})",
+                    )
+        except InputError:
+            raise
+        except Exception as exc:  # openpyxl raises many kinds on damaged sheets
+            raise _fail("source", "unreadable_file", f"cannot read {str(path)!r}: {exc}", str(path)) from exc
+        finally:
+            with contextlib.suppress(Exception):
+                wb.close()
+    elif suffix == ".json":
+        doc = _read_json(path, "source")
+        if not isinstance(doc, Mapping):
+            raise _fail(
+                "source", "unreadable_file", f"{str(path)!r} must hold a JSON object of tables", str(path)
+            )
+        for name in _TABLE_NAMES:
+            key = _key(doc, name)
+            if key is not None and doc[key] is not None:
+                found[name] = _json_frame(doc[key], name, path)
+            elif name in _REQUIRED:
+                missing(name, f"key {name!r} is missing in {str(path)!r}")
+    elif suffix == ".csv":
+        raise _fail(
+            "source",
+            "missing_table",
+            f"{str(path)!r} is a single CSV file; give the folder holding employees.csv and positions.csv",
+            str(path),
+        )
+    else:
+        raise _fail(
+            "source",
+            "unreadable_file",
+            f"{str(path)!r}: expected a folder of CSV files, an .xlsx workbook or a .json file",
+            str(path),
+        )
+    if problems:
+        raise InputError(problems)
+    return found
+
+
+def read_plan(source: Source | pd.DataFrame | Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Read a plan (a list of moves) to check or apply.
+
+    Parameters
+    ----------
+    source : path, DataFrame or mapping
+        A ``.json`` file with a ``"moves"`` list of records (or a bare list), an
+        ``.xlsx``/``.xlsm`` workbook with a ``moves`` sheet, a folder with ``moves.csv``,
+        a single ``.csv`` file, a DataFrame, or a mapping with a ``"moves"`` frame.
+        Headers are normalised; ``nip`` is accepted for ``employee_id`` and
+        ``to_position_id``/``posisi_tujuan`` for ``to_position``.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``employee_id`` and ``to_position`` (Python ``str``), one row per move,
+        blank rows dropped, index ``0..n-1``.
+
+    Raises
+    ------
+    InputError
+        Rules ``missing_table``, ``unreadable_file``, ``missing_column``,
+        ``duplicate_column``, ``missing_value`` or ``duplicate_id`` (an employee moved
+        twice), table ``moves``.
+    """
+    raw: pd.DataFrame
+    if isinstance(source, pd.DataFrame):
+        raw = source
+    elif isinstance(source, Mapping):
+        key = _key(source, "moves")
+        if key is None:
+            raise _fail("moves", "missing_table", "the mapping has no 'moves' table")
+        raw = source[key]
+    else:
+        path = Path(source)
+        suffix = path.suffix.lower()
+        if not path.exists():
+            raise _fail("moves", "missing_table", f"{str(path)!r} does not exist", str(path))
+        if path.is_dir():
+            f = _find_file(path, "moves")
+            if f is None:
+                raise _fail(
+                    "moves", "missing_table", f"moves.csv is missing in folder {str(path)!r}", str(path)
+                )
+            raw = _read_csv(f, "moves")
+        elif suffix == ".csv":
+            raw = _read_csv(path, "moves")
+        elif suffix in _EXCEL:
+            wb = _open_workbook(path, "moves")
+            try:
+                frame = _sheet_frame(wb, "moves")
+            except Exception as exc:  # damaged sheet
+                raise _fail(
+                    "moves", "unreadable_file", f"cannot read {str(path)!r}: {exc}", str(path)
+                ) from exc
+            finally:
+                with contextlib.suppress(Exception):
+                    wb.close()
+            if frame is None:
+                raise _fail("moves", "missing_table", f"sheet 'moves' is missing in {str(path)!r}", str(path))
+            raw = frame
+        elif suffix == ".json":
+            doc = _read_json(path, "moves")
+            if isinstance(doc, Mapping):
+                key = _key(doc, "moves")
+                if key is None:
+                    raise _fail(
+                        "moves", "missing_table", f"key 'moves' is missing in {str(path)!r}", str(path)
+                    )
+                doc = doc[key]
+            raw = _json_frame(doc, "moves", path)
+        else:
+            raise _fail(
+                "moves",
+                "unreadable_file",
+                f"{str(path)!r}: expected .json, .xlsx, .csv or a folder",
+                str(path),
+            )
+    return _plan_frame(raw)
+
+
+def _plan_frame(raw: pd.DataFrame) -> pd.DataFrame:
+    problems: list[InputProblem] = []
+    where: dict[str, int] = {}
+    for j, label in enumerate(raw.columns):
+        canon = _PLAN_ALIASES.get(normalise_header(label))
+        if canon is None:
+            continue
+        if canon in where:
+            first = str(raw.columns[where[canon]])
+            problems.append(
+                InputProblem(
+                    "moves",
+                    None,
+                    canon,
+                    str(label),
+                    "duplicate_column",
+                    f"columns {first!r} and {str(label)!r} both mean {canon}",
+                )
+            )
+        else:
+            where[canon] = j
+    for name in ("employee_id", "to_position"):
+        if name not in where:
+            problems.append(
+                InputProblem(
+                    "moves", None, name, None, "missing_column", f"required column {name} is missing"
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    emp = cells_of(raw.iloc[:, where["employee_id"]])
+    dst = cells_of(raw.iloc[:, where["to_position"]])
+    rows = np.arange(len(raw)) + 2
+    keep = ~(emp.blank & dst.blank)
+    for name, c in (("employee_id", emp), ("to_position", dst)):
+        for i in np.flatnonzero(keep & c.blank):
+            problems.append(
+                InputProblem("moves", int(rows[i]), name, None, "missing_value", f"{name} is blank")
+            )
+    ids = pd.Series(emp.text[keep], dtype=object)
+    dup = ids.duplicated(keep="first").to_numpy(dtype=bool) & ~emp.blank[keep]
+    for i in np.flatnonzero(dup):
+        problems.append(
+            InputProblem(
+                "moves",
+                int(rows[keep][i]),
+                "employee_id",
+                ids.iloc[i],
+                "duplicate_id",
+                f"employee {ids.iloc[i]!r} is moved more than once",
+            )
+        )
+    if problems:
+        problems.sort(key=lambda p: p.row or 0)
+        raise InputError(problems)
+    plan: pd.DataFrame = pd.DataFrame(
+        {
+            "employee_id": pd.Series(emp.text[keep], dtype=object),
+            "to_position": pd.Series(dst.text[keep], dtype=object),
+        }
+    )
+    return plan
+
+
+# --------------------------------------------------------------------------- writers
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temporary file in the same folder, then replace).
+
+    Parameters
+    ----------
+    path : path
+        Target file; its folder is created if needed.
+    data : bytes
+        Content.
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return target
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``path`` atomically (see :func:`atomic_write_bytes`).
+
+    Parameters
+    ----------
+    path : path
+        Target file.
+    text : str
+        Content, written as is (no newline translation).
+    encoding : str
+        Text encoding, UTF-8 by default.
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
+    return atomic_write_bytes(path, text.encode(encoding))
+
+
+def _plain(v: Any) -> Any:
+    """A JSON-ready value: numpy scalars unwrapped, NaN/inf -> ``None``, dates as ISO text."""
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if v is None or isinstance(v, (str, int, float, bool)):
+        return v
+    if isinstance(v, Mapping):
+        return {str(k): _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple, set, np.ndarray, pd.Series)):
+        return [_plain(x) for x in v]
+    if v is pd.NaT or v is pd.NA:
+        return None
+    if isinstance(v, (_dt.datetime, _dt.date, _dt.time)):
+        return v.isoformat()
+    if isinstance(v, pd.Timedelta):
+        return v.isoformat()
+    return str(v)
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    obj = df.astype(object)
+    obj = obj.where(df.notna(), None)
+    for j in range(df.shape[1]):
+        if pd.api.types.is_float_dtype(df.dtypes.iloc[j]):
+            fin = np.isfinite(df.iloc[:, j].to_numpy(dtype=float, na_value=np.nan))
+            obj.iloc[:, j] = obj.iloc[:, j].where(fin, None)
+    names = [str(c) for c in df.columns]
+    return [dict(zip(names, row, strict=True)) for row in obj.itertuples(index=False, name=None)]
+
+
+def _json_default(v: Any) -> Any:
+    out = _plain(v)
+    if out is v:
+        return str(v)
+    return out
+
+
+def _sheet_title(name: str, used: set[str]) -> str:
+    title = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "sheet"
+    base, k = title, 2
+    while title.lower() in used:
+        suffix = f"_{k}"
+        title = base[: 31 - len(suffix)] + suffix
+        k += 1
+    used.add(title.lower())
+    return title
+
+
+def _xlsx_bytes(frames: Mapping[str, pd.DataFrame]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=True)
+    used: set[str] = set()
+    for name, df in frames.items():
+        ws = wb.create_sheet(_sheet_title(str(name), used))
+        ws.freeze_panes = "A2"
+        sample = df.head(1000)
+        for j, col in enumerate(df.columns):
+            lens = sample.iloc[:, j].astype(str).str.len().fillna(0) if len(sample) else pd.Series([0])
+            width = max(len(str(col)), int(lens.quantile(0.95)))
+            ws.column_dimensions[get_column_letter(j + 1)].width = float(min(max(width + 2, 6), 60))
+        ws.append([str(c) for c in df.columns])
+        obj = df.astype(object).where(df.notna(), None)
+        text_cols = [j for j in range(df.shape[1]) if not pd.api.types.is_numeric_dtype(df.dtypes.iloc[j])]
+        for row in obj.itertuples(index=False, name=None):
+            out: list[Any] = list(row)
+            for j, v in enumerate(out):
+                if isinstance(v, np.generic):
+                    v = v.item()
+                if isinstance(v, float) and not math.isfinite(v):
+                    v = None
+                out[j] = v
+            for j in text_cols:
+                v = out[j]
+                if isinstance(v, str):
+                    v = ILLEGAL_CHARACTERS_RE.sub("", v)
+                    if v.startswith("="):
+                        cell = WriteOnlyCell(ws, value=v)
+                        cell.data_type = "s"
+                        v = cell
+                    out[j] = v
+                elif v is not None and not isinstance(v, (int, float, bool, _dt.date, _dt.time)):
+                    out[j] = str(v)
+            ws.append(out)
+    buf = _io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def write_frames(
+    frames: Mapping[str, pd.DataFrame],
+    path: str | os.PathLike[str],
+    json_extra: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write named frames to one file or folder, by the suffix of ``path``, atomically.
+
+    Parameters
+    ----------
+    frames : mapping of str to DataFrame
+        Tables in the order wanted.
+    path : path
+        ``.json``: one document ``{name: [records]}`` (UTF-8, NaN as ``null``, indent 2);
+        ``.xlsx``: one sheet per frame, header frozen, column widths fitted;
+        ``.csv``: that single file (exactly one frame); anything else: a folder of
+        ``<name>.csv`` files (UTF-8).
+    json_extra : mapping, optional
+        Extra top-level JSON members (e.g. ``{"summary": {...}}``), written before the
+        tables; ignored for other formats.
+
+    Returns
+    -------
+    Path
+        The file or folder written.
+
+    Raises
+    ------
+    ValueError
+        If a ``json_extra`` key is also a frame name, or several frames go to one ``.csv``.
+    """
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix == ".json":
+        extra = dict(json_extra or {})
+        clash = sorted(set(extra) & set(frames))
+        if clash:
+            raise ValueError(f"json_extra keys {clash} are also table names")
+        doc: dict[str, Any] = {str(k): _plain(v) for k, v in extra.items()}
+        doc.update({str(name): _records(df) for name, df in frames.items()})
+        text = json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False, default=_json_default)
+        return atomic_write_text(target, text + "\n")
+    if suffix == ".xlsx":
+        return atomic_write_bytes(target, _xlsx_bytes(frames))
+    if suffix == ".csv":
+        if len(frames) != 1:
+            raise ValueError(f"a .csv file holds one table, got {len(frames)}: write to a folder instead")
+        (df,) = frames.values()
+        return atomic_write_text(target, df.to_csv(index=False, lineterminator="\n"))
+    target.mkdir(parents=True, exist_ok=True)
+    for name, df in frames.items():
+        atomic_write_text(target / f"{name}.csv", df.to_csv(index=False, lineterminator="\n"))
+    return target

@@ -1,0 +1,184 @@
+"""Solve a model with or without its move budget.
+
+Without ``max_moves`` the model is a convex min-cost flow: :func:`solve_flow` is exact.
+
+With a budget ``K`` the moves get a price ``lam`` (a Lagrange multiplier) searched by
+bisection over exact flows. Every ``lam`` gives the valid lower bound
+``L(lam) = min_plan [obj(plan) + lam * moves(plan)] - lam * K`` and every flow with at
+most ``K`` moves is a feasible plan. What gap remains is closed by CP-SAT on the same
+network with the budget as a side constraint, warm-started from the best plan, within
+the time limit; the bound reported is the better of the Lagrangian and CP-SAT bounds.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from ..engine import AssignmentModel, EngineSolution
+from .flow import solve_flow
+
+__all__ = ["Progress", "solve_model"]
+
+log = logging.getLogger(__name__)
+
+#: Progress callback: ``(elapsed seconds, best objective, best bound)``.
+Progress = Callable[[float, float, float], None]
+
+_REL_TOL = 1e-9
+
+
+def solve_model(
+    model: AssignmentModel,
+    *,
+    time_limit: float | None = None,
+    seed: int = 0,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> EngineSolution:
+    """Solve an assignment model as well as the time limit allows.
+
+    Parameters
+    ----------
+    model : AssignmentModel
+        The model.
+    time_limit : float, optional
+        Seconds for the whole solve (the budget search and CP-SAT); ``None`` = 60 s
+        for the CP-SAT part. The exact flow path ignores it (it is polynomial).
+    seed : int
+        Random seed for CP-SAT.
+    workers : int, optional
+        CP-SAT workers (default: 2, the size of the target machines).
+    progress : callable, optional
+        Called with ``(elapsed, objective, bound)`` when either improves.
+
+    Returns
+    -------
+    EngineSolution
+    """
+    t0 = time.perf_counter()
+    base = solve_flow(model)
+    if progress is not None and base.status == "optimal":
+        progress(time.perf_counter() - t0, base.objective, base.bound)
+    if model.max_moves is None or base.status != "optimal" or base.moves <= model.max_moves:
+        base.seconds = time.perf_counter() - t0
+        return base
+    return _solve_budget(model, base, t0, time_limit, seed, workers, progress)
+
+
+def _solve_budget(
+    model: AssignmentModel,
+    base: EngineSolution,
+    t0: float,
+    time_limit: float | None,
+    seed: int,
+    workers: int | None,
+    progress: Progress | None,
+) -> EngineSolution:
+    assert model.max_moves is not None
+    budget = model.max_moves
+    limit = 60.0 if time_limit is None else float(time_limit)
+    deadline = t0 + limit
+    caps = base.staff
+    best: EngineSolution | None = None
+    lower = -np.inf
+    flows = 1
+
+    def consider(sol: EngineSolution, lam: float) -> None:
+        nonlocal best, lower
+        # sol.objective = staffing + move_cost*moves (+ arc costs); L(lam) adds lam*(moves - K)
+        value = sol.objective + lam * sol.moves
+        lb = value - lam * budget - float(sol.stats.get("rounding_tolerance", 0.0))
+        improved = False
+        if lb > lower:
+            lower, improved = lb, True
+        if sol.moves <= budget and (best is None or sol.objective < best.objective - 1e-12):
+            best, improved = sol, True
+        if improved and progress is not None and best is not None:
+            progress(time.perf_counter() - t0, best.objective, lower)
+
+    consider(base, 0.0)
+    # find an upper price at which the budget holds
+    hi = max(1.0, 2.0 * model.move_cost)
+    sol_hi = solve_flow(model, price=hi, caps=caps)
+    flows += 1
+    while sol_hi.status == "optimal" and sol_hi.moves > budget and time.perf_counter() < deadline:
+        if hi > 1e7:
+            break
+        hi *= 4.0
+        sol_hi = solve_flow(model, price=hi, caps=caps)
+        flows += 1
+    if sol_hi.status != "optimal" or sol_hi.moves > budget:
+        # even a huge price cannot bring the moves within the budget: min_staff forces more
+        from .cpsat import solve_cpsat
+
+        remaining = max(0.5, deadline - time.perf_counter())
+        sol = solve_cpsat(model, hint=None, lower=-np.inf, time_limit=remaining, seed=seed, workers=workers)
+        sol.seconds = time.perf_counter() - t0
+        sol.stats["flows"] = flows
+        return sol
+    consider(sol_hi, hi)
+    lo_p = 0.0
+    # bisection on the price; moves(lam) is non-increasing
+    for _ in range(40):
+        if time.perf_counter() >= deadline or best is None:
+            break
+        if best.objective - lower <= _REL_TOL * max(1.0, abs(best.objective)):
+            break
+        mid = 0.5 * (lo_p + hi)
+        sol = solve_flow(model, price=mid, caps=caps)
+        flows += 1
+        consider(sol, mid)
+        if sol.moves > budget:
+            lo_p = mid
+        else:
+            hi = mid
+        if hi - lo_p < 1e-9 * max(1.0, hi):
+            break
+    assert best is not None
+    gap_abs = best.objective - lower
+    remaining = deadline - time.perf_counter()
+    if gap_abs > _REL_TOL * max(1.0, abs(best.objective)) and remaining > 0.2:
+        from .cpsat import solve_cpsat
+
+        sol = solve_cpsat(
+            model,
+            hint=best,
+            lower=lower,
+            time_limit=remaining,
+            seed=seed,
+            workers=workers,
+            progress=(lambda e, o, b: progress(time.perf_counter() - t0, o, b)) if progress else None,
+        )
+        if sol.status in ("optimal", "feasible") and sol.objective < best.objective - 1e-12:
+            best = sol
+        lower = max(lower, sol.bound) if np.isfinite(sol.bound) else lower
+        status_cp = sol.status
+        proven = sol.status == "optimal" and sol.objective <= best.objective + 1e-9 * max(
+            1.0, abs(best.objective)
+        )
+    else:
+        proven = False
+        status_cp = "skipped"
+    result = EngineSolution(
+        status="optimal"
+        if proven or best.objective - lower <= 1e-6 * max(1.0, abs(best.objective))
+        else "feasible",
+        objective=best.objective,
+        bound=min(lower, best.objective),
+        staff=best.staff,
+        move_group=best.move_group,
+        move_bin=best.move_bin,
+        move_count=best.move_count,
+        seconds=time.perf_counter() - t0,
+        solver="flow+lagrange" + ("+cpsat" if status_cp != "skipped" else ""),
+        moves=best.moves,
+        arc_cost_total=best.arc_cost_total,
+        stats={"flows": flows, "price": hi, "cpsat": status_cp},
+    )
+    if result.status == "feasible" and time.perf_counter() >= deadline - 1e-3:
+        result.stats["stopped_by"] = "time_limit"
+    return result
