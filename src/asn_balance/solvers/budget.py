@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 #: Progress callback: ``(elapsed seconds, best objective, best bound)``.
 Progress = Callable[[float, float, float], None]
 
-_REL_TOL = 1e-9
+_REL_TOL = 1e-7  # bisection target
+_PROOF_TOL = 1e-6  # relative gap reported as optimal (as the flow's rounding tolerance)
 
 
 def solve_model(
@@ -61,9 +62,10 @@ def solve_model(
     """
     t0 = time.perf_counter()
     base = solve_flow(model)
-    if progress is not None and base.status == "optimal":
+    within = model.max_moves is None or base.moves <= model.max_moves
+    if progress is not None and base.status == "optimal" and within:
         progress(time.perf_counter() - t0, base.objective, base.bound)
-    if model.max_moves is None or base.status != "optimal" or base.moves <= model.max_moves:
+    if base.status != "optimal" or within:
         base.seconds = time.perf_counter() - t0
         return base
     return _solve_budget(model, base, t0, time_limit, seed, workers, progress)
@@ -141,7 +143,7 @@ def _solve_budget(
     assert best is not None
     gap_abs = best.objective - lower
     remaining = deadline - time.perf_counter()
-    if gap_abs > _REL_TOL * max(1.0, abs(best.objective)) and remaining > 0.2:
+    if gap_abs > 0.1 * _PROOF_TOL * max(1.0, abs(best.objective)) and remaining > 0.2:
         from .cpsat import solve_cpsat
 
         sol = solve_cpsat(
@@ -165,7 +167,7 @@ def _solve_budget(
         status_cp = "skipped"
     result = EngineSolution(
         status="optimal"
-        if proven or best.objective - lower <= 1e-6 * max(1.0, abs(best.objective))
+        if proven or best.objective - lower <= _PROOF_TOL * max(1.0, abs(best.objective))
         else "feasible",
         objective=best.objective,
         bound=min(lower, best.objective),
