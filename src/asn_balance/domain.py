@@ -191,7 +191,8 @@ def nip_problem(nip: str) -> str | None:
     """Why an 18-digit NIP is malformed, or ``None`` when it is well formed.
 
     Structure: birth date ``YYYYMMDD`` + TMT CPNS ``YYYYMM`` + sex (1 male, 2 female) +
-    serial (3 digits, not 000).
+    serial (3 digits, not 000). PPPK numbers (NI PPPK) carry ``21`` in place of the TMT
+    month, which is accepted.
     """
     if len(nip) != 18 or not nip.isdigit():
         return "a NIP has 18 digits"
@@ -200,7 +201,7 @@ def nip_problem(nip: str) -> str | None:
     except ValueError:
         return f"birth date {nip[0:8]} in the NIP is not a date"
     year, month = int(nip[8:12]), int(nip[12:14])
-    if not 1 <= month <= 12:
+    if not (1 <= month <= 12 or month == 21):  # NI PPPK carries 21 in place of the month
         return f"TMT {nip[8:14]} in the NIP has no month {month}"
     if year < born.year + 14 or year > born.year + 70:
         return f"TMT year {year} in the NIP does not fit birth year {born.year}"

@@ -61,7 +61,9 @@ def compile_problem(problem: Problem) -> Compiled:
             sid = seen[sig] = len(set_rep)
             set_rep.append(int(p))
         set_id[p] = sid
-    emp_set = np.where(el.profile >= 0, set_id[np.maximum(el.profile, 0)], -1)
+    emp_set = np.full(problem.n_employees, -1, dtype=np.int64)
+    has_profile = el.profile >= 0
+    emp_set[has_profile] = set_id[el.profile[has_profile]]
     mov = emp_set >= 0
     fixed = np.bincount(pos_of[~mov], minlength=n_pos).astype(np.int64)
     key = pos_of[mov] * (len(set_rep) + 1) + emp_set[mov]

@@ -1,0 +1,295 @@
+"""Tests of the scenario generator :mod:`asn_balance.synth` and the demo dataset."""
+
+from __future__ import annotations
+
+import filecmp
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from asn_balance import datasets, synth
+from asn_balance.domain import (
+    EDUCATION_LEVELS,
+    GRADES,
+    PERIOD_FACTORS,
+    education_rank,
+    format_competencies,
+    grade_rank,
+    nip_problem,
+    parse_competencies,
+)
+
+Tables = dict[str, pd.DataFrame]
+
+
+@pytest.fixture(scope="module")
+def plaju() -> Tables:
+    return synth.generate_scale("plaju", seed=3)
+
+
+@pytest.fixture(scope="module")
+def city() -> Tables:
+    return synth.generate_scale("city", seed=1)
+
+
+def staff_of(tables: Tables) -> pd.Series:
+    """Head count per position, in the order of the positions table."""
+    pos = tables["positions"]["position_id"]
+    counts = tables["employees"]["position_id"].value_counts()
+    return pos.map(counts).fillna(0).astype(int)
+
+
+# --------------------------------------------------------------------------- determinism
+
+
+def test_same_seed_same_tables() -> None:
+    a, b = synth.generate(300, seed=5), synth.generate(300, seed=5)
+    for name in ("employees", "positions", "tasks"):
+        pd.testing.assert_frame_equal(a[name], b[name])
+
+
+def test_other_seed_other_tables() -> None:
+    a, b = synth.generate(300, seed=5), synth.generate(300, seed=6)
+    assert not a["employees"]["employee_id"].equals(b["employees"]["employee_id"])
+
+
+# --------------------------------------------------------------------------- sizes
+
+
+def test_plaju_sizes(plaju: Tables) -> None:
+    pos = plaju["positions"]
+    assert len(plaju["employees"]) == 600
+    assert 85 <= len(pos) <= 115
+    assert 20 <= pos["unit_id"].nunique() <= 30
+    assert 2 * len(pos) <= len(plaju["tasks"]) <= 8 * len(pos)
+
+
+def test_city_sizes(city: Tables) -> None:
+    pos = city["positions"]
+    assert len(city["employees"]) == 10_000
+    assert 1_000 <= len(pos) <= 1_500
+    assert 250 <= pos["unit_id"].nunique() <= 420
+
+
+@pytest.mark.parametrize("n", [1, 5, 30, 150])
+def test_small_scenarios(n: int) -> None:
+    t = synth.generate(n, seed=n)
+    assert len(t["employees"]) == n
+    assert t["employees"]["position_id"].isin(t["positions"]["position_id"]).all()
+    assert len(t["positions"]) <= max(n, 3)
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="n_employees"):
+        synth.generate(0)
+    with pytest.raises(ValueError, match="imbalance"):
+        synth.generate(100, imbalance=-0.1)
+    with pytest.raises(ValueError, match="unknown scale"):
+        synth.generate_scale("nusantara")
+
+
+# --------------------------------------------------------------------------- contract
+
+
+def test_columns(plaju: Tables) -> None:
+    for name, extra in synth.EXTRA_COLUMNS.items():
+        canonical = {"employees": synth.EMPLOYEE_COLUMNS, "positions": synth.POSITION_COLUMNS}.get(
+            name, synth.TASK_COLUMNS
+        )
+        assert tuple(plaju[name].columns) == (*canonical, *extra)
+    bare = synth.generate(200, seed=2, extra_columns=False)
+    assert tuple(bare["employees"].columns) == synth.EMPLOYEE_COLUMNS
+    assert tuple(bare["positions"].columns) == synth.POSITION_COLUMNS
+    assert tuple(bare["tasks"].columns) == synth.TASK_COLUMNS
+
+
+@pytest.mark.parametrize("which", ["plaju", "city"])
+def test_valid_unique_nips(which: str, request: pytest.FixtureRequest) -> None:
+    emp = request.getfixturevalue(which)["employees"]
+    ids = emp["employee_id"]
+    assert ids.is_unique
+    assert [x for x in ids if nip_problem(x) is not None] == []
+    born = ids.str[0:4].astype(int)
+    tmt = ids.str[8:12].astype(int)
+    assert ((tmt >= born + 18) & (tmt <= born + 40)).all()
+
+
+@pytest.mark.parametrize("which", ["plaju", "city"])
+def test_references(which: str, request: pytest.FixtureRequest) -> None:
+    t = request.getfixturevalue(which)
+    pos, emp, tasks = t["positions"], t["employees"], t["tasks"]
+    assert pos["position_id"].is_unique
+    assert emp["position_id"].isin(pos["position_id"]).all()
+    assert tasks["position_id"].isin(pos["position_id"]).all()
+    assert (pos.groupby("unit_id")["unit_name"].nunique() == 1).all()
+    with_tasks = pos["position_id"].isin(tasks["position_id"])
+    # workload comes from the tasks or from workload_hours, never both, never neither
+    assert pos.loc[with_tasks, "workload_hours"].isna().all()
+    assert pos.loc[~with_tasks, "workload_hours"].notna().all()
+    assert (pos.loc[~with_tasks, "workload_hours"] > 0).all()
+    per_position = tasks.groupby("position_id").size()
+    assert per_position.between(2, 8).all()
+
+
+def test_value_domains(plaju: Tables) -> None:
+    emp, pos, tasks = plaju["employees"], plaju["positions"], plaju["tasks"]
+    assert set(emp["status"]) <= {"PNS", "CPNS", "PPPK"}
+    assert set(emp["grade"]) <= set(GRADES)
+    assert set(emp["education"]) <= set(EDUCATION_LEVELS)
+    assert (emp["months_in_position"] >= 0).all()
+    assert emp["locked"].dtype == bool
+    for text in pd.concat([emp["competencies"], pos["required_competencies"]]):
+        parsed = parse_competencies(text)
+        assert isinstance(parsed, dict), parsed
+        assert format_competencies(parsed) == text  # canonical spelling
+    req_levels = [v for t in pos["required_competencies"] for v in parse_competencies(t).values()]  # type: ignore[union-attr]
+    assert set(req_levels) <= {2, 3}
+    assert set(pos["min_grade"]) <= {"", *GRADES}
+    assert set(pos["max_grade"]) <= {"", *GRADES}
+    assert set(pos["min_education"]) <= {"", *EDUCATION_LEVELS}
+    both = (pos["min_grade"] != "") & (pos["max_grade"] != "")
+    lo = pos.loc[both, "min_grade"].map(grade_rank)
+    hi = pos.loc[both, "max_grade"].map(grade_rank)
+    assert (lo <= hi).all()
+    assert set(tasks["period"]) <= set(PERIOD_FACTORS)
+    assert (tasks["volume"] >= 1).all() and (tasks["norm_minutes"] >= 1).all()
+
+
+def test_staffing_bounds_keep_current_plan_feasible(city: Tables) -> None:
+    pos, staff = city["positions"], staff_of(city)
+    assert (pos["min_staff"] >= 0).all() and (pos["min_staff"] <= staff).all()
+    assert (pos["min_staff"] > 0).sum() > 0
+    capped = pos["max_staff"].notna()
+    assert capped.sum() > 0
+    assert (pos.loc[capped, "max_staff"] >= staff[capped]).all()
+
+
+def test_shares(city: Tables) -> None:
+    emp = city["employees"]
+    share = emp["status"].value_counts(normalize=True)
+    assert 0.80 <= share["PNS"] <= 0.90
+    assert 0.08 <= share["PPPK"] <= 0.16
+    assert 0.01 <= share["CPNS"] <= 0.05
+    assert 0.015 <= emp["locked"].mean() <= 0.05
+    assert 0.15 <= (emp["months_in_position"] < 24).mean() <= 0.35
+    assert emp["months_in_position"].max() <= 180
+    assert (emp.loc[emp["status"] == "CPNS", "months_in_position"] < 24).all()
+
+
+def test_jabatan_spread_over_units(plaju: Tables) -> None:
+    units_per_jabatan = plaju["positions"].groupby("jabatan")["unit_id"].nunique()
+    assert (units_per_jabatan >= 3).sum() >= 5  # same-jabatan transfers between units exist
+
+
+def test_requirements_bite_but_not_everywhere(plaju: Tables) -> None:
+    emp, pos = plaju["employees"], plaju["positions"].set_index("position_id")
+    jab = emp["position_id"].map(pos["jabatan"])
+    pairs = emp.assign(jabatan=jab).merge(
+        pos.reset_index()[["position_id", "jabatan", "min_grade", "max_grade", "min_education",
+                           "required_competencies"]],
+        on="jabatan", suffixes=("", "_to"),
+    )  # fmt: skip
+    pairs = pairs[pairs["position_id"] != pairs["position_id_to"]]
+    g = pairs["grade"].map(grade_rank)
+    ok = (pairs["min_grade"].eq("") | (g >= pairs["min_grade"].map(lambda x: grade_rank(x) if x else 0))) & (
+        pairs["max_grade"].eq("") | (g <= pairs["max_grade"].map(lambda x: grade_rank(x) if x else 99))
+    )
+    e = pairs["education"].map(education_rank)
+    ok &= pairs["min_education"].eq("") | (
+        e >= pairs["min_education"].map(lambda x: education_rank(x) if x else 0)
+    )
+    comp_ok = [
+        all(have.get(k, 0) >= v for k, v in need.items())
+        for have, need in zip(
+            pairs["competencies"].map(parse_competencies),
+            pairs["required_competencies"].map(parse_competencies),
+            strict=True,
+        )
+    ]
+    ok &= np.array(comp_ok)
+    assert len(pairs) > 1_000
+    assert 0.6 <= ok.mean() <= 0.97
+
+
+# --------------------------------------------------------------------------- workload
+
+
+def test_imbalance_and_agency_total(city: Tables) -> None:
+    assert synth.imbalance_of(city) == pytest.approx(0.35, abs=0.03)
+    pos, tasks = city["positions"], city["tasks"]
+    minutes = tasks["volume"] * tasks["period"].map(PERIOD_FACTORS) * tasks["norm_minutes"]
+    hours = pos["workload_hours"].astype(float).sum() + minutes.sum() / 60.0
+    assert hours / 1250.0 == pytest.approx(10_000, rel=0.10)
+    need = pos["position_id"].map((minutes / 60.0).groupby(tasks["position_id"]).sum())
+    need = need.fillna(pos["workload_hours"].astype(float)) / 1250.0
+    gap = need.to_numpy() - staff_of(city).to_numpy()
+    assert (gap > 0.5).sum() > 100 and (gap < -0.5).sum() > 100  # both directions
+
+
+@pytest.mark.parametrize("imbalance", [0.0, 0.15, 0.6])
+def test_imbalance_parameter(imbalance: float) -> None:
+    t = synth.generate(2_000, seed=11, imbalance=imbalance)
+    assert synth.imbalance_of(t) == pytest.approx(imbalance, abs=0.03)
+
+
+def test_without_tasks() -> None:
+    t = synth.generate(400, seed=9, with_tasks=False)
+    assert t["tasks"].empty
+    assert tuple(t["tasks"].columns) == (*synth.TASK_COLUMNS, *synth.EXTRA_COLUMNS["tasks"])
+    assert t["positions"]["workload_hours"].notna().all()
+    assert synth.imbalance_of(t) == pytest.approx(0.35, abs=0.03)
+
+
+# --------------------------------------------------------------------------- CSV and demo
+
+
+def test_write_csv_folder_round_trip(tmp_path: Path) -> None:
+    t = synth.generate(120, seed=4)
+    folder = synth.write_csv_folder(t, tmp_path / "out")
+    assert sorted(p.name for p in folder.iterdir()) == ["employees.csv", "positions.csv", "tasks.csv"]
+    back = {n: pd.read_csv(folder / f"{n}.csv", dtype=str, keep_default_na=False) for n in t}
+    assert back["employees"]["employee_id"].tolist() == t["employees"]["employee_id"].tolist()
+    assert set(back["employees"]["locked"]) <= {"true", "false"}
+    blank = t["positions"]["workload_hours"].isna().to_numpy()
+    assert (back["positions"]["workload_hours"].to_numpy()[blank] == "").all()
+    assert not back["positions"]["workload_hours"].str.contains(r"\.").any()
+    empty = synth.write_csv_folder(synth.generate(50, seed=1, with_tasks=False), tmp_path / "no_tasks")
+    assert not (empty / "tasks.csv").exists()
+
+
+def test_demo_loads() -> None:
+    demo = datasets.load_demo()
+    assert datasets.DEMO_NAME == "plaju"
+    emp, pos, tasks = demo["employees"], demo["positions"], demo["tasks"]
+    assert tuple(emp.columns) == (*synth.EMPLOYEE_COLUMNS, *synth.EXTRA_COLUMNS["employees"])
+    assert tuple(pos.columns) == (*synth.POSITION_COLUMNS, *synth.EXTRA_COLUMNS["positions"])
+    assert tuple(tasks.columns) == (*synth.TASK_COLUMNS, *synth.EXTRA_COLUMNS["tasks"])
+    assert len(emp) == 600
+    assert 85 <= len(pos) <= 115 and len(tasks) > 200
+    assert all(pd.api.types.is_string_dtype(dtype) for dtype in emp.dtypes)
+    assert emp["position_id"].isin(pos["position_id"]).all()
+    assert all(nip_problem(x) is None for x in emp["employee_id"])
+    names = set(pos["unit_name"])
+    assert {"Kecamatan Plaju", "Kelurahan Plaju Ulu", "Kelurahan Bagus Kuning", "Puskesmas Plaju"} <= names
+    assert {"Dinas Pendidikan", "Dinas Kesehatan", "Badan Pengelola Keuangan dan Aset Daerah"} <= names
+    has_tasks = pos["position_id"].isin(tasks["position_id"])
+    assert (pos.loc[has_tasks, "workload_hours"] == "").all()
+    assert (pos.loc[~has_tasks, "workload_hours"] != "").all()
+
+
+def test_demo_is_small() -> None:
+    total = sum(p.stat().st_size for p in datasets.demo_path().glob("*.csv"))
+    assert total < 300_000
+
+
+def test_demo_files_are_reproducible(tmp_path: Path) -> None:
+    """The committed demo is exactly what the generator makes with DEMO_SEED.
+
+    If this fails after a deliberate change of :mod:`asn_balance.synth`, regenerate the
+    files (see :mod:`asn_balance.datasets`) and commit them.
+    """
+    folder = synth.write_csv_folder(synth.generate(600, seed=datasets.DEMO_SEED), tmp_path)
+    for name in datasets.DEMO_TABLES:
+        assert filecmp.cmp(folder / f"{name}.csv", datasets.demo_path() / f"{name}.csv", shallow=False), name
