@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -59,7 +59,13 @@ def _policy(**given: Any) -> Policy:
     return Policy(**{k: v for k, v in given.items() if v is not None and v is not False})
 
 
-def _fail_input(problems: list[InputProblem]) -> None:
+def _check_lang(lang: str) -> str:
+    if lang not in ("id", "en"):
+        _fail_input([InputProblem("options", None, "--lang", lang, "invalid_option", "expected id or en")])
+    return lang
+
+
+def _fail_input(problems: list[InputProblem]) -> NoReturn:
     for p in problems:
         err.print(str(p), markup=False, soft_wrap=True)
     raise typer.Exit(2)
@@ -87,10 +93,14 @@ def _print_summary(result: Result, title: str) -> None:
     for band in "ABCDE":
         t.add_row(f"EJ band {band}", str(s["bands_before"][band]), str(s["bands_after"][band]))
     out.print(t)
-    gap = "-" if s["gap"] is None else f"{s['gap']:.2e}"
+
+    def num(x: float | None) -> str:
+        return "-" if x is None else f"{x:.6g}"
+
+    gap = "-" if s["gap"] is None else f"{s['gap']:.1e}"
     out.print(
-        f"status [bold]{s['status']}[/bold]  moves {s['moves']}  objective {s['objective']}  "
-        f"bound {s['bound']}  gap {gap}  {s['seconds']:.2f}s  ({s['employees']} employees, "
+        f"status [bold]{s['status']}[/bold]  moves {s['moves']}  objective {num(s['objective'])}  "
+        f"bound {num(s['bound'])}  gap {gap}  {s['seconds']:.2f}s  ({s['employees']} employees, "
         f"{s['positions']} positions, {s['units']} units)"
     )
 
@@ -113,13 +123,24 @@ def _run_plan(
         problem = Problem.read(data if data is not None else demo_path(), policy)
     except InputError as e:
         _fail_input(e.problems)
-    result = solve(problem, time_limit=time_limit, seed=seed, lang="en" if lang == "en" else "id")
+    if not quiet:
+        for w in problem.warnings:
+            err.print(f"warning: {w}", markup=False, soft_wrap=True)
+    result = solve(problem, time_limit=time_limit, seed=seed, lang=lang)
+    written = None
     if out_path is not None and result.has_plan:
-        result.write(out_path)
+        try:
+            written = result.write(out_path)
+        except OSError as e:
+            err.print(
+                f"output, path {str(out_path)!r}: cannot write the plan: {e} [unwritable_output]",
+                markup=False,
+            )
+            raise typer.Exit(2) from None
     if not quiet:
         _print_summary(result, title)
-        if out_path is not None and result.has_plan:
-            out.print(f"plan written to {out_path}")
+        if written is not None:
+            out.print(f"plan written to {written}", markup=False)
     if result.status == "infeasible":
         err.print("infeasible: no plan satisfies the hard rules:", markup=False)
         for line in result.diagnosis:
@@ -146,7 +167,7 @@ def demo(
         pol = _policy(move_cost=move_cost, max_moves=max_moves, effective_hours=effective_hours)
     except ValidationError as e:
         _fail_input(_policy_problems(e))
-    _run_plan(None, out_path, pol, None, 0, lang, quiet, "asn-balance demo (Plaju)")
+    _run_plan(None, out_path, pol, None, 0, _check_lang(lang), quiet, "asn-balance demo (Plaju)")
 
 
 def _policy_problems(e: ValidationError) -> list[InputProblem]:
@@ -187,7 +208,7 @@ def plan(
         )
     except ValidationError as e:
         _fail_input(_policy_problems(e))
-    _run_plan(data, out_path, pol, time_limit, seed, lang, quiet, f"asn-balance plan {data}")
+    _run_plan(data, out_path, pol, time_limit, seed, _check_lang(lang), quiet, f"asn-balance plan {data}")
 
 
 @app.command("check")
@@ -242,7 +263,7 @@ def abk(
     effective_hours: Hours = None,
     quiet: Quiet = False,
 ) -> None:
-    """The workload report (ABK) alone: workload, need, staff, EJ and band per position and unit."""
+    """The workload report (ABK) alone: workload, need, staff, EJ, band and direction per position."""
     from .io import atomic_write_text, write_frames
     from .problem import Problem
 
@@ -254,12 +275,19 @@ def abk(
         _fail_input(e.problems)
     report = problem.abk()
     if out_path is not None:
-        if out_path.suffix.lower() == ".csv":
-            atomic_write_text(out_path, report.to_csv(index=False))
-        elif out_path.suffix.lower() == ".json":
-            atomic_write_text(out_path, report.to_json(orient="records", force_ascii=False, indent=2))
-        else:
-            write_frames({"abk": report}, out_path)
+        try:
+            if out_path.suffix.lower() == ".csv":
+                atomic_write_text(out_path, report.to_csv(index=False))
+            elif out_path.suffix.lower() == ".json":
+                atomic_write_text(out_path, report.to_json(orient="records", force_ascii=False, indent=2))
+            else:
+                write_frames({"abk": report}, out_path)
+        except OSError as e:
+            err.print(
+                f"output, path {str(out_path)!r}: cannot write the report: {e} [unwritable_output]",
+                markup=False,
+            )
+            raise typer.Exit(2) from None
     if not quiet:
         t = Table(title=f"ABK {data} (WKE {problem.policy.effective_hours:g} h)")
         for c in (

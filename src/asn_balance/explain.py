@@ -55,7 +55,7 @@ def _gap(gap: float, lang: str) -> str:
 
 
 def _ej(ej: float, band: str, lang: str) -> str:
-    v = "-" if not np.isfinite(ej) else f"{ej:.2f}"
+    v = "∞" if np.isinf(ej) else "-" if np.isnan(ej) else f"{ej:.2f}"
     if lang == "id":
         v = v.replace(".", ",")
     return f"EJ {v}, {band}"

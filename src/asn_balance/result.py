@@ -122,6 +122,7 @@ class Result:
             "moves": self.n_moves,
             "balance_before": self.balance_before,
             "balance_after": self.balance_after,
+            "balance": self.balance_after,
             "employees": int(pos["staff_before"].sum()),
             "positions": len(pos),
             "units": len(self.units),
@@ -162,10 +163,16 @@ class Result:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, allow_nan=False)
 
     def write(self, path: str | PathLike[str]) -> Path:
-        """Write the plan by suffix: ``.json``, ``.xlsx``, or else a folder of CSV files."""
+        """Write the plan by suffix: ``.json``, ``.xlsx``, or else a folder of CSV files.
+
+        A plan holds four tables, so ``plan.csv`` is written as the folder ``plan/``.
+        Returns the path written.
+        """
         from .io import atomic_write_text, write_frames
 
         p = Path(path)
+        if p.suffix.lower() == ".csv":
+            p = p.with_suffix("")
         if p.suffix.lower() == ".json":
             atomic_write_text(p, self.to_json())
             return p

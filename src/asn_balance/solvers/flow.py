@@ -200,8 +200,9 @@ def _solve_once(
     moves = int(move_count.sum())
     arc_total = float(np.sum(model.arc_cost[arc_of_move] * move_count)) if len(move_count) else 0.0
     objective = model.objective(staff, moves, arc_total)
-    # any plan's rounded objective is within 0.5/S per bin (and per moved unit) of the true value
-    tol = (nb + moves) / scale
+    # any plan's integer cost is within 0.5/S per bin plus 1.5/S per moved unit (rounded price
+    # and tie-break) of its true objective; a plan moves at most n_units units
+    tol = (0.5 * nb + 1.5 * n_units) / scale
     seconds = time.perf_counter() - t0
     return EngineSolution(
         status="optimal",
