@@ -105,6 +105,23 @@ def _print_summary(result: Result, title: str) -> None:
     )
 
 
+def _solve_with_progress(problem: Any, time_limit: float | None, seed: int, lang: str, quiet: bool) -> Result:
+    """Solve, with a live line (elapsed, best objective, bound, gap) on a terminal."""
+    from .planner import solve
+
+    if quiet or not err.is_terminal:
+        return solve(problem, time_limit=time_limit, seed=seed, lang=lang)
+    with err.status("solving ...") as status:
+
+        def progress(elapsed: float, objective: float, bound: float) -> None:
+            gap = (objective - bound) / max(abs(objective), 1e-9)
+            status.update(
+                f"solving ... {elapsed:6.1f}s  best {objective:.6g}  bound {bound:.6g}  gap {gap:.2%}"
+            )
+
+        return solve(problem, time_limit=time_limit, seed=seed, lang=lang, progress=progress)
+
+
 def _run_plan(
     data: Path | None,
     out_path: Path | None,
@@ -116,7 +133,6 @@ def _run_plan(
     title: str,
 ) -> None:
     from .datasets import demo_path
-    from .planner import solve
     from .problem import Problem
 
     try:
@@ -126,7 +142,7 @@ def _run_plan(
     if not quiet:
         for w in problem.warnings:
             err.print(f"warning: {w}", markup=False, soft_wrap=True)
-    result = solve(problem, time_limit=time_limit, seed=seed, lang=lang)
+    result = _solve_with_progress(problem, time_limit, seed, lang, quiet)
     written = None
     if out_path is not None and result.has_plan:
         try:
