@@ -114,7 +114,7 @@ def _solve_with_progress(problem: Any, time_limit: float | None, seed: int, lang
     with err.status("solving ...") as status:
 
         def progress(elapsed: float, objective: float, bound: float) -> None:
-            gap = (objective - bound) / max(abs(objective), 1e-9)
+            gap = (objective - bound) / max(abs(objective), 1.0)
             status.update(
                 f"solving ... {elapsed:6.1f}s  best {objective:.6g}  bound {bound:.6g}  gap {gap:.2%}"
             )

@@ -52,7 +52,8 @@ class AssignmentModel:
     arc_group, arc_class : ndarray of int, shape (n_arcs,)
         Which group may move into which class.
     arc_cost : ndarray of float, shape (n_arcs,)
-        Extra cost per unit moved on the arc (added to ``move_cost``).
+        Extra cost per unit moved on the arc (added to ``move_cost``); ``move_cost +
+        arc_cost`` must not be negative.
     move_cost : float
         Cost of one move.
     max_moves : int or None
@@ -85,6 +86,8 @@ class AssignmentModel:
             raise ValueError("arc arrays differ in length")
         if np.any(self.weight <= 0):
             raise ValueError("weight must be positive")
+        if len(self.arc_cost) and float(np.min(self.move_cost + self.arc_cost)) < 0:
+            raise ValueError("move_cost + arc_cost must be >= 0: a negative price would reward a move home")
 
     @property
     def n_bins(self) -> int:
@@ -166,7 +169,7 @@ class EngineSolution:
 
     @property
     def gap(self) -> float:
-        """Relative gap ``(objective - bound) / max(|objective|, 1e-9)``; 0 when optimal."""
+        """Gap ``(objective - bound) / max(|objective|, 1)``: relative, absolute below 1."""
         if not np.isfinite(self.objective) or not np.isfinite(self.bound):
             return float("inf") if not np.isfinite(self.bound) else float("nan")
-        return max(0.0, (self.objective - self.bound) / max(abs(self.objective), 1e-9))
+        return max(0.0, (self.objective - self.bound) / max(abs(self.objective), 1.0))

@@ -86,10 +86,14 @@ class Result:
 
     @property
     def gap(self) -> float:
-        """Relative gap between objective and bound (0 when optimal; ``nan`` without a plan)."""
+        """Gap ``(objective - bound) / max(|objective|, 1)``: relative, absolute below 1.
+
+        About 1e-11 for a proven optimum (the integer rounding tolerance of the flow);
+        ``nan`` without a plan.
+        """
         if not (math.isfinite(self.objective) and math.isfinite(self.bound)):
             return float("nan")
-        return max(0.0, (self.objective - self.bound) / max(abs(self.objective), 1e-9))
+        return max(0.0, (self.objective - self.bound) / max(abs(self.objective), 1.0))
 
     @property
     def n_moves(self) -> int:

@@ -149,6 +149,9 @@ def solve_cpsat(
     solver.parameters.max_time_in_seconds = max(0.1, float(time_limit) - (time.perf_counter() - t0))
     solver.parameters.num_workers = int(workers) if workers else 2
     solver.parameters.random_seed = int(seed)
+    # deterministic parallel search: the same input and seed give the same plan whenever the
+    # search ends by itself (proof or limit of deterministic time), not by the wall clock
+    solver.parameters.interleave_search = True
     cb = _Progress(progress, scale, offset) if progress is not None else None
     status = solver.solve(m, cb) if cb is not None else solver.solve(m)
     seconds = time.perf_counter() - t0

@@ -38,7 +38,7 @@ __all__ = ["solve_flow"]
 log = logging.getLogger(__name__)
 
 IntArray = npt.NDArray[np.int64]
-_INT64_BUDGET = 2.0e18  # OR-Tools checks max|cost| * (nodes + 1)^2 < 2^63; keep a margin.
+_INT64_BUDGET = 8.0e18  # OR-Tools refuses max|cost| * (nodes + 1)^2 >= 2^63 (about 9.22e18).
 _MAX_SCALE = 1.0e12
 
 
@@ -77,7 +77,7 @@ def solve_flow(
     if caps is None:
         cap = np.maximum(np.maximum(cur, lo), np.ceil(2 * model.target).astype(np.int64) + 2)
     else:
-        cap = np.maximum(caps.astype(np.int64), lo)
+        cap = np.maximum(np.maximum(caps.astype(np.int64), lo), cur)
     cap = np.minimum(np.minimum(cap, hi), n_units)
     cap = np.maximum(cap, np.minimum(lo, n_units))
 
@@ -131,8 +131,11 @@ def _solve_once(
         float(np.max(np.abs(move_unit), initial=0.0)),
         1e-9,
     )
-    scale = min(_MAX_SCALE, _INT64_BUDGET / ((n_nodes + 1) ** 2 * biggest * 2.0))
-    scale = float(10 ** math.floor(math.log10(scale))) if scale >= 1 else scale
+    # the largest integer cost is at most scale * biggest + 1.5 (rounding and tie-break)
+    scale = min(_MAX_SCALE, (_INT64_BUDGET / (n_nodes + 1) ** 2 - 1.5) / biggest)
+    if scale >= 100:  # two significant digits: a round price such as 0.1 stays exact
+        step = 10.0 ** (math.floor(math.log10(scale)) - 1)
+        scale = math.floor(scale / step) * step
     big_f_hi = np.rint(scale * f_hi).astype(np.int64)
     big_f_lo = np.rint(scale * f_lo).astype(np.int64)
     ov_cost = np.rint(scale * (_cumulative(model, ov_bins, ov_k))).astype(np.int64) - np.rint(
@@ -200,9 +203,14 @@ def _solve_once(
     moves = int(move_count.sum())
     arc_total = float(np.sum(model.arc_cost[arc_of_move] * move_count)) if len(move_count) else 0.0
     objective = model.objective(staff, moves, arc_total)
-    # any plan's integer cost is within 0.5/S per bin plus 1.5/S per moved unit (rounded price
-    # and tie-break) of its true objective; a plan moves at most n_units units
-    tol = (0.5 * nb + 1.5 * n_units) / scale
+    # Any plan's integer cost is S * (true objective) + (per bin, within +-0.5) + (per moved
+    # unit, between 0.5 and 1.5: rounded price and tie-break). Comparing with an optimal plan Q:
+    # S * (obj - opt) <= nb + 1.5 moves(Q) - 0.5 moves. moves(Q) <= movable units, and
+    # <= opt / price <= obj / price when moves have a price.
+    movable = float(model.group_size.sum())
+    unit_price = float(np.min(move_unit, initial=0.0))
+    moves_q = min(movable, objective / unit_price) if unit_price > 0 else movable
+    tol = max(0.0, nb + 1.5 * moves_q - 0.5 * moves) / scale
     seconds = time.perf_counter() - t0
     return EngineSolution(
         status="optimal",

@@ -1,0 +1,405 @@
+"""Benchmark asn_balance end to end against its peers on the same scenarios, in one run.
+
+    python benchmarks/run.py [--scales plaju,city,province] [--seed N] [--peers cpsat,highs,flow]
+                             [--peer-time-limit 60] [--max-moves K] [--out results.jsonl]
+                             [--write-results]
+
+For each scale the scenario of :func:`asn_balance.synth.generate_scale` is written as a
+CSV folder; ``asn-balance plan DIR --out plan.json --quiet`` runs in a child process
+(``--repeat`` times, median wall time, peak RSS of each run measured separately through
+``/usr/bin/time`` or a Python wrapper) and its plan is verified with
+:func:`asn_balance.check.check`. Each peer (see ``peers.py``) runs in its own child
+process on the same folder and its plan is verified the same way. The machine is shared
+and noisy: read the ratios (peer / asn_balance, measured in the same run); absolute
+times are context only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from asn_balance import synth
+from asn_balance.check import check
+from asn_balance.io import read_plan
+from asn_balance.problem import Problem
+from asn_balance.schema import Policy
+
+HERE = Path(__file__).resolve().parent
+PEERS = ("cpsat", "highs", "flow")
+GNU_TIME = "/usr/bin/time"
+
+# Fallback when /usr/bin/time is missing: run the command as a grandchild and report the
+# peak RSS of this wrapper's children (only that one command) to a file.
+_WRAPPER = (
+    "import resource, subprocess, sys\n"
+    "r = subprocess.run(sys.argv[2:]).returncode\n"
+    "kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "open(sys.argv[1], 'w').write(f'0 {kb}')\n"
+    "sys.exit(r)\n"
+)
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def measured(cmd: list[str], timeout: float | None = None) -> dict[str, Any]:
+    """Run ``cmd`` in a child process: wall seconds, peak RSS (MB) of that run, exit code."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rss", delete=False) as f:
+        rss_file = f.name
+    if os.access(GNU_TIME, os.X_OK):
+        full = [GNU_TIME, "-f", "%e %M", "-o", rss_file, *cmd]
+    else:
+        full = [sys.executable, "-c", _WRAPPER, rss_file, *cmd]
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run(full, capture_output=True, text=True, timeout=timeout)
+        code, err = p.returncode, p.stderr
+    except subprocess.TimeoutExpired as e:
+        code, err = None, f"killed after {timeout:.0f} s\n{e.stderr or ''}"
+    wall = time.perf_counter() - t0
+    rss_mb = None
+    try:
+        parts = Path(rss_file).read_text().split()
+        rss_mb = int(parts[-1]) / 1024.0
+    except (OSError, ValueError, IndexError):
+        pass
+    finally:
+        Path(rss_file).unlink(missing_ok=True)
+    return {"wall": wall, "rss_mb": rss_mb, "code": code, "stderr": err[-2000:] if err else ""}
+
+
+def verify(problem: Problem, moves: pd.DataFrame) -> dict[str, Any]:
+    rep = check(problem, moves)
+    return {
+        "ok": bool(rep.ok),
+        "violations": [str(v) for v in rep.violations[:5]],
+        "check_objective": float(rep.objective),
+        "check_moves": int(rep.moves),
+    }
+
+
+def run_asn(data: Path, work: Path, args: argparse.Namespace, problem: Problem) -> dict[str, Any]:
+    exe = shutil.which("asn-balance") or str(Path(sys.executable).with_name("asn-balance"))
+    plan = work / "plan.json"
+    cmd = [exe, "plan", str(data), "--out", str(plan), "--quiet", "--seed", str(args.seed)]
+    if args.max_moves is not None:
+        cmd += ["--max-moves", str(args.max_moves), "--time-limit", str(args.peer_time_limit)]
+    runs = []
+    for _ in range(args.repeat):
+        plan.unlink(missing_ok=True)
+        r = measured(cmd, timeout=args.peer_time_limit * 4 + 120)
+        runs.append(r)
+        if r["code"] != 0:
+            break
+    walls = [r["wall"] for r in runs]
+    out: dict[str, Any] = {
+        "system": "asn_balance",
+        "command": " ".join(shlex.quote(c) for c in cmd[1:])
+        .replace(str(data), "DIR")
+        .replace(str(plan), "plan.json"),
+        "wall": statistics.median(walls),
+        "wall_min": min(walls),
+        "walls": [round(w, 3) for w in walls],
+        "rss_mb": max((r["rss_mb"] or 0.0) for r in runs) or None,
+        "code": runs[-1]["code"],
+    }
+    if runs[-1]["code"] != 0 or not plan.exists():
+        out.update(status="error", note=runs[-1]["stderr"].strip().splitlines()[-1:] or ["failed"])
+        return out
+    s = json.loads(plan.read_text())["summary"]
+    out.update(
+        status=s["status"],
+        objective=s["objective"],
+        bound=s["bound"],
+        moves=s["moves"],
+        inner=s["seconds"],
+        solver=s.get("solver"),
+        solver_seconds=s.get("solver_seconds"),
+        compile_seconds=s.get("compile_seconds"),
+        solver_stats=s.get("solver_stats"),
+    )
+    out.update(verify(problem, read_plan(plan)))
+    return out
+
+
+def run_peer(peer: str, data: Path, work: Path, args: argparse.Namespace, problem: Problem) -> dict[str, Any]:
+    res_file = work / f"peer_{peer}.json"
+    res_file.unlink(missing_ok=True)
+    cmd = [
+        sys.executable,
+        str(HERE / "peers.py"),
+        peer,
+        str(data),
+        "--out",
+        str(res_file),
+        "--time-limit",
+        str(args.peer_time_limit),
+        "--workers",
+        str(args.workers),
+        "--seed",
+        str(args.seed),
+        "--max-pairs",
+        str(args.peer_max_pairs),
+    ]
+    if args.max_moves is not None:
+        cmd += ["--max-moves", str(args.max_moves)]
+    hard = args.peer_time_limit * 4 + 120
+    r = measured(cmd, timeout=hard)
+    out: dict[str, Any] = {"system": peer, "wall": r["wall"], "rss_mb": r["rss_mb"], "code": r["code"]}
+    if r["code"] != 0 or not res_file.exists():
+        why = f"killed after {hard:.0f} s (hard limit)" if r["code"] is None else "failed"
+        tail = r["stderr"].strip().splitlines()[-1:] if r["stderr"] else []
+        out.update(status="error", note="; ".join([why, *tail]))
+        return out
+    res = json.loads(res_file.read_text())
+    plan = res.pop("plan", None)
+    out.update(res)
+    if plan is not None:
+        out.update(verify(problem, pd.DataFrame(plan)))
+    return out
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _num(x: Any, fmt: str) -> str:
+    return "-" if x is None or (isinstance(x, float) and x != x) else format(x, fmt)
+
+
+def annotate(rows: list[dict[str, Any]]) -> None:
+    """Gap to the best bound of the run; ratios against asn_balance and the best objective."""
+    bounds = [r["bound"] for r in rows if r.get("bound") is not None and r.get("status") != "error"]
+    objs = [r["objective"] for r in rows if r.get("objective") is not None and r.get("ok", True)]
+    best_bound = max(bounds) if bounds else None
+    best_obj = min(objs) if objs else None
+    asn = next((r for r in rows if r["system"] == "asn_balance"), None)
+    for r in rows:
+        r["best_bound"], r["best_objective"] = best_bound, best_obj
+        obj = r.get("objective")
+        if obj is not None and best_bound is not None:
+            r["gap_to_best_bound"] = (obj - best_bound) / max(1.0, abs(obj))
+        if obj is not None and best_obj:
+            r["objective_ratio"] = obj / best_obj
+        if asn is not None and asn.get("wall") and r.get("status") not in ("skipped", "error"):
+            r["time_ratio"] = r["wall"] / asn["wall"]
+            if r["system"] == "flow" and r.get("floor_seconds") is not None:
+                r["floor_over_asn_e2e"] = r["floor_seconds"] / asn["wall"]
+                if asn.get("inner"):
+                    r["floor_over_asn_solve"] = r["floor_seconds"] / asn["inner"]
+
+
+def note_of(r: dict[str, Any]) -> str:
+    if r["system"] == "asn_balance":
+        st = r.get("solver_stats") or {}
+        bits = [f"solver {r.get('solver')}", f"in-process {_num(r.get('inner'), '.2f')} s"]
+        bits.append(
+            f"(compile {_num(r.get('compile_seconds'), '.2f')}, solve {_num(r.get('solver_seconds'), '.2f')})"
+        )
+        if st.get("flows"):
+            bits.append(f"{st['flows']} flows, cpsat {st.get('cpsat')}")
+        bits.append("runs " + "/".join(f"{w:.2f}" for w in r.get("walls", [])))
+        return " ".join(bits)
+    if r.get("status") in ("skipped", "error"):
+        return str(r.get("note", ""))
+    if r["system"] == "flow":
+        e2e, inner = r.get("floor_over_asn_e2e", 0.0), r.get("floor_over_asn_solve", 0.0)
+        return (
+            f"mcf.solve() {r['floor_seconds']:.3f} s x{r['flow_solves']} "
+            f"(= {e2e:.3f} of asn e2e, {inner:.2f} of its in-process time); "
+            f"arc loading {r['load_seconds']:.3f} s"
+            + (f"; {r['nodes']} nodes {r['arcs']} arcs" if r.get("nodes") else "")
+        )
+    pre = f"{r['note']}; " if r.get("note") else ""
+    return pre + (
+        f"{r.get('move_pairs', 0):,} move pairs, {r.get('movers', 0):,} movers, "
+        f"{r.get('chords', 0):,} chords; "
+        f"build {_num(r.get('build_seconds'), '.1f')} s, solve {_num(r.get('solve_seconds'), '.1f')} s"
+    )
+
+
+HEAD = (
+    "system",
+    "status",
+    "objective",
+    "bound",
+    "gap",
+    "moves",
+    "ok",
+    "wall s",
+    "peak MB",
+    "t/asn",
+    "obj/best",
+)
+
+
+def table_rows(rows: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    out = []
+    for r in rows:
+        ok = r.get("ok")
+        out.append(
+            (
+                r["system"],
+                str(r.get("status", "-")),
+                _num(r.get("objective"), ".4f"),
+                _num(r.get("bound"), ".4f"),
+                _num(r.get("gap_to_best_bound"), ".2e"),
+                _num(r.get("moves"), "d"),
+                "-" if ok is None else ("ok" if ok else "FAIL"),
+                _num(r.get("wall"), ".2f"),
+                _num(r.get("rss_mb"), ".0f"),
+                _num(r.get("time_ratio"), ".2f"),
+                _num(r.get("objective_ratio"), ".4f"),
+            )
+        )
+    return out
+
+
+def print_table(title: str, rows: list[dict[str, Any]]) -> None:
+    body = table_rows(rows)
+    widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(HEAD)]
+    print(f"\n== {title}")
+    print("  ".join(h.ljust(w) for h, w in zip(HEAD, widths, strict=True)))
+    for b in body:
+        print("  ".join(c.ljust(w) for c, w in zip(b, widths, strict=True)))
+    for r in rows:
+        print(f"  {r['system']}: {note_of(r)}")
+
+
+def markdown(title: str, rows: list[dict[str, Any]]) -> str:
+    lines = [f"#### {title}", "", "| " + " | ".join(HEAD) + " | notes |", "|" + "---|" * (len(HEAD) + 1)]
+    for r, b in zip(rows, table_rows(rows), strict=True):
+        lines.append("| " + " | ".join(b) + " | " + note_of(r).replace("|", "/") + " |")
+    return "\n".join(lines) + "\n"
+
+
+def machine() -> str:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    except OSError:
+        pass
+    from importlib.metadata import PackageNotFoundError, version
+
+    vers = []
+    for pkg in ("asn-balance", "ortools", "highspy", "numpy", "pandas"):
+        try:
+            vers.append(f"{pkg} {version(pkg)}")
+        except PackageNotFoundError:
+            vers.append(f"{pkg} missing")
+    try:
+        rev = subprocess.run(
+            ["git", "-C", str(HERE.parent), "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        rev = "unknown"
+    return (
+        f"git {rev}; nproc {os.cpu_count()}, CPU {cpu}, RAM {ram}, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}; " + ", ".join(vers)
+    )
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scales", default="plaju,city,province", help="comma list of synth.SCALES names")
+    ap.add_argument("--seed", type=int, default=0, help="scenario seed (also the solvers' seed)")
+    ap.add_argument("--peers", default=",".join(PEERS), help="comma list of cpsat, highs, flow (or 'none')")
+    ap.add_argument("--peer-time-limit", type=float, default=60.0, help="seconds per peer solve")
+    ap.add_argument("--peer-max-pairs", type=int, default=1_500_000, help="skip cpsat/highs above this")
+    ap.add_argument("--max-moves", type=int, default=None, help="move budget for every system")
+    ap.add_argument("--workers", type=int, default=2, help="CP-SAT workers of the cpsat peer")
+    ap.add_argument("--repeat", type=int, default=3, help="asn_balance runs per scale (median)")
+    ap.add_argument("--out", type=Path, default=None, help="write one JSON line per system and scale")
+    ap.add_argument("--write-results", action="store_true", help="append a section to RESULTS.md")
+    ap.add_argument("--results-file", type=Path, default=HERE / "RESULTS.md")
+    a = ap.parse_args(argv)
+    scales = [s.strip() for s in a.scales.split(",") if s.strip()]
+    peers = [] if a.peers.strip() in ("", "none") else [p.strip() for p in a.peers.split(",")]
+    for p in peers:
+        if p not in PEERS:
+            ap.error(f"unknown peer {p!r}; choose from {', '.join(PEERS)}")
+    for s in scales:
+        if s not in synth.SCALES:
+            ap.error(f"unknown scale {s!r}; choose from {', '.join(synth.SCALES)}")
+
+    started = dt.datetime.now().astimezone()
+    cmdline = "python benchmarks/run.py " + " ".join(shlex.quote(x) for x in (argv or sys.argv[1:]))
+    print(f"# {started:%Y-%m-%d %H:%M %Z}  {machine()}")
+    print(f"# {cmdline}")
+    # warm the page cache of the interpreter and packages once, untimed
+    subprocess.run([shutil.which("asn-balance") or "asn-balance", "--help"], capture_output=True)
+
+    all_rows: list[dict[str, Any]] = []
+    sections: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="asn_bench_") as tmp:
+        for scale in scales:
+            work = Path(tmp) / scale
+            data = synth.write_csv_folder(synth.generate_scale(scale, a.seed), work / "data")
+            policy = Policy(max_moves=a.max_moves) if a.max_moves is not None else Policy()
+            problem = Problem.read(data, policy)
+            title = (
+                f"{scale} (seed {a.seed}): {problem.n_employees:,} employees, "
+                f"{problem.n_positions:,} positions"
+                + (f", max_moves {a.max_moves}" if a.max_moves is not None else "")
+            )
+            print(f"\n.. {title}", flush=True)
+            rows = [run_asn(data, work, a, problem)]
+            print(f"   asn_balance {rows[0]['wall']:.2f} s", flush=True)
+            for peer in peers:
+                rows.append(run_peer(peer, data, work, a, problem))
+                print(f"   {peer} {rows[-1]['wall']:.2f} s {rows[-1].get('status')}", flush=True)
+            annotate(rows)
+            print_table(title, rows)
+            sections.append(markdown(title, rows))
+            for r in rows:
+                r.update(scale=scale, seed=a.seed, max_moves=a.max_moves, peer_time_limit=a.peer_time_limit)
+            all_rows += rows
+
+    if a.out is not None:
+        with a.out.open("w") as f:
+            for r in all_rows:
+                f.write(json.dumps(r, default=str) + "\n")
+        print(f"\nJSON lines written to {a.out}")
+    if a.write_results:
+        text = f"\n### {started:%Y-%m-%d %H:%M %Z}: `{cmdline}`\n\nMachine: {machine()}.\n\n" + "\n".join(
+            sections
+        )
+        with a.results_file.open("a") as f:
+            f.write(text)
+        print(f"section appended to {a.results_file}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
