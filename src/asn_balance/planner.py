@@ -206,7 +206,7 @@ def solve(
     seed : int
         Random seed for CP-SAT (the flow path is deterministic).
     workers : int, optional
-        CP-SAT workers.
+        CP-SAT workers (default 1, deterministic; more run a parallel portfolio that is not).
     progress : callable, optional
         ``progress(elapsed, objective, bound)``.
     lang : {"id", "en"}

@@ -52,7 +52,8 @@ def solve_model(
     seed : int
         Random seed for CP-SAT.
     workers : int, optional
-        CP-SAT workers (default: 2, the size of the target machines).
+        CP-SAT workers (default 1: deterministic; more run CP-SAT's parallel portfolio,
+        whose plans may differ from run to run).
     progress : callable, optional
         Called with ``(elapsed, objective, bound)`` when either improves.
 
