@@ -51,6 +51,16 @@ AllowPppk = Annotated[bool, typer.Option("--allow-pppk", help="Allow PPPK employ
 MinMonths = Annotated[
     int | None, typer.Option("--min-months", help="Minimum months in position (default 24).")
 ]
+Lexico = Annotated[
+    bool,
+    typer.Option("--lexicographic", help="Best balance first, then fewest moves (see --balance-tolerance)."),
+]
+BalTol = Annotated[
+    float | None,
+    typer.Option(
+        "--balance-tolerance", help="With --lexicographic: relative slack on the best balance (0.01 = 1%)."
+    ),
+]
 Lang = Annotated[str, typer.Option("--lang", help="Language of reasons: id or en.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 
@@ -209,6 +219,8 @@ def plan(
     allow_jabatan_change: AllowJab = False,
     allow_pppk: AllowPppk = False,
     min_months: MinMonths = None,
+    lexicographic: Lexico = False,
+    balance_tolerance: BalTol = None,
     lang: Lang = "id",
     quiet: Quiet = False,
 ) -> None:
@@ -221,6 +233,8 @@ def plan(
             allow_jabatan_change=allow_jabatan_change,
             allow_pppk=allow_pppk,
             min_months_in_position=min_months,
+            lexicographic=lexicographic,
+            balance_tolerance=balance_tolerance,
         )
     except ValidationError as e:
         _fail_input(_policy_problems(e))

@@ -9,15 +9,20 @@ Model
   ``f_b(k) = (k - target_b)^2 / weight_b`` for ``k`` staff, bounds ``min_b <= k <= max_b``,
   and ``fixed_b`` units that are always in the bin (people who cannot move).
 * **groups** ``g`` (interchangeable movable units) of ``size_g`` units whose home is bin
-  ``home_g``. A unit either stays home (cost 0) or moves.
+  ``home_g``. A unit either stays home (cost 0) or moves. A group with ``home_g = -1`` is
+  not placed yet: each of its units must move into some bin (an assignment problem).
 * **classes** ``c``: sets of bins that accept exactly the same movers (CSR arrays
   ``class_indptr``/``class_bins``). A unit of ``g`` may move to any bin of a class ``c``
   for which an *arc* ``(g, c)`` exists, at ``move_cost + arc_cost``.
 * an optional budget ``max_moves`` on the total number of moved units.
+* optional **loads**: a unit moved on arc ``a`` uses ``arc_load[a]`` of the capacity
+  ``bin_capacity[b]`` of the bin it enters (classes must then hold one bin each). This is
+  the Generalized Assignment Problem when every group is one unplaced unit and the staffing
+  cost is off (``weight = inf``).
 
 Objective: ``sum_b f_b(staff_b) + sum over moved units of (move_cost + arc_cost)``, and
-among optimal plans the fewest moves. Without ``max_moves`` the model is a convex
-min-cost flow (solved exactly); with it, the budget is a side constraint.
+among optimal plans the fewest moves. Without ``max_moves`` and loads the model is a
+convex min-cost flow (solved exactly); with them, they are side constraints.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ class AssignmentModel:
     Parameters
     ----------
     target, weight : ndarray of float, shape (n_bins,)
-        Staffing cost ``(k - target)^2 / weight``; ``weight > 0``.
+        Staffing cost ``(k - target)^2 / weight``; ``weight > 0``, ``inf`` for no cost.
     min_staff, max_staff : ndarray of int, shape (n_bins,)
         Bounds on the final staff; ``max_staff < 0`` means no cap.
     fixed : ndarray of int, shape (n_bins,)
@@ -58,6 +63,10 @@ class AssignmentModel:
         Cost of one move.
     max_moves : int or None
         Budget on the number of moves.
+    arc_load : ndarray of float, optional
+        Capacity a unit uses in the bin it enters through the arc.
+    bin_capacity : ndarray of float, optional
+        Load capacity per bin (``inf`` for none); required with ``arc_load``.
     """
 
     target: FloatArray
@@ -74,6 +83,8 @@ class AssignmentModel:
     arc_cost: FloatArray
     move_cost: float = 0.0
     max_moves: int | None = None
+    arc_load: FloatArray | None = None
+    bin_capacity: FloatArray | None = None
 
     def __post_init__(self) -> None:
         nb = len(self.target)
@@ -84,6 +95,13 @@ class AssignmentModel:
             raise ValueError("group_home and group_size differ in length")
         if not (len(self.arc_group) == len(self.arc_class) == len(self.arc_cost)):
             raise ValueError("arc arrays differ in length")
+        if (self.arc_load is None) != (self.bin_capacity is None):
+            raise ValueError("arc_load and bin_capacity go together")
+        if self.arc_load is not None and self.bin_capacity is not None:
+            if len(self.arc_load) != len(self.arc_group) or len(self.bin_capacity) != nb:
+                raise ValueError("arc_load needs one entry per arc and bin_capacity one per bin")
+            if np.any(np.diff(self.class_indptr) != 1):
+                raise ValueError("with loads every class must hold exactly one bin")
         if np.any(self.weight <= 0):
             raise ValueError("weight must be positive")
         if len(self.arc_cost) and float(np.min(self.move_cost + self.arc_cost)) < 0:
@@ -105,6 +123,11 @@ class AssignmentModel:
         return len(self.class_indptr) - 1
 
     @property
+    def flow_shaped(self) -> bool:
+        """Whether the model (budget aside) is a convex min-cost flow: no loads."""
+        return self.arc_load is None
+
+    @property
     def n_units(self) -> int:
         """Total units (fixed plus movable)."""
         return int(self.fixed.sum() + self.group_size.sum())
@@ -112,13 +135,15 @@ class AssignmentModel:
     def initial_staff(self) -> IntArray:
         """Staff per bin when nobody moves."""
         staff = self.fixed.astype(np.int64).copy()
-        np.add.at(staff, self.group_home, self.group_size)
+        placed = self.group_home >= 0
+        np.add.at(staff, self.group_home[placed], self.group_size[placed])
         return staff
 
     def staffing_cost(self, staff: npt.ArrayLike) -> float:
         """``sum_b (staff_b - target_b)^2 / weight_b`` in floating point."""
         s = np.asarray(staff, dtype=float)
-        return float(np.sum((s - self.target) ** 2 / self.weight))
+        costly = np.isfinite(self.weight)
+        return float(np.sum((s[costly] - self.target[costly]) ** 2 / self.weight[costly]))
 
     def objective(self, staff: npt.ArrayLike, moves: int, arc_cost_total: float = 0.0) -> float:
         """Objective of a plan with final ``staff``, ``moves`` moves and summed arc costs."""

@@ -26,6 +26,7 @@ from .result import Result
 from .rules import Eligibility, eligibility
 from .solvers import solve_model
 from .solvers.budget import Progress
+from .solvers.lexicographic import solve_lexicographic
 
 __all__ = ["Compiled", "compile_problem", "solve"]
 
@@ -220,7 +221,12 @@ def solve(
     t0 = time.perf_counter()
     comp = compile_problem(problem)
     t_compile = time.perf_counter() - t0
-    sol = solve_model(comp.model, time_limit=time_limit, seed=seed, workers=workers, progress=progress)
+    if problem.policy.lexicographic:
+        sol = solve_lexicographic(
+            comp.model, tolerance=problem.policy.balance_tolerance, time_limit=time_limit
+        )
+    else:
+        sol = solve_model(comp.model, time_limit=time_limit, seed=seed, workers=workers, progress=progress)
     extra = {"compile_seconds": round(t_compile, 3), "seed": seed, "time_limit": time_limit}
     return build_result(problem, comp, sol, t0, lang=lang, extra=extra)
 

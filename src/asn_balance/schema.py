@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = ["DEFAULT_MOVE_COST", "RULES", "Policy"]
 
@@ -53,6 +53,12 @@ class Policy(BaseModel):
         balance only; among plans of equal objective the one with fewest moves wins.
     max_moves : int or None
         Hard budget on the number of moves (``None``: no budget).
+    lexicographic : bool
+        Priorities instead of weights: first the best balance B*, then the fewest moves
+        among plans with ``B <= B* (1 + balance_tolerance)``; ``move_cost`` is then only
+        used to report the objective. Not combined with ``max_moves``.
+    balance_tolerance : float
+        Relative slack on B* allowed to save moves in lexicographic mode (0.01 = 1 %).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -63,3 +69,11 @@ class Policy(BaseModel):
     allow_jabatan_change: bool = False
     move_cost: float = Field(DEFAULT_MOVE_COST, ge=0, le=1e6, allow_inf_nan=False)
     max_moves: int | None = Field(None, ge=0)
+    lexicographic: bool = False
+    balance_tolerance: float = Field(0.0, ge=0, le=10, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _one_way_to_limit_moves(self) -> Policy:
+        if self.lexicographic and self.max_moves is not None:
+            raise ValueError("lexicographic priorities and max_moves cannot be combined")
+        return self

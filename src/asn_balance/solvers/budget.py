@@ -62,6 +62,10 @@ def solve_model(
     EngineSolution
     """
     t0 = time.perf_counter()
+    if not model.flow_shaped:
+        from .loaded import solve_loaded
+
+        return solve_loaded(model, time_limit=time_limit, seed=seed, workers=workers, progress=progress)
     base = solve_flow(model)
     within = model.max_moves is None or base.moves <= model.max_moves
     if progress is not None and base.status == "optimal" and within:

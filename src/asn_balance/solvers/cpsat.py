@@ -72,8 +72,8 @@ def solve_cpsat(
     cls_of = np.repeat(np.arange(nc, dtype=np.int64), np.diff(model.class_indptr))
     hb_bin = model.class_bins.astype(np.int64)
 
-    home_units = model.fixed.astype(np.int64).copy()
-    np.add.at(home_units, model.group_home, model.group_size)
+    placed = model.group_home >= 0
+    home_units = model.initial_staff()
     class_in = np.zeros(nc, dtype=np.int64)
     np.add.at(class_in, model.arc_class, model.group_size[model.arc_group])
     reach = home_units.copy()
@@ -84,11 +84,23 @@ def solve_cpsat(
     def fcost(b: IntArray, k: IntArray) -> npt.NDArray[np.float64]:
         return (k - model.target[b]) ** 2 / model.weight[b]
 
-    b_all = np.arange(nb, dtype=np.int64)
-    peak = float(np.max(np.maximum(fcost(b_all, kmin), fcost(b_all, np.maximum(kmax, kmin))), initial=1.0))
+    costly = np.isfinite(model.weight)
+    b_all = np.flatnonzero(costly).astype(np.int64)
+    peak = float(
+        np.max(
+            np.maximum(fcost(b_all, kmin[b_all]), fcost(b_all, np.maximum(kmax, kmin)[b_all])), initial=1.0
+        )
+    )
     unit = model.move_cost + model.arc_cost
     peak = max(peak, float(np.max(unit, initial=0.0)) * max(1, n_units), 1.0)
-    scale = float(10 ** math.floor(math.log10(max(1.0, min(1e7, 1e11 / peak)))))
+    integral = not costly.any() and bool(np.all(unit == np.rint(unit)))
+    n_placed = int(model.group_size[placed].sum())
+    # integral costs: scale so that all tie-break ticks together stay below one unit
+    scale = (
+        float(n_placed + 1)
+        if integral
+        else float(10 ** math.floor(math.log10(max(1.0, min(1e7, 1e11 / peak)))))
+    )
 
     m = cp_model.CpModel()
     x = [m.new_int_var(0, int(model.group_size[g]), f"x{a}") for a, g in enumerate(model.arc_group)]
@@ -98,8 +110,12 @@ def solve_cpsat(
     for a, g in enumerate(model.arc_group.tolist()):
         by_group.setdefault(g, []).append(a)
     for g, arcs in by_group.items():
-        if len(arcs) > 1:
+        if not placed[g]:  # unplaced units must all be assigned
+            m.add(sum(x[a] for a in arcs) == int(model.group_size[g]))
+        elif len(arcs) > 1:
             m.add(sum(x[a] for a in arcs) <= int(model.group_size[g]))
+    if model.arc_load is not None and model.bin_capacity is not None:
+        _add_loads(m, model, x)
     # hub conservation
     in_c: dict[int, list[int]] = {}
     for a, c in enumerate(model.arc_class.tolist()):
@@ -112,7 +128,8 @@ def solve_cpsat(
     # staff per bin
     out_b: dict[int, list[int]] = {}
     for a, g in enumerate(model.arc_group.tolist()):
-        out_b.setdefault(int(model.group_home[g]), []).append(a)
+        if placed[g]:
+            out_b.setdefault(int(model.group_home[g]), []).append(a)
     in_b: dict[int, list[int]] = {}
     for e, b in enumerate(hb_bin.tolist()):
         in_b.setdefault(b, []).append(e)
@@ -126,6 +143,8 @@ def solve_cpsat(
             s == int(home_units[b]) - sum(x[a] for a in out_b.get(b, [])) + sum(y[e] for e in in_b.get(b, []))
         )
         staff.append(s)
+        if not costly[b]:
+            continue
         ks = np.arange(lo_b, hi_b + 1, dtype=np.int64)
         big_f = np.rint(scale * fcost(np.full(len(ks), b, dtype=np.int64), ks)).astype(np.int64)
         if len(ks) == 1:
@@ -137,7 +156,8 @@ def solve_cpsat(
             # z >= F(k) + (F(k+1) - F(k)) * (s - k)
             m.add(z >= int(big_f[i]) + int(slopes[i]) * (s - int(ks[i])))
         cost_terms.append(z)
-    move_coef = (np.rint(scale * unit).astype(np.int64) + 1).tolist()
+    # one tick per move from a home breaks ties towards fewer moves
+    move_coef = (np.rint(scale * unit).astype(np.int64) + placed[model.arc_group]).tolist()
     if model.max_moves is not None:
         m.add(sum(x) <= int(model.max_moves))
     m.minimize(sum(cost_terms) + sum(int(c) * v for c, v in zip(move_coef, x, strict=True)))
@@ -155,7 +175,8 @@ def solve_cpsat(
     cb = _Progress(progress, scale, offset) if progress is not None else None
     status = solver.solve(m, cb) if cb is not None else solver.solve(m)
     seconds = time.perf_counter() - t0
-    tol = (nb + n_units) / scale
+    # rounding per costly bin and per move, plus the tie-break ticks (all that integral costs leave)
+    tol = n_placed / scale if integral else (0.5 * int(costly.sum()) + 1.5 * n_placed) / scale
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         xv = np.array([solver.value(v) for v in x], dtype=np.int64)
         yv = np.array([solver.value(v) for v in y], dtype=np.int64)
@@ -197,6 +218,27 @@ def solve_cpsat(
         solver="cpsat",
         stats={"cpsat_status": solver.status_name(status)},
     )
+
+
+def _add_loads(m: cp_model.CpModel, model: AssignmentModel, x: list[cp_model.IntVar]) -> None:
+    """Capacity rows ``sum load * x <= capacity`` per bin (classes hold one bin each).
+
+    Fractional loads are scaled by 1000, loads rounded up and capacities down, so every
+    plan that meets the integer rows meets the true ones.
+    """
+    assert model.arc_load is not None and model.bin_capacity is not None
+    load = model.arc_load.astype(float)
+    cap = model.bin_capacity.astype(float)
+    fin = np.isfinite(cap)
+    mult = 1.0 if np.all(load == np.rint(load)) and np.all(cap[fin] == np.rint(cap[fin])) else 1000.0
+    iload = np.ceil(load * mult - 1e-9).astype(np.int64)
+    bin_of_arc = model.class_bins[model.class_indptr[model.arc_class]]
+    order = np.argsort(bin_of_arc, kind="stable")
+    starts = np.searchsorted(bin_of_arc[order], np.arange(model.n_bins + 1))
+    for b in np.flatnonzero(fin):
+        arcs = order[starts[b] : starts[b + 1]]
+        if len(arcs):
+            m.add(sum(int(iload[a]) * x[a] for a in arcs.tolist()) <= int(np.floor(cap[b] * mult + 1e-9)))
 
 
 def _add_hint(

@@ -143,8 +143,8 @@ def _solve_once(
     ).astype(np.int64)
 
     # arcs
-    g_idx = np.arange(ng, dtype=np.int64)
-    stay_t, stay_h = grp0 + g_idx, model.group_home.astype(np.int64)
+    g_idx = np.flatnonzero(model.group_home >= 0).astype(np.int64)  # unplaced groups cannot stay
+    stay_t, stay_h = grp0 + g_idx, model.group_home[g_idx].astype(np.int64)
     mv_t = grp0 + model.arc_group.astype(np.int64)
     mv_h = hub0 + model.arc_class.astype(np.int64)
     mv_cap = model.group_size[model.arc_group].astype(np.int64)
@@ -157,11 +157,17 @@ def _solve_once(
     tails = np.concatenate([stay_t, mv_t, hb_t, m_bin, ov_bins])
     heads = np.concatenate([stay_h, mv_h, hb_h, np.full(len(m_bin) + len(ov_bins), sink, dtype=np.int64)])
     caps_ = np.concatenate(
-        [model.group_size.astype(np.int64), mv_cap, hb_cap, np.ones(len(m_bin), dtype=np.int64), ov_cap]
+        [
+            model.group_size[g_idx].astype(np.int64),
+            mv_cap,
+            hb_cap,
+            np.ones(len(m_bin), dtype=np.int64),
+            ov_cap,
+        ]
     )
     costs = np.concatenate(
         [
-            np.zeros(ng, dtype=np.int64),
+            np.zeros(len(g_idx), dtype=np.int64),
             mv_cost,
             np.zeros(len(hb_t), dtype=np.int64),
             big_f_hi - big_f_lo,
@@ -183,7 +189,7 @@ def _solve_once(
         raise RuntimeError(f"min-cost flow failed with status {status!r} (scale {scale:g})")
     flows = mcf.flows(np.arange(len(tails), dtype=np.int64))
 
-    a0 = ng
+    a0 = len(g_idx)
     a1 = a0 + len(mv_t)
     a2 = a1 + len(hb_t)
     a3 = a2 + len(m_bin)
@@ -282,15 +288,16 @@ def _diagnose(model: AssignmentModel, t0: float) -> EngineSolution:
     lo_c = np.minimum(lo, hi)
     cls_of = np.repeat(np.arange(nc, dtype=np.int64), np.diff(model.class_indptr))
     b = np.arange(nb, dtype=np.int64)
-    tails = np.concatenate([grp0 + np.arange(ng), grp0 + model.arc_group, hub0 + cls_of, b, b, b, b]).astype(
+    placed = np.flatnonzero(model.group_home >= 0)
+    tails = np.concatenate([grp0 + placed, grp0 + model.arc_group, hub0 + cls_of, b, b, b, b]).astype(
         np.int64
     )
     heads = np.concatenate(
-        [model.group_home, hub0 + model.arc_class, model.class_bins, np.full(4 * nb, sink)]
+        [model.group_home[placed], hub0 + model.arc_class, model.class_bins, np.full(4 * nb, sink)]
     ).astype(np.int64)
     caps = np.concatenate(
         [
-            model.group_size,
+            model.group_size[placed],
             model.group_size[model.arc_group],
             np.full(len(cls_of), n_units),
             lo_c,  # meeting the minimum: rewarded
@@ -301,7 +308,7 @@ def _diagnose(model: AssignmentModel, t0: float) -> EngineSolution:
     ).astype(np.int64)
     costs = np.concatenate(
         [
-            np.zeros(ng),
+            np.zeros(len(placed)),
             np.ones(len(model.arc_group)),  # prefer fewer moves among equal violation
             np.zeros(len(cls_of)),
             np.full(nb, -(n_units + 1) * 4),
@@ -318,8 +325,19 @@ def _diagnose(model: AssignmentModel, t0: float) -> EngineSolution:
     mcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
     mcf.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supply)
     status = mcf.solve()
-    if status != mcf.OPTIMAL:
-        raise RuntimeError(f"diagnosis flow failed with status {status!r}")
+    if status != mcf.OPTIMAL:  # some unplaced unit has no arc at all: nothing to name per bin
+        return EngineSolution(
+            status="infeasible",
+            objective=float("nan"),
+            bound=float("nan"),
+            staff=model.initial_staff(),
+            move_group=np.zeros(0, dtype=np.int64),
+            move_bin=np.zeros(0, dtype=np.int64),
+            move_count=np.zeros(0, dtype=np.int64),
+            seconds=time.perf_counter() - t0,
+            solver="flow",
+            stats={"diagnosis": "an unplaced group has no eligible bin"},
+        )
     flows = mcf.flows(np.arange(len(tails), dtype=np.int64))
     k = len(tails) - 4 * nb
     staff = np.zeros(nb, dtype=np.int64)

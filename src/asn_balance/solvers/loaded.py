@@ -1,0 +1,276 @@
+"""Models with loads (capacities per bin): CP-SAT plus a large-neighbourhood search.
+
+With loads the model is no longer a flow (the Generalized Assignment Problem is NP-hard).
+The search runs in three stages within the time limit:
+
+1. CP-SAT on the whole model for a short while: the first plan and a proven bound, and
+   on easy instances a proof of optimality;
+2. large-neighbourhood search: free every unit in a few bins (bins chosen at random, or
+   bins whose units have cheap alternatives in each other) or a random set of units, and
+   re-solve that small sub-model exactly with CP-SAT, keeping what improves;
+3. CP-SAT on the whole model again, warm-started from the best plan, for the bound.
+
+The LNS applies when every group is one unit and the staffing cost is off (the GAP shape);
+otherwise CP-SAT alone runs for the whole time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+from ortools.sat.python import cp_model
+
+from ..engine import AssignmentModel, EngineSolution
+from .cpsat import solve_cpsat
+
+__all__ = ["solve_loaded"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+_DENSE_LIMIT = 5_000_000
+
+
+def _lns_applies(model: AssignmentModel) -> bool:
+    return (
+        model.arc_load is not None
+        and bool(np.all(model.group_size == 1))
+        and bool(np.all(model.group_home < 0))
+        and not bool(np.isfinite(model.weight).any())
+        and bool(np.all(model.min_staff == 0))
+        and bool(np.all(model.max_staff < 0))
+        and model.max_moves is None
+        and model.n_groups * model.n_bins <= _DENSE_LIMIT
+    )
+
+
+class _Dense:
+    """Dense cost/load matrices of a GAP-shaped model (``inf`` cost where no arc)."""
+
+    def __init__(self, model: AssignmentModel) -> None:
+        assert model.arc_load is not None and model.bin_capacity is not None
+        n, m = model.n_groups, model.n_bins
+        bins = model.class_bins[model.class_indptr[model.arc_class]]
+        self.cost = np.full((n, m), np.inf)
+        self.load = np.zeros((n, m))
+        self.cost[model.arc_group, bins] = model.move_cost + model.arc_cost
+        self.load[model.arc_group, bins] = model.arc_load
+        self.cap = model.bin_capacity.astype(float)
+        self.home = model.group_home.astype(np.int64)
+        integral = np.all(np.isfinite(self.cost) <= (self.cost == np.rint(self.cost)))
+        self.scale = 1.0 if integral else 1e4
+        self.icost = np.where(np.isfinite(self.cost), np.rint(self.cost * self.scale), 0).astype(np.int64)
+        fin = np.isfinite(self.cap)
+        exact = np.all(self.load == np.rint(self.load)) and np.all(self.cap[fin] == np.rint(self.cap[fin]))
+        self.lmult = 1.0 if exact else 1000.0
+        self.iload = np.ceil(self.load * self.lmult - 1e-9).astype(np.int64)
+        self.icap = np.where(fin, np.floor(self.cap * self.lmult + 1e-9), np.iinfo(np.int64).max // 4).astype(
+            np.int64
+        )
+
+    def total(self, assign: IntArray) -> float:
+        return float(self.cost[np.arange(len(assign)), assign].sum())
+
+
+def _sub_solve(
+    d: _Dense, jobs: IntArray, bins: IntArray, room: IntArray, assign: IntArray, limit: float, seed: int
+) -> IntArray | None:
+    """Optimal re-assignment of ``jobs`` to ``bins`` (with ``room`` left in each), or None."""
+    allowed = np.isfinite(d.cost[np.ix_(jobs, bins)])
+    m = cp_model.CpModel()
+    xs: dict[tuple[int, int], cp_model.IntVar] = {}
+    for r, c in zip(*np.nonzero(allowed), strict=True):
+        xs[(int(r), int(c))] = m.new_bool_var("")
+    rows: list[list[cp_model.IntVar]] = [[] for _ in jobs]
+    cols: list[list[tuple[int, cp_model.IntVar]]] = [[] for _ in bins]
+    for (r, c), v in xs.items():
+        rows[r].append(v)
+        cols[c].append((int(d.iload[jobs[r], bins[c]]), v))
+    for vs in rows:
+        if not vs:
+            return None
+        m.add_exactly_one(vs)
+    for c, items in enumerate(cols):
+        if items:
+            m.add(sum(w * v for w, v in items) <= int(room[c]))
+    m.minimize(sum(int(d.icost[jobs[r], bins[c]]) * v for (r, c), v in xs.items()))
+    for (r, c), v in xs.items():
+        m.add_hint(v, bool(bins[c] == assign[jobs[r]]))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, limit)
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    status = solver.solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    out = np.empty(len(jobs), dtype=np.int64)
+    for (r, c), v in xs.items():
+        if solver.value(v):
+            out[r] = bins[c]
+    return out
+
+
+def _lns(
+    d: _Dense,
+    assign: IntArray,
+    deadline: float,
+    seed: int,
+    on_improve: Callable[[IntArray], None],
+) -> tuple[IntArray, int]:
+    rng = np.random.default_rng(seed)
+    n, m = d.cost.shape
+    used = np.zeros(m, dtype=np.int64)
+    np.add.at(used, assign, d.iload[np.arange(n), assign])
+    k = min(m, 3)
+    rounds = 0
+    start = last_gain = time.perf_counter()
+    # stop early when the search stagnates, leaving the time to the final proof
+    patience = max(3.0, 0.3 * (deadline - start))
+    finite_cost = np.where(np.isfinite(d.cost), d.cost, np.inf)
+    while time.perf_counter() < deadline and time.perf_counter() - last_gain < patience:
+        rounds += 1
+        kind = rng.random()
+        if kind < 0.7 or m <= 2:
+            if kind < 0.35:
+                bins = rng.choice(m, size=min(k, m), replace=False)
+            else:  # bins whose units have cheap alternatives among each other
+                b0 = int(rng.integers(m))
+                mine = np.flatnonzero(assign == b0)
+                if len(mine) == 0:
+                    continue
+                regret = finite_cost[mine] - finite_cost[mine, b0][:, None]
+                score = np.where(np.isfinite(regret), regret, np.inf).min(axis=0)
+                score[b0] = -np.inf
+                order = np.argsort(score + rng.random(m) * 1e-6)
+                bins = np.concatenate([[b0], order[: min(k, m) - 1]])
+            bins = np.unique(bins).astype(np.int64)
+            jobs = np.flatnonzero(np.isin(assign, bins)).astype(np.int64)
+            room = d.icap[bins]
+        else:  # a random set of units, all bins with the room they have
+            size = min(n, max(8, int(2.5 * n / max(m, 1) * k / 2)))
+            jobs = np.sort(rng.choice(n, size=size, replace=False)).astype(np.int64)
+            bins = np.arange(m, dtype=np.int64)
+            freed = np.zeros(m, dtype=np.int64)
+            np.add.at(freed, assign[jobs], d.iload[jobs, assign[jobs]])
+            room = d.icap - used + freed
+        if len(jobs) == 0:
+            continue
+        before = int(d.icost[jobs, assign[jobs]].sum())
+        limit = min(2.0, deadline - time.perf_counter())
+        if limit <= 0.02:
+            break
+        t_sub = time.perf_counter()
+        new = _sub_solve(d, jobs, bins, room, assign, limit, int(rng.integers(1 << 30)))
+        spent = time.perf_counter() - t_sub
+        if new is not None and int(d.icost[jobs, new].sum()) < before:
+            np.add.at(used, assign[jobs], -d.iload[jobs, assign[jobs]])
+            assign = assign.copy()
+            assign[jobs] = new
+            np.add.at(used, assign[jobs], d.iload[jobs, assign[jobs]])
+            on_improve(assign)
+            last_gain = time.perf_counter()
+        # grow neighbourhoods that solve fast, shrink slow ones
+        if spent < 0.2 and k < m:
+            k += 1 if rng.random() < 0.3 else 0
+        elif spent > 1.0 and k > 2:
+            k -= 1
+    return assign, rounds
+
+
+def solve_loaded(
+    model: AssignmentModel,
+    *,
+    time_limit: float | None = None,
+    seed: int = 0,
+    workers: int | None = None,
+    progress: Callable[[float, float, float], None] | None = None,
+) -> EngineSolution:
+    """Solve a model with loads within ``time_limit`` seconds (default 60).
+
+    Parameters
+    ----------
+    model : AssignmentModel
+        A model with ``arc_load`` and ``bin_capacity``.
+    time_limit : float, optional
+        Seconds for all stages together.
+    seed : int
+        Random seed of CP-SAT and of the neighbourhood choice.
+    workers : int, optional
+        CP-SAT workers for the whole-model stages (default 2).
+    progress : callable, optional
+        ``(elapsed, objective, bound)`` when the plan improves.
+    """
+    t0 = time.perf_counter()
+    limit = 60.0 if time_limit is None else float(time_limit)
+    deadline = t0 + limit
+    w = int(workers) if workers else 2
+    if not _lns_applies(model):
+        return solve_cpsat(
+            model, hint=None, lower=-np.inf, time_limit=limit, seed=seed, workers=w, progress=progress
+        )
+    first = solve_cpsat(
+        model, hint=None, lower=-np.inf, time_limit=max(0.5, min(0.15 * limit, 15.0)), seed=seed, workers=w
+    )
+    if first.status in ("optimal", "infeasible"):
+        first.seconds = time.perf_counter() - t0
+        return first
+    if not len(first.move_group):  # no plan yet: the whole time to CP-SAT
+        rest = max(0.5, deadline - time.perf_counter())
+        sol = solve_cpsat(model, hint=None, lower=first.bound, time_limit=rest, seed=seed, workers=w)
+        sol.seconds = time.perf_counter() - t0
+        return sol
+    d = _Dense(model)
+    assign = np.full(model.n_groups, -1, dtype=np.int64)
+    assign[first.move_group] = first.move_bin
+    bound = first.bound
+    best_obj = d.total(assign)
+
+    def on_improve(a: IntArray) -> None:
+        nonlocal best_obj
+        best_obj = d.total(a)
+        if progress is not None:
+            progress(time.perf_counter() - t0, best_obj, bound)
+
+    if progress is not None:
+        progress(time.perf_counter() - t0, best_obj, bound)
+    lns_deadline = t0 + 0.8 * limit
+    assign, rounds = _lns(d, assign, lns_deadline, seed, on_improve)
+    hint = _solution(model, d, assign, t0, bound)
+    remaining = deadline - time.perf_counter()
+    final = hint
+    if remaining > 0.5:
+        last = solve_cpsat(model, hint=hint, lower=bound, time_limit=remaining, seed=seed + 1, workers=w)
+        if last.status in ("optimal", "feasible"):
+            bound = max(bound, last.bound)
+            if last.objective < hint.objective - 1e-9:
+                final = last
+    final.bound = min(bound, final.objective)
+    final.status = (
+        "optimal" if final.objective - final.bound <= 1e-9 * max(1.0, abs(final.objective)) else "feasible"
+    )
+    final.seconds = time.perf_counter() - t0
+    final.solver = "cpsat+lns"
+    final.stats = {"lns_rounds": rounds, "first_objective": first.objective}
+    return final
+
+
+def _solution(model: AssignmentModel, d: _Dense, assign: IntArray, t0: float, bound: float) -> EngineSolution:
+    groups = np.arange(model.n_groups, dtype=np.int64)
+    staff = model.initial_staff()
+    np.add.at(staff, assign, 1)
+    obj = d.total(assign)
+    return EngineSolution(
+        status="feasible",
+        objective=obj,
+        bound=bound,
+        staff=staff,
+        move_group=groups,
+        move_bin=assign.astype(np.int64),
+        move_count=np.ones(model.n_groups, dtype=np.int64),
+        seconds=time.perf_counter() - t0,
+        solver="cpsat+lns",
+        moves=model.n_groups,
+        arc_cost_total=obj - model.move_cost * model.n_groups,
+    )
