@@ -31,6 +31,7 @@ __all__ = ["solve_loaded"]
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 _DENSE_LIMIT = 5_000_000
+SUB_WORKERS = 1
 
 
 def _lns_applies(model: AssignmentModel) -> bool:
@@ -75,7 +76,14 @@ class _Dense:
 
 
 def _sub_solve(
-    d: _Dense, jobs: IntArray, bins: IntArray, room: IntArray, assign: IntArray, limit: float, seed: int
+    d: _Dense,
+    jobs: IntArray,
+    bins: IntArray,
+    room: IntArray,
+    assign: IntArray,
+    limit: float,
+    seed: int,
+    workers: int = 1,
 ) -> IntArray | None:
     """Optimal re-assignment of ``jobs`` to ``bins`` (with ``room`` left in each), or None."""
     allowed = np.isfinite(d.cost[np.ix_(jobs, bins)])
@@ -100,7 +108,7 @@ def _sub_solve(
         m.add_hint(v, bool(bins[c] == assign[jobs[r]]))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.05, limit)
-    solver.parameters.num_workers = 1
+    solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -119,24 +127,31 @@ def _lns(
     seed: int,
     on_improve: Callable[[IntArray], None],
 ) -> tuple[IntArray, int]:
+    """Destroy-and-repair on the assignment; sub-models of about ``target`` units.
+
+    Neighbourhoods: all units of a few bins that trade well with each other (or random
+    bins), or a set of units with cheap alternatives (or random ones) with every bin's
+    room. The target size grows while the sub-models solve fast and shrinks when slow.
+    """
     rng = np.random.default_rng(seed)
     n, m = d.cost.shape
     used = np.zeros(m, dtype=np.int64)
     np.add.at(used, assign, d.iload[np.arange(n), assign])
-    k = min(m, 3)
+    target = float(min(n, 40))
     rounds = 0
     start = last_gain = time.perf_counter()
     # stop early when the search stagnates, leaving the time to the final proof
-    patience = max(3.0, 0.3 * (deadline - start))
+    patience = max(5.0, 0.5 * (deadline - start))
     finite_cost = np.where(np.isfinite(d.cost), d.cost, np.inf)
     while time.perf_counter() < deadline and time.perf_counter() - last_gain < patience:
         rounds += 1
         kind = rng.random()
-        if kind < 0.7 or m <= 2:
-            if kind < 0.35:
-                bins = rng.choice(m, size=min(k, m), replace=False)
+        want = int(target)
+        if kind < 0.6 and m > 2:
+            b0 = int(rng.integers(m))
+            if kind < 0.2:
+                order = rng.permutation(m)
             else:  # bins whose units have cheap alternatives among each other
-                b0 = int(rng.integers(m))
                 mine = np.flatnonzero(assign == b0)
                 if len(mine) == 0:
                     continue
@@ -144,13 +159,21 @@ def _lns(
                 score = np.where(np.isfinite(regret), regret, np.inf).min(axis=0)
                 score[b0] = -np.inf
                 order = np.argsort(score + rng.random(m) * 1e-6)
-                bins = np.concatenate([[b0], order[: min(k, m) - 1]])
-            bins = np.unique(bins).astype(np.int64)
+            count = np.bincount(assign, minlength=m)[order]
+            take = max(2, int(np.searchsorted(np.cumsum(count), want)) + 1)
+            bins = np.unique(np.concatenate([[b0], order[:take]])).astype(np.int64)
             jobs = np.flatnonzero(np.isin(assign, bins)).astype(np.int64)
             room = d.icap[bins]
-        else:  # a random set of units, all bins with the room they have
-            size = min(n, max(8, int(2.5 * n / max(m, 1) * k / 2)))
-            jobs = np.sort(rng.choice(n, size=size, replace=False)).astype(np.int64)
+        else:  # units with cheap alternatives (or random ones), all bins with their room
+            if kind < 0.8:
+                alt = finite_cost - finite_cost[np.arange(n), assign][:, None]
+                alt[np.arange(n), assign] = np.inf
+                key = alt.min(axis=1) + rng.exponential(
+                    max(1.0, float(np.median(d.cost[np.isfinite(d.cost)]))) * 0.2, n
+                )
+                jobs = np.sort(np.argsort(key)[: min(n, want)]).astype(np.int64)
+            else:
+                jobs = np.sort(rng.choice(n, size=min(n, want), replace=False)).astype(np.int64)
             bins = np.arange(m, dtype=np.int64)
             freed = np.zeros(m, dtype=np.int64)
             np.add.at(freed, assign[jobs], d.iload[jobs, assign[jobs]])
@@ -158,11 +181,11 @@ def _lns(
         if len(jobs) == 0:
             continue
         before = int(d.icost[jobs, assign[jobs]].sum())
-        limit = min(2.0, deadline - time.perf_counter())
+        limit = min(0.5, deadline - time.perf_counter())
         if limit <= 0.02:
             break
         t_sub = time.perf_counter()
-        new = _sub_solve(d, jobs, bins, room, assign, limit, int(rng.integers(1 << 30)))
+        new = _sub_solve(d, jobs, bins, room, assign, limit, int(rng.integers(1 << 30)), SUB_WORKERS)
         spent = time.perf_counter() - t_sub
         if new is not None and int(d.icost[jobs, new].sum()) < before:
             np.add.at(used, assign[jobs], -d.iload[jobs, assign[jobs]])
@@ -172,10 +195,10 @@ def _lns(
             on_improve(assign)
             last_gain = time.perf_counter()
         # grow neighbourhoods that solve fast, shrink slow ones
-        if spent < 0.2 and k < m:
-            k += 1 if rng.random() < 0.3 else 0
-        elif spent > 1.0 and k > 2:
-            k -= 1
+        if spent < 0.15:
+            target = min(float(n), target * 1.05)
+        elif spent > 0.45:
+            target = max(10.0, target * 0.9)
     return assign, rounds
 
 
