@@ -84,27 +84,35 @@ def move_reasons(
     lang : {"id", "en"}
         Language of the text.
     """
-    t = _TEXT["en" if lang == "en" else "id"]
     lang = "en" if lang == "en" else "id"
+    t = _TEXT[lang]
+    col = {c: employees[c].to_numpy(dtype=object) for c in ("grade", "education", "competencies")}
+    pcol = {c: positions[c].to_numpy(dtype=object) for c in ("min_grade", "max_grade", "min_education")}
+    parsed: dict[object, dict[str, int]] = {}
+
+    def comps(text: object) -> dict[str, int]:
+        if text not in parsed:
+            value = parse_competencies(text)
+            parsed[text] = value if isinstance(value, dict) else {}
+        return parsed[text]
+
+    # one phrase per position (as origin and as target), built once
+    n_pos = len(positions)
+    state = [f"{_gap(float(gap_before[j]), lang)} ({_ej(float(ej_before[j]), str(band_before[j]), lang)})"
+             for j in range(n_pos)]  # fmt: skip
+    req = positions["required_competencies"].to_numpy(dtype=object)
     out: list[str] = []
-    for ei, fi, ti in zip(moves["employee_idx"], moves["from_idx"], moves["to_idx"], strict=True):
-        e = employees.iloc[int(ei)]
-        p = positions.iloc[int(ti)]
+    for ei, fi, ti in zip(
+        moves["employee_idx"].to_numpy(np.int64), moves["from_idx"].to_numpy(np.int64),
+        moves["to_idx"].to_numpy(np.int64), strict=True,
+    ):  # fmt: skip
         meets: list[str] = []
-        if p["min_grade"] or p["max_grade"]:
-            meets.append(f"{t['grade']} {e['grade']}")
-        if p["min_education"]:
-            meets.append(f"{e['education']} >= {p['min_education']}")
-        req = parse_competencies(p["required_competencies"])
-        have = parse_competencies(e["competencies"])
-        if isinstance(req, dict) and isinstance(have, dict):
-            meets += [f"{k} {have.get(k, 0)} >= {v}" for k, v in sorted(req.items())]
+        if pcol["min_grade"][ti] or pcol["max_grade"][ti]:
+            meets.append(f"{t['grade']} {col['grade'][ei]}")
+        if pcol["min_education"][ti]:
+            meets.append(f"{col['education'][ei]} >= {pcol['min_education'][ti]}")
+        have = comps(col["competencies"][ei])
+        meets += [f"{k} {have.get(k, 0)} >= {v}" for k, v in sorted(comps(req[ti]).items())]
         req_text = f"{t['meets']} " + ", ".join(meets) if meets else t["no_req"]
-        origin = (
-            f"{_gap(float(gap_before[fi]), lang)} ({_ej(float(ej_before[fi]), str(band_before[fi]), lang)})"
-        )
-        target = (
-            f"{_gap(float(gap_before[ti]), lang)} ({_ej(float(ej_before[ti]), str(band_before[ti]), lang)})"
-        )
-        out.append(f"{t['origin']} {origin}; {t['target']} {target}; {req_text}")
+        out.append(f"{t['origin']} {state[fi]}; {t['target']} {state[ti]}; {req_text}")
     return out
