@@ -66,7 +66,13 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but er
 
 
 def _policy(**given: Any) -> Policy:
-    return Policy(**{k: v for k, v in given.items() if v is not None and v is not False})
+    """The policy from the options given (unset ones keep their defaults); exit 2 if invalid."""
+    if "min_months" in given:
+        given["min_months_in_position"] = given.pop("min_months")
+    try:
+        return Policy(**{k: v for k, v in given.items() if v is not None and v is not False})
+    except ValidationError as e:
+        _fail_input(_policy_problems(e))
 
 
 def _check_lang(lang: str) -> str:
@@ -189,10 +195,7 @@ def demo(
     quiet: Quiet = False,
 ) -> None:
     """Plan the embedded Plaju-like demo data and print a before/after summary."""
-    try:
-        pol = _policy(move_cost=move_cost, max_moves=max_moves, effective_hours=effective_hours)
-    except ValidationError as e:
-        _fail_input(_policy_problems(e))
+    pol = _policy(move_cost=move_cost, max_moves=max_moves, effective_hours=effective_hours)
     _run_plan(None, out_path, pol, None, 0, _check_lang(lang), quiet, "asn-balance demo (Plaju)")
 
 
@@ -225,19 +228,16 @@ def plan(
     quiet: Quiet = False,
 ) -> None:
     """Plan the transfers for DATA and write the plan to --out."""
-    try:
-        pol = _policy(
-            move_cost=move_cost,
-            max_moves=max_moves,
-            effective_hours=effective_hours,
-            allow_jabatan_change=allow_jabatan_change,
-            allow_pppk=allow_pppk,
-            min_months_in_position=min_months,
-            lexicographic=lexicographic,
-            balance_tolerance=balance_tolerance,
-        )
-    except ValidationError as e:
-        _fail_input(_policy_problems(e))
+    pol = _policy(
+        move_cost=move_cost,
+        max_moves=max_moves,
+        effective_hours=effective_hours,
+        allow_jabatan_change=allow_jabatan_change,
+        allow_pppk=allow_pppk,
+        min_months=min_months,
+        lexicographic=lexicographic,
+        balance_tolerance=balance_tolerance,
+    )
     _run_plan(data, out_path, pol, time_limit, seed, _check_lang(lang), quiet, f"asn-balance plan {data}")
 
 
@@ -257,19 +257,17 @@ def check_cmd(
     from .io import read_plan
     from .problem import Problem
 
+    pol = _policy(
+        move_cost=move_cost,
+        max_moves=max_moves,
+        effective_hours=effective_hours,
+        allow_jabatan_change=allow_jabatan_change,
+        allow_pppk=allow_pppk,
+        min_months=min_months,
+    )
     try:
-        pol = _policy(
-            move_cost=move_cost,
-            max_moves=max_moves,
-            effective_hours=effective_hours,
-            allow_jabatan_change=allow_jabatan_change,
-            allow_pppk=allow_pppk,
-            min_months_in_position=min_months,
-        )
         problem = Problem.read(data, pol)
         moves = read_plan(plan_path)
-    except ValidationError as e:
-        _fail_input(_policy_problems(e))
     except InputError as e:
         _fail_input(e.problems)
     report = check(problem, moves)
@@ -297,10 +295,9 @@ def abk(
     from .io import atomic_write_text, write_frames
     from .problem import Problem
 
+    pol = _policy(effective_hours=effective_hours)
     try:
-        problem = Problem.read(data, _policy(effective_hours=effective_hours))
-    except ValidationError as e:
-        _fail_input(_policy_problems(e))
+        problem = Problem.read(data, pol)
     except InputError as e:
         _fail_input(e.problems)
     report = problem.abk()
