@@ -60,6 +60,7 @@ _PERIOD_ALIASES: Final[dict[str, str]] = {
     "bulan": "bulan", "bulanan": "bulan", "month": "bulan", "monthly": "bulan",
     "minggu": "minggu", "mingguan": "minggu", "pekan": "minggu", "week": "minggu", "weekly": "minggu",
     "hari": "hari", "harian": "hari", "day": "hari", "daily": "hari",
+    "thn": "tahun", "th": "tahun", "bln": "bulan", "mgg": "minggu", "hr": "hari",
 }  # fmt: skip
 
 #: EJ bands, best described by their lower bounds: A > 1.00, B 0.90-1.00, C 0.70-0.89,
@@ -117,7 +118,9 @@ def parse_period(value: object) -> str | None:
     """Return the canonical ABK period (``tahun``, ``bulan``, ``minggu``, ``hari``) or ``None``."""
     if not isinstance(value, str):
         return None
-    return _PERIOD_ALIASES.get(value.strip().lower())
+    key = value.strip().lower()
+    key = key.removeprefix("per ").removeprefix("/").strip()
+    return _PERIOD_ALIASES.get(key)
 
 
 def parse_competencies(value: object) -> dict[str, int] | str:
