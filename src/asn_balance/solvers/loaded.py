@@ -84,9 +84,15 @@ def _sub_solve(
     limit: float,
     seed: int,
     workers: int = 1,
+    mask: npt.NDArray[np.bool_] | None = None,
 ) -> IntArray | None:
-    """Optimal re-assignment of ``jobs`` to ``bins`` (with ``room`` left in each), or None."""
+    """Optimal re-assignment of ``jobs`` to ``bins`` (with ``room`` left in each), or None.
+
+    ``mask`` (jobs x bins) restricts which pairs may be used.
+    """
     allowed = np.isfinite(d.cost[np.ix_(jobs, bins)])
+    if mask is not None:
+        allowed &= mask
     m = cp_model.CpModel()
     xs: dict[tuple[int, int], cp_model.IntVar] = {}
     for r, c in zip(*np.nonzero(allowed), strict=True):
@@ -120,6 +126,76 @@ def _sub_solve(
     return out
 
 
+def _greedy(d: _Dense, key: FloatArray | None = None) -> IntArray | None:
+    """Regret construction: the unit with the largest gap between its best and second best
+    bin with room (by ``key``, default the cost) goes to its best; ``None`` if one finds no room.
+    """
+    n, m = d.cost.shape
+    room = d.icap.astype(np.int64).copy()
+    assign = np.full(n, -1, dtype=np.int64)
+    left = np.arange(n, dtype=np.int64)
+    base = d.cost if key is None else np.where(np.isfinite(d.cost), key, np.inf)
+    cost_t = np.where(np.isfinite(base), base, np.inf).T  # bins x units
+    load_t = d.iload.T
+    while len(left):
+        fits = load_t[:, left] <= room[:, None]
+        c = np.where(fits, cost_t[:, left], np.inf)
+        if m >= 2:
+            two = np.partition(c, 1, axis=0)[:2]
+            first, second = two[0], two[1]
+        else:
+            first, second = c[0], np.full(len(left), np.inf)
+        if np.isinf(first).any():
+            return None
+        regret = np.where(np.isinf(second), np.inf, second - first)
+        r = int(np.argmax(regret))
+        j = int(left[r])
+        b = int(np.argmin(c[:, r]))
+        assign[j] = b
+        room[b] -= d.iload[j, b]
+        left = np.delete(left, r)
+    return assign
+
+
+def _construct(d: _Dense, deadline: float) -> IntArray | None:
+    """The best of a few regret constructions, each polished by shift descent."""
+    rel = d.iload / np.maximum(d.icap, 1)[None, :]
+    best: IntArray | None = None
+    for key in (np.where(np.isfinite(d.cost), d.cost, 0.0) * rel, rel):
+        if time.perf_counter() >= deadline:
+            break
+        a = _greedy(d, key)
+        if a is None:
+            continue
+        a = _shift_descent(d, a, deadline)
+        if best is None or d.total(a) < d.total(best):
+            best = a
+    return best
+
+
+def _shift_descent(d: _Dense, assign: IntArray, deadline: float) -> IntArray:
+    """Best-improvement single-unit shifts until none improves (or the deadline)."""
+    n, m = d.cost.shape
+    assign = assign.copy()
+    used = np.zeros(m, dtype=np.int64)
+    np.add.at(used, assign, d.iload[np.arange(n), assign])
+    room = d.icap - used
+    cost = np.where(np.isfinite(d.cost), d.cost, np.inf)
+    rows = np.arange(n)
+    while time.perf_counter() < deadline:
+        delta = cost - cost[rows, assign][:, None]
+        delta[d.iload > room[None, :]] = np.inf
+        delta[rows, assign] = np.inf
+        flat = int(np.argmin(delta))
+        j, b = divmod(flat, m)
+        if not delta[j, b] < -1e-12:
+            break
+        room[assign[j]] += d.iload[j, assign[j]]
+        room[b] -= d.iload[j, b]
+        assign[j] = b
+    return assign
+
+
 def _lns(
     d: _Dense,
     assign: IntArray,
@@ -138,6 +214,8 @@ def _lns(
     used = np.zeros(m, dtype=np.int64)
     np.add.at(used, assign, d.iload[np.arange(n), assign])
     target = float(min(n, 40))
+    # large instances gain more from many quick sub-solves, small ones from harder ones
+    sub_limit, fast, slow = (0.3, 0.06, 0.25) if n > 800 else (0.5, 0.15, 0.45)
     rounds = 0
     start = last_gain = time.perf_counter()
     # stop early when the search stagnates, leaving the time to the final proof
@@ -164,6 +242,7 @@ def _lns(
             bins = np.unique(np.concatenate([[b0], order[:take]])).astype(np.int64)
             jobs = np.flatnonzero(np.isin(assign, bins)).astype(np.int64)
             room = d.icap[bins]
+            mask = None
         else:  # units with cheap alternatives (or random ones), all bins with their room
             if kind < 0.8:
                 alt = finite_cost - finite_cost[np.arange(n), assign][:, None]
@@ -174,18 +253,24 @@ def _lns(
                 jobs = np.sort(np.argsort(key)[: min(n, want)]).astype(np.int64)
             else:
                 jobs = np.sort(rng.choice(n, size=min(n, want), replace=False)).astype(np.int64)
-            bins = np.arange(m, dtype=np.int64)
+            # each unit may go back or to one of its cheapest bins: small sub-models
+            near = np.argsort(finite_cost[jobs], axis=1)[:, : (m if m <= 24 else 8)]
+            bins = np.unique(np.concatenate([near.ravel(), assign[jobs]])).astype(np.int64)
+            mask = np.zeros((len(jobs), len(bins)), dtype=bool)
+            col = np.searchsorted(bins, near)
+            mask[np.arange(len(jobs))[:, None], col] = True
+            mask[np.arange(len(jobs)), np.searchsorted(bins, assign[jobs])] = True
             freed = np.zeros(m, dtype=np.int64)
             np.add.at(freed, assign[jobs], d.iload[jobs, assign[jobs]])
-            room = d.icap - used + freed
+            room = (d.icap - used + freed)[bins]
         if len(jobs) == 0:
             continue
         before = int(d.icost[jobs, assign[jobs]].sum())
-        limit = min(0.5, deadline - time.perf_counter())
+        limit = min(sub_limit, deadline - time.perf_counter())
         if limit <= 0.02:
             break
         t_sub = time.perf_counter()
-        new = _sub_solve(d, jobs, bins, room, assign, limit, int(rng.integers(1 << 30)), SUB_WORKERS)
+        new = _sub_solve(d, jobs, bins, room, assign, limit, int(rng.integers(1 << 30)), SUB_WORKERS, mask)
         spent = time.perf_counter() - t_sub
         if new is not None and int(d.icost[jobs, new].sum()) < before:
             np.add.at(used, assign[jobs], -d.iload[jobs, assign[jobs]])
@@ -195,9 +280,9 @@ def _lns(
             on_improve(assign)
             last_gain = time.perf_counter()
         # grow neighbourhoods that solve fast, shrink slow ones
-        if spent < 0.15:
+        if spent < fast:
             target = min(float(n), target * 1.05)
-        elif spent > 0.45:
+        elif spent > slow:
             target = max(10.0, target * 0.9)
     return assign, rounds
 
@@ -233,20 +318,31 @@ def solve_loaded(
         return solve_cpsat(
             model, hint=None, lower=-np.inf, time_limit=limit, seed=seed, workers=w, progress=progress
         )
+    d = _Dense(model)
+    # large instances: start from a regret construction (CP-SAT's first plan there is poor)
+    start = _construct(d, t0 + 0.1 * limit) if model.n_groups > 800 else None
+    start_sol = _solution(model, d, start, t0, -np.inf) if start is not None else None
     first = solve_cpsat(
-        model, hint=None, lower=-np.inf, time_limit=max(0.5, min(0.15 * limit, 15.0)), seed=seed, workers=w
+        model,
+        hint=start_sol,
+        lower=-np.inf,
+        time_limit=max(0.5, min(0.15 * limit, 15.0)),
+        seed=seed,
+        workers=w,
     )
     if first.status in ("optimal", "infeasible"):
         first.seconds = time.perf_counter() - t0
         return first
-    if not len(first.move_group):  # no plan yet: the whole time to CP-SAT
+    if not len(first.move_group) and start is None:  # no plan yet: the whole time to CP-SAT
         rest = max(0.5, deadline - time.perf_counter())
         sol = solve_cpsat(model, hint=None, lower=first.bound, time_limit=rest, seed=seed, workers=w)
         sol.seconds = time.perf_counter() - t0
         return sol
-    d = _Dense(model)
     assign = np.full(model.n_groups, -1, dtype=np.int64)
-    assign[first.move_group] = first.move_bin
+    if len(first.move_group):
+        assign[first.move_group] = first.move_bin
+    if start is not None and (not len(first.move_group) or d.total(start) < d.total(assign)):
+        assign = start
     bound = first.bound
     best_obj = d.total(assign)
 
