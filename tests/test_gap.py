@@ -103,3 +103,21 @@ def test_infeasible_gap_is_reported() -> None:
     load = np.array([[5, 5], [5, 5]])
     status, objective, _ = solve(cost, load, np.array([4, 4]))
     assert status == "infeasible" and objective is None
+
+
+def test_large_instance_takes_the_lp_path() -> None:
+    """Above 800 units: GLOP's LP bound, LP rounding and the LNS; the plan is feasible."""
+    rng = np.random.default_rng(3)
+    m, n = 10, 900
+    load = rng.integers(1, 100, (m, n))
+    cost = 111 - load + rng.integers(-10, 11, (m, n))
+    cap = (0.8 * load.sum(axis=1) / m).astype(np.int64)
+    sol = solve_model(gap.to_model(cost, load, cap), time_limit=6.0, seed=1)
+    assert sol.solver == "lp+lns"
+    assign = np.full(n, -1)
+    assign[sol.move_group] = sol.move_bin
+    objective = gap.verify(cost, load, cap, assign)
+    assert objective == pytest.approx(sol.objective)
+    assert sol.stats["lp_bound"] <= objective
+    assert sol.bound <= objective
+    assert (objective - sol.bound) / objective < 0.02  # the LP bound is tight on this type
