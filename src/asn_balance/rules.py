@@ -26,7 +26,7 @@ import pandas as pd
 from .domain import education_rank, grade_rank, parse_competencies
 from .problem import Problem
 
-__all__ = ["Eligibility", "eligibility", "mover_rule", "target_rules"]
+__all__ = ["Eligibility", "eligibility", "mover_rule", "mover_rules_all", "target_rules"]
 
 IntArray = npt.NDArray[np.int64]
 _CHUNK_PAIRS = 2_000_000
