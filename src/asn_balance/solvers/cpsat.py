@@ -46,6 +46,8 @@ def solve_cpsat(
     seed: int = 0,
     workers: int | None = None,
     progress: Callable[[float, float, float], None] | None = None,
+    free_arcs: npt.NDArray[np.bool_] | None = None,
+    deterministic_time: float | None = None,
 ) -> EngineSolution:
     """Solve the model with its side constraints by CP-SAT.
 
@@ -63,6 +65,12 @@ def solve_cpsat(
         CP-SAT random seed and number of workers (default 1, which is deterministic).
     progress : callable, optional
         ``(elapsed, objective, bound)`` at each improving solution.
+    free_arcs : ndarray of bool, optional
+        A neighbourhood: arcs outside it keep their value in ``hint`` (large-neighbourhood
+        search). The bound is then that of the neighbourhood, not of the model.
+    deterministic_time : float, optional
+        A limit in CP-SAT's deterministic time as well, so that a run ends at the same
+        point whatever the machine's load (``time_limit`` stays as a wall-clock guard).
     """
     t0 = time.perf_counter()
     nb, nc = model.n_bins, model.n_classes
@@ -162,8 +170,11 @@ def solve_cpsat(
         m.add(sum(x) <= int(model.max_moves))
     m.minimize(sum(cost_terms) + sum(int(c) * v for c, v in zip(move_coef, x, strict=True)))
 
-    if hint is not None and len(hint.move_group):
-        _add_hint(m, model, x, y, cls_of, hint)
+    if hint is not None:
+        xv = _add_hint(m, model, x, y, cls_of, hint)
+        if free_arcs is not None:
+            for a in np.flatnonzero(~free_arcs).tolist():
+                m.add(x[a] == int(xv[a]))
 
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, float(time_limit) - (time.perf_counter() - t0))
@@ -172,6 +183,8 @@ def solve_cpsat(
     # it). Several workers run CP-SAT's parallel portfolio, which is not deterministic.
     solver.parameters.num_workers = int(workers) if workers else 1
     solver.parameters.random_seed = int(seed)
+    if deterministic_time is not None:
+        solver.parameters.max_deterministic_time = float(deterministic_time)
     cb = _Progress(progress, scale, offset) if progress is not None else None
     status = solver.solve(m, cb) if cb is not None else solver.solve(m)
     seconds = time.perf_counter() - t0
@@ -248,7 +261,7 @@ def _add_hint(
     y: list[cp_model.IntVar],
     cls_of: IntArray,
     hint: EngineSolution,
-) -> None:
+) -> IntArray:
     arc_of: dict[tuple[int, int], int] = {
         (int(g), int(c)): a for a, (g, c) in enumerate(zip(model.arc_group, model.arc_class, strict=True))
     }
@@ -274,3 +287,4 @@ def _add_hint(
         m.add_hint(v, val)
     for v, val in zip(y, yv.tolist(), strict=True):
         m.add_hint(v, val)
+    return xv
