@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import filecmp
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from asn_balance import datasets, synth
+from asn_balance import Problem, datasets, synth
 from asn_balance.domain import (
     EDUCATION_LEVELS,
     GRADES,
     PERIOD_FACTORS,
     education_rank,
     format_competencies,
+    format_coverage,
     grade_rank,
     nip_problem,
     parse_competencies,
+    parse_coverage,
 )
+from asn_balance.tables import TABLES
 
 Tables = dict[str, pd.DataFrame]
 
@@ -293,3 +297,165 @@ def test_demo_files_are_reproducible(tmp_path: Path) -> None:
     folder = synth.write_csv_folder(synth.generate(600, seed=datasets.DEMO_SEED), tmp_path)
     for name in datasets.DEMO_TABLES:
         assert filecmp.cmp(folder / f"{name}.csv", datasets.demo_path() / f"{name}.csv", shallow=False), name
+
+
+# --------------------------------------------------------------------------- policy columns
+
+
+@pytest.fixture(scope="module")
+def city_policy() -> Tables:
+    return synth.generate_scale("city", seed=1, policy_columns=True)
+
+
+def test_policy_columns_leave_the_rest_unchanged() -> None:
+    plain = synth.generate(300, seed=5)
+    full = synth.generate(300, seed=5, policy_columns=True)
+    assert "units" not in plain
+    for name in ("employees", "positions"):
+        added = synth.POLICY_COLUMNS[name]
+        pd.testing.assert_frame_equal(full[name].drop(columns=list(added)), plain[name])
+    pd.testing.assert_frame_equal(full["tasks"], plain["tasks"])
+    again = synth.generate(300, seed=5, policy_columns=True)
+    for name in ("employees", "positions", "tasks", "units"):
+        pd.testing.assert_frame_equal(again[name], full[name])
+
+
+def test_policy_column_order() -> None:
+    t = synth.generate(200, seed=2, policy_columns=True)
+    for name, canonical in (("employees", synth.EMPLOYEE_COLUMNS), ("positions", synth.POSITION_COLUMNS)):
+        expected = (*canonical, *synth.POLICY_COLUMNS[name], *synth.EXTRA_COLUMNS[name])
+        assert tuple(t[name].columns) == expected
+    assert tuple(t["units"].columns) == synth.UNIT_COLUMNS
+    bare = synth.generate(200, seed=2, policy_columns=True, extra_columns=False)
+    assert tuple(bare["employees"].columns) == (*synth.EMPLOYEE_COLUMNS, *synth.POLICY_COLUMNS["employees"])
+
+
+def test_policy_employees(city_policy: Tables) -> None:
+    emp, pos = city_policy["employees"], city_policy["positions"]
+    assert emp["birth_date"].dtype == np.dtype("datetime64[ns]")
+    assert (emp["birth_date"].dt.strftime("%Y%m%d") == emp["employee_id"].str[:8]).all()
+    assert 0.005 <= emp["discipline"].mean() <= 0.02
+    assert 0.005 <= emp["study_leave"].mean() <= 0.02
+    assert 0.04 <= emp["volunteer"].mean() <= 0.06
+    prefs = emp["preferences"].str.split(";")
+    listed = emp["preferences"] != ""
+    assert listed[emp["volunteer"]].mean() >= 0.9
+    assert 0.01 <= listed[~emp["volunteer"]].mean() <= 0.03
+    assert prefs[listed].map(len).between(1, 3).all()
+    assert prefs[listed].map(lambda p: len(set(p)) == len(p)).all()
+    assert (prefs[emp["volunteer"] & listed].map(len) == 3).any()
+    # every entry: a position of the same jabatan in another unit, or a unit holding one
+    jabatan = dict(zip(pos["position_id"], pos["jabatan"], strict=True))
+    unit_of = dict(zip(pos["position_id"], pos["unit_id"], strict=True))
+    jab_units = pos.groupby("jabatan")["unit_id"].agg(set)
+    as_unit = 0
+    for p_id, entries in zip(emp.loc[listed, "position_id"], prefs[listed], strict=True):
+        jab, unit = jabatan[p_id], unit_of[p_id]
+        for e in entries:
+            if e in jabatan:
+                assert jabatan[e] == jab and unit_of[e] != unit
+            else:
+                assert e in jab_units[jab] and e != unit
+                as_unit += 1
+    assert as_unit > 0
+
+
+def test_policy_spouses(city_policy: Tables) -> None:
+    emp, pos = city_policy["employees"], city_policy["positions"]
+    unit = emp["position_id"].map(pos.set_index("position_id")["unit_id"])
+    ids = emp.set_index("employee_id")
+    named = emp[emp["spouse_id"] != ""]
+    assert named["spouse_id"].isin(emp["employee_id"]).all()
+    assert named["spouse_id"].is_unique
+    assert (named["spouse_id"] != named["employee_id"]).all()
+    back = ids.loc[named["spouse_id"], "spouse_id"].to_numpy()
+    assert ((back == "") | (back == named["employee_id"].to_numpy())).all()
+    assert (back == "").any() and (back != "").any()
+    by_id = unit.set_axis(emp["employee_id"])
+    assert (by_id[named["employee_id"]].to_numpy() == by_id[named["spouse_id"]].to_numpy()).all()
+    sex = emp["employee_id"].str[14].set_axis(emp["employee_id"])
+    assert (sex[named["employee_id"]].to_numpy() != sex[named["spouse_id"]].to_numpy()).all()
+    in_pairs = set(named["employee_id"]) | set(named["spouse_id"])
+    assert 0.015 <= len(in_pairs) / len(emp) <= 0.025
+
+
+def test_policy_positions(city_policy: Tables) -> None:
+    pos = city_policy["positions"]
+    counts = pos["retirement_age"].value_counts()
+    assert set(counts.index) == {58, 60, 65}
+    assert counts[58] > counts[60] > counts[65] > 0
+    assert (pos.loc[pos["jabatan"].isin(["Guru Kelas", "Guru Mata Pelajaran"]), "retirement_age"] == 60).all()
+    assert (pos.loc[pos["retirement_age"] == 65, "jenis_jabatan"] == "Fungsional").all()
+    standard = pos["competency_standard"]
+    assert 0.8 <= (standard != "").mean() <= 0.9
+    for std_text, req_text in zip(
+        standard[standard != ""], pos.loc[standard != "", "required_competencies"], strict=True
+    ):
+        std, req = parse_competencies(std_text), parse_competencies(req_text)
+        assert isinstance(std, dict) and isinstance(req, dict)
+        assert format_competencies(std) == std_text
+        assert set(req) <= set(std)
+        assert all(req[k] <= std[k] <= req[k] + 1 for k in req)
+
+
+def test_policy_units(city_policy: Tables) -> None:
+    emp, pos, units = city_policy["employees"], city_policy["positions"], city_policy["units"]
+    assert units["unit_id"].tolist() == pos["unit_id"].drop_duplicates().tolist()
+    caps = units[["max_moves_out", "max_moves_in"]]
+    capped = caps.notna().any(axis=1)
+    assert 0.25 <= capped.mean() <= 0.42
+    for col in caps:
+        assert caps[col].dropna().between(2, 6).all()
+    assert caps["max_moves_out"].notna().sum() > 0 and caps["max_moves_in"].notna().sum() > 0
+    covered = units["coverage"] != ""
+    assert 0.12 <= covered.mean() <= 0.25
+    assert units.loc[covered, "coverage"].str.contains(";").any()
+    # the coverage holds before any move
+    unit_of = emp["position_id"].map(pos.set_index("position_id")["unit_id"])
+    levels = emp["competencies"].map(parse_competencies)
+    for u, text in zip(units.loc[covered, "unit_id"], units.loc[covered, "coverage"], strict=True):
+        items = parse_coverage(text)
+        assert isinstance(items, list) and format_coverage(items) == text
+        staff = levels[unit_of == u]
+        for name, level, count in items:
+            assert sum(d.get(name, 0) >= level for d in staff) >= count  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_policy_tables_validate(seed: int, tmp_path: Path) -> None:
+    t = synth.generate(600, seed=seed, policy_columns=True)
+    folder = synth.write_csv_folder(t, tmp_path)
+    assert (folder / "units.csv").exists()
+    back = pd.read_csv(folder / "employees.csv", dtype=str, keep_default_na=False)
+    assert back["birth_date"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+    problem = Problem.read(folder)
+    assert len(problem.units) == len(t["units"])
+    emp = problem.employees
+    assert emp["birth_date"].tolist() == t["employees"]["birth_date"].tolist()
+    assert emp["preferences"].tolist() == t["employees"]["preferences"].tolist()
+    assert emp["spouse_id"].tolist() == t["employees"]["spouse_id"].tolist()
+    assert (
+        problem.positions["retirement_age"].tolist()
+        == t["positions"]["retirement_age"].astype(float).tolist()
+    )
+    assert problem.units["coverage"].tolist() == t["units"]["coverage"].tolist()
+    direct = Problem.from_frames(t["employees"], t["positions"], t["tasks"], units=t["units"])
+    for name in ("employees", "positions", "units"):
+        canonical = list(TABLES[name].names)
+        pd.testing.assert_frame_equal(getattr(direct, name)[canonical], getattr(problem, name)[canonical])
+
+
+def test_policy_city_validates_fast(city_policy: Tables) -> None:
+    start = time.perf_counter()
+    problem = Problem.from_frames(
+        city_policy["employees"], city_policy["positions"], city_policy["tasks"], units=city_policy["units"]
+    )
+    assert time.perf_counter() - start < 10.0  # about 0.3 s; generous for a shared machine
+    assert problem.employees["volunteer"].sum() > 0
+
+
+def test_write_csv_folder_skips_empty_units(tmp_path: Path) -> None:
+    t = synth.generate(50, seed=1, policy_columns=True)
+    t["units"] = t["units"].iloc[:0]
+    folder = synth.write_csv_folder(t, tmp_path)
+    assert not (folder / "units.csv").exists()

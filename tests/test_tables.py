@@ -142,6 +142,7 @@ def test_dtypes() -> None:
         (tables.employees, "employees"),
         (tables.positions, "positions"),
         (tables.tasks, "tasks"),
+        (tables.units, "units"),
     ):
         for col in TABLES[spec].columns:
             dtype = frame[col.name].dtype
@@ -151,6 +152,8 @@ def test_dtypes() -> None:
                 assert dtype == np.int64, col.name
             elif col.kind == "bool":
                 assert dtype == np.dtype(bool), col.name
+            elif col.kind == "date":
+                assert dtype == np.dtype("datetime64[ns]"), col.name
             else:
                 assert dtype == np.dtype(object), col.name
                 assert all(type(v) is str for v in frame[col.name]), col.name
@@ -559,5 +562,5 @@ def test_source_row_input_column_replaced() -> None:
 def test_repr_is_short() -> None:
     assert (
         repr(validate_tables(raw_tables()))
-        == "Tables(employees=3 rows, positions=3 rows, tasks=2 rows, warnings=0)"
+        == "Tables(employees=3 rows, positions=3 rows, tasks=2 rows, units=0 rows, warnings=0)"
     )

@@ -1,17 +1,28 @@
-"""Command line: ``asn-balance demo | plan | check | abk``.
+"""Command line: ``asn-balance demo | plan | check | abk | why-not | frontier | compare``.
 
-Exit codes: 0 success; 1 infeasible problem or a plan that fails the check; 2 bad
-input (one line per problem, all at once, no traceback).
+Exit codes: 0 success; 1 infeasible problem, no plan, or a plan that fails the check; 2 bad
+input or options (one line per problem, all at once, no traceback).
+
+Every command that plans or evaluates a plan takes the same policy options
+(:data:`POLICY_OPTIONS`, added by :func:`policy_options`): a ``--policy`` TOML file, then
+one option per :class:`~asn_balance.schema.Policy` field on top of it.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+import json
+import math
+import numbers
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar, cast
 
+import numpy as np
+import pandas as pd
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -36,43 +47,117 @@ TimeLimit = Annotated[
     float | None, typer.Option("--time-limit", help="Seconds for the solve (move budget path).")
 ]
 Seed = Annotated[int, typer.Option("--seed", help="Random seed (CP-SAT path).")]
-MoveCost = Annotated[
-    float | None, typer.Option("--move-cost", help="Price of one move in units of B (default 0.1).")
-]
-MaxMoves = Annotated[int | None, typer.Option("--max-moves", help="Hard budget on the number of moves.")]
+Lang = Annotated[str, typer.Option("--lang", help="Language of reasons: id or en.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 Hours = Annotated[
     float | None,
     typer.Option("--effective-hours", help="Effective hours per FTE per year (1250; 1200 is older)."),
 ]
-AllowJab = Annotated[
-    bool, typer.Option("--allow-jabatan-change", help="Allow moves that change the jabatan.")
-]
-AllowPppk = Annotated[bool, typer.Option("--allow-pppk", help="Allow PPPK employees to move.")]
-MinMonths = Annotated[
-    int | None, typer.Option("--min-months", help="Minimum months in position (default 24).")
-]
-Lexico = Annotated[
-    bool,
-    typer.Option("--lexicographic", help="Best balance first, then fewest moves (see --balance-tolerance)."),
-]
-BalTol = Annotated[
-    float | None,
-    typer.Option(
-        "--balance-tolerance", help="With --lexicographic: relative slack on the best balance (0.01 = 1%)."
-    ),
-]
-Lang = Annotated[str, typer.Option("--lang", help="Language of reasons: id or en.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+
+# --------------------------------------------------------------------------- policy options
+
+_PANEL = "Policy options"
 
 
-def _policy(**given: Any) -> Policy:
-    """The policy from the options given (unset ones keep their defaults); exit 2 if invalid."""
-    if "min_months" in given:
-        given["min_months_in_position"] = given.pop("min_months")
+def _opt(*decls: str, help: str) -> Any:
+    return typer.Option(*decls, help=help, rich_help_panel=_PANEL)
+
+
+#: The policy options shared by every command that plans or evaluates a plan: CLI
+#: parameter name -> its typer annotation. Each is ``None`` unless given, so it overrides
+#: the ``--policy`` file (and the file the defaults) only when given, either way for flags.
+POLICY_OPTIONS: dict[str, Any] = {
+    "policy_file": Annotated[Path | None, _opt(
+        "--policy", help="TOML file of policy options (Policy field names, top level or in a "
+        "\\[policy] table); the options below override it.")],
+    "plan_date": Annotated[str | None, _opt(
+        "--date", help="Plan date YYYY-MM-DD for ages and retirement (default today); "
+        "set it to reproduce a plan.")],
+    "effective_hours": Annotated[float | None, _opt(
+        "--effective-hours", help="Effective hours per FTE per year (1250; 1200 is older).")],
+    "min_months": Annotated[int | None, _opt(
+        "--min-months", help="Minimum months in position (default 24).")],
+    "max_moves": Annotated[int | None, _opt("--max-moves", help="Hard budget on the number of moves.")],
+    "move_cost": Annotated[float | None, _opt(
+        "--move-cost", help="Price of one move in units of B (default 0.1).")],
+    "allow_pppk": Annotated[bool | None, _opt(
+        "--allow-pppk/--no-allow-pppk", help="Allow PPPK employees to move (default no).")],
+    "allow_jabatan_change": Annotated[bool | None, _opt(
+        "--allow-jabatan-change/--no-allow-jabatan-change",
+        help="Allow moves that change the jabatan (default no).")],
+    "lexicographic": Annotated[bool | None, _opt(
+        "--lexicographic/--no-lexicographic",
+        help="Best balance first, then fewest moves (see --balance-tolerance).")],
+    "balance_tolerance": Annotated[float | None, _opt(
+        "--balance-tolerance",
+        help="With --lexicographic: relative slack on the best balance (0.01 = 1%).")],
+    "retirement_age": Annotated[int | None, _opt(
+        "--retirement-age", help="Retirement age (BUP) of positions without their own (default 58).")],
+    "retirement_buffer_months": Annotated[int | None, _opt(
+        "--retirement-buffer-months",
+        help="Nobody this close to retirement (months) moves (default 12).")],
+    "max_months_in_position": Annotated[int | None, _opt(
+        "--max-months-in-position", help="Months after which a rotation is due (default 60).")],
+    "rotation_weight": Annotated[float | None, _opt(
+        "--rotation-weight", help="Cost per employee due for rotation who stays (default 0.05).")],
+    "preference_weight": Annotated[float | None, _opt(
+        "--preference-weight", help="Cost of one fully unmet wish of an employee (default 0.2).")],
+    "volunteers_only_to_preferences": Annotated[bool | None, _opt(
+        "--volunteers-only-to-preferences/--any-target-for-volunteers",
+        help="A volunteer with preferences moves only to a place they listed (default yes).")],
+    "voluntary_first": Annotated[bool | None, _opt(
+        "--voluntary-first/--no-voluntary-first",
+        help="Among equally good plans, volunteers move first (default yes).")],
+    "spouse_weight": Annotated[float | None, _opt(
+        "--spouse-weight", help="Cost of separating spouses of one unit (default 1).")],
+    "spouses_hard": Annotated[bool | None, _opt(
+        "--spouses-hard/--spouses-soft",
+        help="Spouses of one unit must stay in one unit (default soft: --spouse-weight).")],
+    "fit_weight": Annotated[float | None, _opt(
+        "--fit-weight", help="Cost per competency level a mover falls short of the target (default 0.02).")],
+}  # fmt: skip
+
+#: CLI parameter -> Policy field, where the names differ.
+_POLICY_FIELD = {"min_months": "min_months_in_position"}
+
+
+def _build_policy(options: dict[str, Any]) -> Policy:
+    """The policy of ``--policy FILE`` with the options given on top; exit 2 if invalid."""
+    from .policy_file import policy_from
+
+    given = dict(options)
+    file = given.pop("policy_file", None)
+    overrides = {_POLICY_FIELD.get(k, k): v for k, v in given.items()}
     try:
-        return Policy(**{k: v for k, v in given.items() if v is not None and v is not False})
-    except ValidationError as e:
-        _fail_input(_policy_problems(e))
+        return policy_from(file, **overrides)
+    except InputError as e:
+        _fail_input(e.problems)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def policy_options(func: F) -> F:
+    """Give a command every policy option; it receives the built ``policy: Policy``.
+
+    The command declares a keyword parameter ``policy``; the options of
+    :data:`POLICY_OPTIONS` are added to its signature (so typer shows and parses them),
+    collected from the call, and replaced by the :class:`Policy` they make.
+    """
+    sig = inspect.signature(func, eval_str=True)
+    own = [p for p in sig.parameters.values() if p.name != "policy"]
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=ann)
+        for name, ann in POLICY_OPTIONS.items()
+    ]
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        options = {name: kwargs.pop(name, None) for name in POLICY_OPTIONS}
+        return func(*args, policy=_build_policy(options), **kwargs)
+
+    wrapper.__signature__ = sig.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
+    return cast(F, wrapper)
 
 
 def _check_lang(lang: str) -> str:
@@ -148,13 +233,7 @@ def _run_plan(
     quiet: bool,
     title: str,
 ) -> None:
-    from .datasets import demo_path
-    from .problem import Problem
-
-    try:
-        problem = Problem.read(data if data is not None else demo_path(), policy)
-    except InputError as e:
-        _fail_input(e.problems)
+    problem = _read_problem(data, policy)
     if not quiet:
         for w in problem.warnings:
             err.print(f"warning: {w}", markup=False, soft_wrap=True)
@@ -164,11 +243,7 @@ def _run_plan(
         try:
             written = result.write(out_path)
         except OSError as e:
-            err.print(
-                f"output, path {str(out_path)!r}: cannot write the plan: {e} [unwritable_output]",
-                markup=False,
-            )
-            raise typer.Exit(2) from None
+            _unwritable(out_path, "plan", e)
     if not quiet:
         _print_summary(result, title)
         if written is not None:
@@ -183,32 +258,56 @@ def _run_plan(
         raise typer.Exit(1)
 
 
+def _read_problem(data: Path | None, policy: Policy) -> Any:
+    """The problem of DATA (the demo data if ``None``) under ``policy``; exit 2 if bad."""
+    from .datasets import demo_path
+    from .problem import Problem
+
+    try:
+        return Problem.read(data if data is not None else demo_path(), policy)
+    except InputError as e:
+        _fail_input(e.problems)
+
+
+def _unwritable(path: Path, what: str, e: OSError) -> NoReturn:
+    err.print(f"output, path {str(path)!r}: cannot write the {what}: {e} [unwritable_output]", markup=False)
+    raise typer.Exit(2) from None
+
+
+def _fmt(x: Any, spec: str = ".6g") -> str:
+    """A cell: ``-`` for missing/NaN, numbers (numpy's too) by ``spec``, anything else as text."""
+    if x is None or (pd.api.types.is_scalar(x) and pd.isna(x)):
+        return "-"
+    if isinstance(x, (bool, np.bool_)):
+        return str(bool(x)).lower()
+    if isinstance(x, numbers.Real):
+        return format(round(float(x)), spec) if spec.endswith("d") else format(float(x), spec)
+    return str(x)
+
+
+def _echo_json(doc: Any) -> None:
+    from .compare import jsonable
+
+    typer.echo(json.dumps(jsonable(doc), ensure_ascii=False, indent=2, allow_nan=False))
+
+
 @app.command()
+@policy_options
 def demo(
     out_path: Annotated[
         Path | None, typer.Option("--out", help="Write the plan (.json, .xlsx or folder).")
     ] = None,
-    move_cost: MoveCost = None,
-    max_moves: MaxMoves = None,
-    effective_hours: Hours = None,
     lang: Lang = "id",
     quiet: Quiet = False,
+    *,
+    policy: Policy,
 ) -> None:
     """Plan the embedded Plaju-like demo data and print a before/after summary."""
-    pol = _policy(move_cost=move_cost, max_moves=max_moves, effective_hours=effective_hours)
-    _run_plan(None, out_path, pol, None, 0, _check_lang(lang), quiet, "asn-balance demo (Plaju)")
-
-
-def _policy_problems(e: ValidationError) -> list[InputProblem]:
-    return [
-        InputProblem(
-            "policy", None, ".".join(str(x) for x in d["loc"]), d.get("input"), "invalid_policy", d["msg"]
-        )
-        for d in e.errors()
-    ]
+    _run_plan(None, out_path, policy, None, 0, _check_lang(lang), quiet, "asn-balance demo (Plaju)")
 
 
 @app.command()
+@policy_options
 def plan(
     data: DataArg,
     out_path: Annotated[
@@ -216,61 +315,31 @@ def plan(
     ] = None,
     time_limit: TimeLimit = None,
     seed: Seed = 0,
-    move_cost: MoveCost = None,
-    max_moves: MaxMoves = None,
-    effective_hours: Hours = None,
-    allow_jabatan_change: AllowJab = False,
-    allow_pppk: AllowPppk = False,
-    min_months: MinMonths = None,
-    lexicographic: Lexico = False,
-    balance_tolerance: BalTol = None,
     lang: Lang = "id",
     quiet: Quiet = False,
+    *,
+    policy: Policy,
 ) -> None:
     """Plan the transfers for DATA and write the plan to --out."""
-    pol = _policy(
-        move_cost=move_cost,
-        max_moves=max_moves,
-        effective_hours=effective_hours,
-        allow_jabatan_change=allow_jabatan_change,
-        allow_pppk=allow_pppk,
-        min_months=min_months,
-        lexicographic=lexicographic,
-        balance_tolerance=balance_tolerance,
-    )
-    _run_plan(data, out_path, pol, time_limit, seed, _check_lang(lang), quiet, f"asn-balance plan {data}")
+    _run_plan(data, out_path, policy, time_limit, seed, _check_lang(lang), quiet, f"asn-balance plan {data}")
+
+
+PlanArg = Annotated[Path, typer.Argument(help="The plan: .json, .xlsx, folder or moves .csv.")]
 
 
 @app.command("check")
-def check_cmd(
-    data: DataArg,
-    plan_path: Annotated[Path, typer.Argument(help="The plan: .json, .xlsx, folder or moves .csv.")],
-    effective_hours: Hours = None,
-    max_moves: MaxMoves = None,
-    allow_jabatan_change: AllowJab = False,
-    allow_pppk: AllowPppk = False,
-    min_months: MinMonths = None,
-    move_cost: MoveCost = None,
-) -> None:
+@policy_options
+def check_cmd(data: DataArg, plan_path: PlanArg, *, policy: Policy) -> None:
     """Check a plan against every hard rule; exit 1 if any is broken."""
     from .check import check
     from .io import read_plan
-    from .problem import Problem
 
-    pol = _policy(
-        move_cost=move_cost,
-        max_moves=max_moves,
-        effective_hours=effective_hours,
-        allow_jabatan_change=allow_jabatan_change,
-        allow_pppk=allow_pppk,
-        min_months=min_months,
-    )
+    problem = _read_problem(data, policy)
     try:
-        problem = Problem.read(data, pol)
         moves = read_plan(plan_path)
+        report = check(problem, moves)
     except InputError as e:
         _fail_input(e.problems)
-    report = check(problem, moves)
     out.print(
         f"{'OK' if report.ok else 'FAILED'}: {report.moves} moves, balance {report.balance_before:.6f} -> "
         f"{report.balance:.6f}, objective {report.objective:.6f}, {len(report.violations)} violations",
@@ -280,6 +349,199 @@ def check_cmd(
         out.print(f"  [{v.rule}] {v.message}", markup=False, soft_wrap=True)
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command("why-not")
+@policy_options
+def why_not_cmd(
+    data: DataArg,
+    plan_path: Annotated[Path, typer.Argument(help="The plan (.json, .xlsx, folder or moves .csv).")],
+    employee: Annotated[str, typer.Argument(help="The employee id (NIP).")],
+    target: Annotated[str, typer.Argument(help="A position id or a unit id.")],
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Seconds for the forced re-solve.")
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the answer: id or en.")] = "id",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    *,
+    policy: Policy,
+) -> None:
+    """Why is EMPLOYEE not moved to TARGET: the rule that forbids it, or what forcing it costs."""
+    lang = _check_lang(lang)
+    problem = _read_problem(data, policy)
+    from .decision import why_not
+
+    try:
+        answer = why_not(problem, plan_path, employee, target, time_limit=time_limit, lang=lang)
+    except InputError as e:
+        _fail_input(e.problems)
+    if as_json:
+        _echo_json(answer.to_dict())
+        return
+    out.print(answer.message, markup=False, soft_wrap=True)
+    if answer.verdict == "forbidden" or answer.rules:
+        for rule, detail in answer.rules:
+            out.print(f"  [{rule}] {detail}", markup=False, soft_wrap=True)
+    changed = {
+        k: (a, b)
+        for k, (a, b) in answer.terms.items()
+        if not (math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9) or (math.isnan(a) and math.isnan(b)))
+    }
+    if changed:
+        t = Table(title=f"{employee} -> {target} ({answer.target_kind})")
+        for c in ("term", "plan", "forced", "change"):
+            t.add_column(c, justify="left" if c == "term" else "right")
+        for k, (a, b) in changed.items():
+            t.add_row(k, _fmt(a), _fmt(b), _fmt(b - a, "+.6g"))
+        t.add_row("objective", _fmt(answer.objective_plan), _fmt(answer.objective_forced),
+                  _fmt(answer.cost, "+.6g"), style="bold")  # fmt: skip
+        out.print(t)
+    out.print(f"verdict {answer.verdict}  status {answer.status}", markup=False)
+
+
+def _parse_budgets(text: str) -> list[int]:
+    items = [x.strip() for x in text.split(",")]
+    if not text.strip() or all(not x for x in items):
+        _fail_input([InputProblem("options", None, "--budgets", text, "invalid_option",
+                                  "expected move budgets such as 0,10,20,50")])  # fmt: skip
+    budgets: list[int] = []
+    problems: list[InputProblem] = []
+    for x in items:
+        try:
+            b = int(x)
+        except ValueError:
+            problems.append(InputProblem("options", None, "--budgets", x, "invalid_option",
+                                         "a budget must be a whole number of moves"))  # fmt: skip
+            continue
+        if b < 0:
+            problems.append(InputProblem("options", None, "--budgets", x, "invalid_option",
+                                         "a budget cannot be negative"))  # fmt: skip
+        else:
+            budgets.append(b)
+    if problems:
+        _fail_input(problems)
+    return sorted(set(budgets))
+
+
+@app.command()
+@policy_options
+def frontier(
+    data: DataArg,
+    budgets: Annotated[
+        str, typer.Option("--budgets", help="Move budgets to plan for, comma-separated, e.g. 0,10,20,50,100.")
+    ] = "0,10,20,50,100",
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Write the points: .json, .csv or .xlsx.")
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Seconds for each point (each budget).")
+    ] = None,
+    seed: Seed = 0,
+    quiet: Quiet = False,
+    *,
+    policy: Policy,
+) -> None:
+    """The trade-off between moves and balance: the best plan for each move budget."""
+    from .io import write_frames
+
+    wanted = _parse_budgets(budgets)
+    if policy.lexicographic:
+        _fail_input([InputProblem("policy", None, "lexicographic", True, "invalid_policy",
+                                  "frontier sets a move budget per point, which lexicographic "
+                                  "priorities cannot take")])  # fmt: skip
+    if policy.max_moves is not None and not quiet:
+        err.print(f"warning: max_moves {policy.max_moves} is replaced by each budget of --budgets",
+                  markup=False)  # fmt: skip
+    problem = _read_problem(data, policy)
+    if not quiet:
+        for w in problem.warnings:
+            err.print(f"warning: {w}", markup=False, soft_wrap=True)
+    from .decision import frontier as make_frontier
+
+    try:
+        if quiet or not err.is_terminal:
+            result = make_frontier(problem, wanted, time_limit=time_limit, seed=seed)
+        else:
+            with err.status(f"planning {len(wanted)} budgets ..."):
+                result = make_frontier(problem, wanted, time_limit=time_limit, seed=seed)
+    except InputError as e:
+        _fail_input(e.problems)
+    points = result.points
+    written = None
+    if out_path is not None:
+        try:
+            if out_path.suffix.lower() == ".json":
+                result.write(out_path)
+                written = out_path
+            else:
+                written = write_frames({"frontier": points}, out_path)
+        except OSError as e:
+            _unwritable(out_path, "frontier", e)
+    if not quiet:
+        t = Table(title=f"asn-balance frontier {data}")
+        cols = ("budget", "moves", "balance", "bound", "objective", "status", "seconds")
+        for c in cols:
+            t.add_column(c, justify="left" if c == "status" else "right")
+        for r in points.to_dict(orient="records"):
+            cells = [_fmt(r[c], ".4f") for c in ("balance", "bound", "objective")]
+            t.add_row(_fmt(r["budget"], "d"), _fmt(r["moves"], ".0f"), *cells, str(r["status"]),
+                      _fmt(r["seconds"], ".2f"))  # fmt: skip
+        out.print(t)
+        if written is not None:
+            out.print(f"frontier written to {written}", markup=False)
+    if not points["status"].isin(["optimal", "feasible"]).any():
+        err.print("no plan found for any budget", markup=False)
+        raise typer.Exit(1)
+
+
+@app.command("compare")
+@policy_options
+def compare_cmd(
+    plan_a: Annotated[Path, typer.Argument(help="Plan A (.json, .xlsx or folder written by plan --out).")],
+    plan_b: Annotated[Path, typer.Argument(help="Plan B.")],
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Write the comparison: .json, .xlsx or a folder.")
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Also check both plans on this data under the policy options."),
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the summary lines: id or en.")] = "id",
+    quiet: Quiet = False,
+    *,
+    policy: Policy,
+) -> None:
+    """Compare two plans: summary figures, who moves differently, which positions end up differently."""
+    from .compare import compare
+
+    lang = _check_lang(lang)
+    problem = _read_problem(data, policy) if data is not None else None
+    if data is None and policy != Policy() and not quiet:
+        err.print("warning: the policy options are used only with --data", markup=False)
+    try:
+        cmp = compare(plan_a, plan_b, problem=problem)
+    except InputError as e:
+        _fail_input(e.problems)
+    written = None
+    if out_path is not None:
+        try:
+            written = cmp.write(out_path)
+        except OSError as e:
+            _unwritable(out_path, "comparison", e)
+    if quiet:
+        return
+    t = Table(title=f"A: {plan_a}   B: {plan_b}")
+    for c in ("metric", "A", "B", "B - A"):
+        t.add_column(c, justify="left" if c == "metric" else "right")
+    for r in cmp.summary.to_dict(orient="records"):
+        diff = r["difference"]
+        shown = "" if diff is None else "0" if diff == 0 else _fmt(diff, "+.6g")
+        t.add_row(r["metric"], _fmt(r["a"]), _fmt(r["b"]), shown)
+    out.print(t)
+    for line in cmp.text(lang).splitlines()[2:]:
+        out.print(line, markup=False, soft_wrap=True)
+    if written is not None:
+        out.print(f"comparison written to {written}", markup=False)
 
 
 @app.command()
@@ -293,13 +555,8 @@ def abk(
 ) -> None:
     """The workload report (ABK) alone: workload, need, staff, EJ, band and direction per position."""
     from .io import atomic_write_text, write_frames
-    from .problem import Problem
 
-    pol = _policy(effective_hours=effective_hours)
-    try:
-        problem = Problem.read(data, pol)
-    except InputError as e:
-        _fail_input(e.problems)
+    problem = _read_problem(data, _build_policy({"effective_hours": effective_hours}))
     report = problem.abk()
     if out_path is not None:
         try:
@@ -310,11 +567,7 @@ def abk(
             else:
                 write_frames({"abk": report}, out_path)
         except OSError as e:
-            err.print(
-                f"output, path {str(out_path)!r}: cannot write the report: {e} [unwritable_output]",
-                markup=False,
-            )
-            raise typer.Exit(2) from None
+            _unwritable(out_path, "report", e)
     if not quiet:
         t = Table(title=f"ABK {data} (WKE {problem.policy.effective_hours:g} h)")
         for c in (

@@ -1,7 +1,7 @@
 """Domain codes of the Indonesian civil service used throughout the package.
 
 Grades (golongan/ruang), education levels, ABK period factors, EJ bands, competency
-strings and NIP structure. Pure functions and constants, no I/O.
+and coverage strings and NIP structure. Pure functions and constants, no I/O.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 __all__ = [
     "BANDS",
+    "COMPETENCY_LEVELS",
     "EDUCATION_LEVELS",
     "GRADES",
     "PERIOD_FACTORS",
@@ -22,9 +23,11 @@ __all__ = [
     "direction_of",
     "education_rank",
     "format_competencies",
+    "format_coverage",
     "grade_rank",
     "nip_problem",
     "parse_competencies",
+    "parse_coverage",
     "parse_education",
     "parse_grade",
     "parse_period",
@@ -67,7 +70,12 @@ _PERIOD_ALIASES: Final[dict[str, str]] = {
 #: D 0.50-0.69, E < 0.50.
 BANDS: Final[tuple[str, ...]] = ("A", "B", "C", "D", "E")
 
+#: Lowest and highest competency level (of ``competencies`` and of ``coverage``).
+COMPETENCY_LEVELS: Final[tuple[int, int]] = (1, 5)
+_LO, _HI = COMPETENCY_LEVELS
+
 _COMP_ITEM = re.compile(r"^\s*([^:;=]+?)\s*[:=]\s*(\d+)\s*$")
+_COVER_ITEM = re.compile(r"^\s*([^:;=]+?)\s*[:=]\s*(\d+)\s*[x\u00d7]\s*(\d+)\s*$", re.IGNORECASE)
 
 
 def parse_grade(value: object) -> str | None:
@@ -126,7 +134,8 @@ def parse_period(value: object) -> str | None:
 def parse_competencies(value: object) -> dict[str, int] | str:
     """Parse ``keuangan:4;kesehatan:2`` into ``{"keuangan": 4, "kesehatan": 2}``.
 
-    Blank input gives ``{}``. Names are lower-cased and stripped; levels must be 1..5.
+    Blank input gives ``{}``. Names are lower-cased and stripped (inner spaces become
+    ``_``); levels must lie in :data:`COMPETENCY_LEVELS` (1..5).
     Items may be separated by ``;``, ``,`` or ``|``.
 
     Returns
@@ -148,10 +157,10 @@ def parse_competencies(value: object) -> dict[str, int] | str:
         m = _COMP_ITEM.match(item)
         if not m:
             return f"item {item.strip()!r} is not of the form name:level"
-        name = re.sub(r"\s+", "_", m.group(1).strip().lower())
+        name = _comp_name(m.group(1))
         level = int(m.group(2))
-        if not 1 <= level <= 5:
-            return f"level {level} of {name!r} is outside 1..5"
+        if not _LO <= level <= _HI:
+            return f"level {level} of {name!r} is outside {_LO}..{_HI}"
         if name in out and out[name] != level:
             return f"competency {name!r} is given twice"
         out[name] = level
@@ -161,6 +170,55 @@ def parse_competencies(value: object) -> dict[str, int] | str:
 def format_competencies(levels: dict[str, int]) -> str:
     """Canonical text of a competency mapping: sorted by name, ``name:level;...``."""
     return ";".join(f"{k}:{v}" for k, v in sorted(levels.items()))
+
+
+def parse_coverage(value: object) -> list[tuple[str, int, int]] | str:
+    """Parse a unit's coverage ``keuangan:3x2;kesehatan:2x1`` into ``(name, level, count)`` items.
+
+    ``keuangan:3x2`` asks for at least 2 staff with ``keuangan`` at level 3 or above in
+    the unit. Blank input gives ``[]``. Items may be separated by ``;``, ``,`` or ``|``;
+    ``X`` and ``\u00d7`` may replace ``x`` and ``=`` may replace ``:``. Names are
+    normalised as by :func:`parse_competencies`; levels must lie in
+    :data:`COMPETENCY_LEVELS`, counts be at least 1. A name may appear with several levels
+    (``keuangan:3x2;keuangan:4x1``), but not twice with the same level and different counts.
+
+    Returns
+    -------
+    list of (str, int, int) or str
+        The items sorted by name and level (repeats removed), or an error message (a
+        string) saying what is wrong.
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    if not isinstance(value, str):
+        return f"expected text like 'keuangan:3x2;kesehatan:2x1', got {type(value).__name__}"
+    out: dict[tuple[str, int], int] = {}
+    for item in re.split(r"[;,|]", value.strip()):
+        if not item.strip():
+            continue
+        m = _COVER_ITEM.match(item)
+        if not m:
+            return f"item {item.strip()!r} is not of the form name:LEVELxCOUNT (e.g. keuangan:3x2)"
+        name = _comp_name(m.group(1))
+        level, count = int(m.group(2)), int(m.group(3))
+        if not _LO <= level <= _HI:
+            return f"level {level} of {name!r} is outside {_LO}..{_HI}"
+        if count < 1:
+            return f"count {count} of {name!r} must be at least 1"
+        if out.get((name, level), count) != count:
+            return f"{name!r} at level {level} is given twice"
+        out[(name, level)] = count
+    return [(name, level, count) for (name, level), count in sorted(out.items())]
+
+
+def format_coverage(items: list[tuple[str, int, int]]) -> str:
+    """Canonical text of coverage items: sorted by name and level, ``name:LxN;...``."""
+    return ";".join(f"{name}:{level}x{count}" for name, level, count in sorted(items))
+
+
+def _comp_name(raw: str) -> str:
+    """Competency name as compared: stripped, lower-case, inner spaces as ``_``."""
+    return re.sub(r"\s+", "_", raw.strip().lower())
 
 
 def band_of(ej: npt.ArrayLike) -> npt.NDArray[np.str_]:

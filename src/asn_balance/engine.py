@@ -20,9 +20,18 @@ Model
   the Generalized Assignment Problem when every group is one unplaced unit and the staffing
   cost is off (``weight = inf``).
 
-Objective: ``sum_b f_b(staff_b) + sum over moved units of (move_cost + arc_cost)``, and
-among optimal plans the fewest moves. Without ``max_moves`` and loads the model is a
-convex min-cost flow (solved exactly); with them, they are side constraints.
+* optional **side constraints** (:class:`SideConstraint`): linear rows over the arc flows
+  and the inflow of bins, e.g. per-unit caps on moves out and in, or a minimum number of
+  qualified staff left in a unit;
+* optional **pairs** (:class:`Pair`): two single-unit groups that should end in the same
+  *block* of bins (``bin_block``, e.g. the same unit), at a cost per pair apart, or hard.
+
+Objective: ``offset + sum_b f_b(staff_b) + sum over moved units of (move_cost + arc_cost)
++ sum over pairs apart of their weight``, and among optimal plans the fewest moves. An
+arc may have a negative price (a reward for moving, e.g. a stay cost folded into the
+arcs) only when its class does not hold the group's home bin. Without ``max_moves``,
+loads, side constraints and pairs the model is a convex min-cost flow (solved exactly);
+with them, they are side constraints for CP-SAT.
 """
 
 from __future__ import annotations
@@ -32,10 +41,77 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["AssignmentModel", "EngineSolution"]
+__all__ = ["AssignmentModel", "EngineSolution", "Pair", "SideConstraint"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class SideConstraint:
+    """A linear side constraint ``lo <= constant + sum arc_coef x + sum in_coef inflow <= hi``.
+
+    ``x[a]`` is the number of units moved on arc ``a``; ``inflow[b]`` the number of
+    units moved into bin ``b`` (from any group).
+
+    Attributes
+    ----------
+    rule, subject : str
+        The rule's name and what it is about (e.g. ``"max_moves_out"``, ``"unit U07"``);
+        used to name it when the model is infeasible.
+    arcs, arc_coef : ndarray of int
+        Arc indices and their integer coefficients.
+    in_bins, in_coef : ndarray of int
+        Bin indices and integer coefficients on their inflow.
+    constant : int
+        Constant term.
+    lo, hi : int or None
+        Bounds (``None``: unbounded on that side).
+    """
+
+    rule: str
+    subject: str
+    arcs: IntArray
+    arc_coef: IntArray
+    in_bins: IntArray
+    in_coef: IntArray
+    constant: int = 0
+    lo: int | None = None
+    hi: int | None = None
+
+    def value(self, arc_flow: IntArray, inflow: IntArray) -> int:
+        """The row's value for given arc flows and bin inflows."""
+        return int(
+            self.constant
+            + np.dot(self.arc_coef, arc_flow[self.arcs])
+            + np.dot(self.in_coef, inflow[self.in_bins])
+        )
+
+    def holds(self, arc_flow: IntArray, inflow: IntArray) -> bool:
+        """Whether the row holds."""
+        v = self.value(arc_flow, inflow)
+        return (self.lo is None or v >= self.lo) and (self.hi is None or v <= self.hi)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two single-unit groups that should end in the same block of bins.
+
+    Attributes
+    ----------
+    rule, subject : str
+        Rule name and subject (for messages).
+    first, second : int
+        The two groups (each of size 1).
+    weight : float
+        Cost when they end apart; ``inf`` makes it hard.
+    """
+
+    rule: str
+    subject: str
+    first: int
+    second: int
+    weight: float
 
 
 @dataclass(frozen=True)
@@ -67,6 +143,14 @@ class AssignmentModel:
         Capacity a unit uses in the bin it enters through the arc.
     bin_capacity : ndarray of float, optional
         Load capacity per bin (``inf`` for none); required with ``arc_load``.
+    side : tuple of SideConstraint
+        Linear side constraints.
+    pairs : tuple of Pair
+        Groups that should end in the same block of ``bin_block``.
+    bin_block : ndarray of int, optional
+        Block (e.g. unit) of each bin; required with ``pairs``.
+    offset : float
+        Constant added to the objective.
     """
 
     target: FloatArray
@@ -85,6 +169,10 @@ class AssignmentModel:
     max_moves: int | None = None
     arc_load: FloatArray | None = None
     bin_capacity: FloatArray | None = None
+    side: tuple[SideConstraint, ...] = ()
+    pairs: tuple[Pair, ...] = ()
+    bin_block: IntArray | None = None
+    offset: float = 0.0
 
     def __post_init__(self) -> None:
         nb = len(self.target)
@@ -105,8 +193,44 @@ class AssignmentModel:
         if np.any(self.weight <= 0):
             raise ValueError("weight must be positive")
         if len(self.arc_cost) and float(np.min(self.move_cost + self.arc_cost)) < 0:
-            raise ValueError("move_cost + arc_cost must be >= 0: a negative price would reward a move home")
+            neg = np.flatnonzero(self.move_cost + self.arc_cost < 0)
+            if np.any(self.class_holds(self.arc_class[neg], self.group_home[self.arc_group[neg]])):
+                raise ValueError(
+                    "move_cost + arc_cost must be >= 0 on arcs whose class holds the group's home bin: "
+                    "a negative price would reward a move home"
+                )
+        if self.pairs:
+            if self.bin_block is None or len(self.bin_block) != nb:
+                raise ValueError("pairs need bin_block with one entry per bin")
+            for p in self.pairs:
+                if self.group_size[p.first] != 1 or self.group_size[p.second] != 1:
+                    raise ValueError("pairs join groups of size 1")
 
+    def class_holds(self, classes: IntArray, bins: IntArray) -> npt.NDArray[np.bool_]:
+        """Whether class ``classes[i]`` holds bin ``bins[i]`` (vectorised)."""
+        cls_of = np.repeat(np.arange(self.n_classes, dtype=np.int64), np.diff(self.class_indptr))
+        keys = np.sort(cls_of * (self.n_bins + 1) + self.class_bins)
+        q = np.asarray(classes, dtype=np.int64) * (self.n_bins + 1) + np.asarray(bins, dtype=np.int64)
+        pos = np.searchsorted(keys, q)
+        pos = np.minimum(pos, max(len(keys) - 1, 0))
+        return (keys[pos] == q) if len(keys) else np.zeros(len(q), dtype=bool)
+
+    @property
+    def has_side(self) -> bool:
+        """Whether the model has side constraints or pairs (beyond the budget)."""
+        return bool(self.side) or bool(self.pairs)
+
+    def relaxation(self) -> AssignmentModel:
+        """The model without side constraints, pairs and budget (a valid relaxation)."""
+        from dataclasses import replace
+
+        return replace(self, side=(), pairs=(), max_moves=None)
+
+    def without_side(self) -> AssignmentModel:
+        """The model without side constraints and pairs (the budget kept)."""
+        from dataclasses import replace
+
+        return replace(self, side=(), pairs=())
     @property
     def n_bins(self) -> int:
         """Number of bins."""
@@ -145,9 +269,28 @@ class AssignmentModel:
         costly = np.isfinite(self.weight)
         return float(np.sum((s[costly] - self.target[costly]) ** 2 / self.weight[costly]))
 
-    def objective(self, staff: npt.ArrayLike, moves: int, arc_cost_total: float = 0.0) -> float:
-        """Objective of a plan with final ``staff``, ``moves`` moves and summed arc costs."""
-        return self.staffing_cost(staff) + self.move_cost * moves + arc_cost_total
+    def objective(
+        self, staff: npt.ArrayLike, moves: int, arc_cost_total: float = 0.0, pair_cost: float = 0.0
+    ) -> float:
+        """Objective of a plan with final ``staff``, ``moves`` moves, summed arc and pair costs."""
+        return self.offset + self.staffing_cost(staff) + self.move_cost * moves + arc_cost_total + pair_cost
+
+    def pair_cost(self, move_group: IntArray, move_bin: IntArray) -> tuple[float, int]:
+        """Cost of the pairs apart for given moves, and the number of hard pairs apart."""
+        if not self.pairs:
+            return 0.0, 0
+        assert self.bin_block is not None
+        where = {int(g): int(b) for g, b in zip(move_group.tolist(), move_bin.tolist(), strict=True)}
+        cost, hard = 0.0, 0
+        for p in self.pairs:
+            b1 = where.get(p.first, int(self.group_home[p.first]))
+            b2 = where.get(p.second, int(self.group_home[p.second]))
+            if b1 < 0 or b2 < 0 or self.bin_block[b1] != self.bin_block[b2]:
+                if np.isfinite(p.weight):
+                    cost += p.weight
+                else:
+                    hard += 1
+        return cost, hard
 
 
 @dataclass
@@ -172,8 +315,13 @@ class EngineSolution:
         Wall time of the solve.
     solver : str
         Which solver produced the plan.
-    diagnosis : list of str
+    move_arc : ndarray of int, optional
+        The arc each move row used (where the solver knows it).
+    infeasible_bins : list of tuple
         For infeasible models: bins whose bounds cannot be met, as ``(bin, kind, have, bound)``.
+    conflicts : list of (str, str)
+        For infeasible models with side constraints: a small set of ``(rule, subject)``
+        found to conflict.
     stats : dict
         Solver statistics (nodes, arcs, iterations, scale, ...).
     """
@@ -189,7 +337,9 @@ class EngineSolution:
     solver: str
     moves: int = 0
     arc_cost_total: float = 0.0
+    move_arc: IntArray | None = None
     infeasible_bins: list[tuple[int, str, int, int]] = field(default_factory=list)
+    conflicts: list[tuple[str, str]] = field(default_factory=list)
     stats: dict[str, float | int | str] = field(default_factory=dict)
 
     @property

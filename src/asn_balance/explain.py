@@ -70,6 +70,7 @@ def move_reasons(
     band_before: npt.NDArray[np.str_],
     *,
     lang: str = "id",
+    extras: list[list[str]] | None = None,
 ) -> list[str]:
     """One reason per move.
 
@@ -83,6 +84,8 @@ def move_reasons(
         Per position: staff - need, EJ and band before the plan.
     lang : {"id", "en"}
         Language of the text.
+    extras : list of list of str, optional
+        Further phrases per move (wishes, rotation, training need), appended in order.
     """
     lang = "en" if lang == "en" else "id"
     t = _TEXT[lang]
@@ -114,5 +117,8 @@ def move_reasons(
         have = comps(col["competencies"][ei])
         meets += [f"{k} {have.get(k, 0)} >= {v}" for k, v in sorted(comps(req[ti]).items())]
         req_text = f"{t['meets']} " + ", ".join(meets) if meets else t["no_req"]
-        out.append(f"{t['origin']} {state[fi]}; {t['target']} {state[ti]}; {req_text}")
+        text = f"{t['origin']} {state[fi]}; {t['target']} {state[ti]}; {req_text}"
+        if extras is not None and extras[len(out)]:
+            text += "; " + "; ".join(extras[len(out)])
+        out.append(text)
     return out

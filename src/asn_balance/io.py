@@ -260,9 +260,10 @@ def read_tables(source: Source | Mapping[str, pd.DataFrame]) -> dict[str, pd.Dat
         A folder with ``employees.csv``, ``positions.csv`` and optional ``tasks.csv``
         and ``units.csv`` (separator ``,`` or ``;`` sniffed; UTF-8 with or without BOM,
         else Windows-1252/Latin-1); an ``.xlsx``/``.xlsm`` workbook with sheets of those
-        names (case-insensitive; formula values are read); a ``.json`` document
-        ``{"employees": [records], "positions": [...], "tasks": [...]}``; or a mapping of
-        table name to DataFrame (returned as a shallow copy).
+        names (case-insensitive; formula values are read, date cells as ``YYYY-MM-DD``); a
+        ``.json`` document ``{"employees": [records], "positions": [...], "tasks": [...],
+        "units": [...]}``; or a mapping of table name to DataFrame (returned as a shallow
+        copy).
 
     Returns
     -------
@@ -547,7 +548,10 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "
 
 
 def _plain(v: Any) -> Any:
-    """A JSON-ready value: numpy scalars unwrapped, NaN/inf -> ``None``, dates as ISO text."""
+    """A JSON-ready value: numpy scalars unwrapped, NaN/inf -> ``None``, dates as ISO text.
+
+    A datetime at midnight is written as its date (``1985-03-17``), as Excel cells are read.
+    """
     if isinstance(v, np.generic):
         v = v.item()
     if isinstance(v, float) and not math.isfinite(v):
@@ -560,6 +564,8 @@ def _plain(v: Any) -> Any:
         return [_plain(x) for x in v]
     if v is pd.NaT or v is pd.NA:
         return None
+    if isinstance(v, _dt.datetime) and v.time() == _dt.time(0, 0) and v.tzinfo is None:
+        return v.date().isoformat()
     if isinstance(v, (_dt.datetime, _dt.date, _dt.time)):
         return v.isoformat()
     if isinstance(v, pd.Timedelta):

@@ -29,8 +29,9 @@ class Problem:
 
     Attributes
     ----------
-    employees, positions, tasks : DataFrame
-        Canonical, validated tables (see ``docs/schema.md``).
+    employees, positions, tasks, units : DataFrame
+        Canonical, validated tables (see ``docs/schema.md``); ``tasks`` and ``units`` may
+        be empty.
     policy : Policy
         The mutasi policy and objective weights.
     warnings : list of str
@@ -42,6 +43,7 @@ class Problem:
         self.employees: pd.DataFrame = tables.employees
         self.positions: pd.DataFrame = tables.positions
         self.tasks: pd.DataFrame = tables.tasks
+        self.units: pd.DataFrame = tables.units
         self.policy: Policy = policy if policy is not None else Policy()
         self.warnings: list[str] = list(tables.warnings)
 
@@ -53,6 +55,8 @@ class Problem:
         positions: pd.DataFrame,
         tasks: pd.DataFrame | None = None,
         policy: Policy | None = None,
+        *,
+        units: pd.DataFrame | None = None,
     ) -> Problem:
         """Build a problem from pandas DataFrames of the canonical schema (aliases accepted).
 
@@ -64,13 +68,20 @@ class Problem:
             ABK task detail; positions with tasks take their workload from them.
         policy : Policy, optional
             Defaults to ``Policy()``.
+        units : DataFrame, optional
+            Per-unit limits: ``max_moves_out``, ``max_moves_in`` and ``coverage``.
 
         Raises
         ------
         InputError
             Listing every bad cell and reference.
         """
-        raw: dict[str, pd.DataFrame | None] = {"employees": employees, "positions": positions, "tasks": tasks}
+        raw: dict[str, pd.DataFrame | None] = {
+            "employees": employees,
+            "positions": positions,
+            "tasks": tasks,
+            "units": units,
+        }
         return cls(validate_tables(raw), policy)
 
     @classmethod
@@ -82,14 +93,15 @@ class Problem:
         Parameters
         ----------
         source : path or mapping
-            Folder with ``employees.csv``, ``positions.csv`` (and optional ``tasks.csv``);
-            ``.xlsx`` workbook with sheets of those names; ``.json`` with those keys; or a
-            mapping of table name to DataFrame.
+            Folder with ``employees.csv``, ``positions.csv`` (and optional ``tasks.csv`` and
+            ``units.csv``); ``.xlsx`` workbook with sheets of those names; ``.json`` with
+            those keys; or a mapping of table name to DataFrame.
         policy : Policy, optional
             Defaults to ``Policy()``.
         """
         raw = read_tables(source)
-        return cls(validate_tables({k: raw.get(k) for k in ("employees", "positions", "tasks")}), policy)
+        tables = ("employees", "positions", "tasks", "units")
+        return cls(validate_tables({k: raw.get(k) for k in tables}), policy)
 
     def with_policy(self, policy: Policy | None = None, **changes: Any) -> Problem:
         """The same data under another policy (``policy`` and/or field ``changes``)."""

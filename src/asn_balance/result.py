@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import math
@@ -26,6 +27,8 @@ class PlanError(RuntimeError):
 
 
 def _clean(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, (np.floating, float)):
@@ -53,7 +56,9 @@ class Result:
     status : str
         One of :data:`STATUSES`.
     objective : float
-        ``balance_after + move_cost * n_moves`` of the plan (``nan`` without a plan).
+        The objective of the plan, the sum of its terms (see ``breakdown``): with the
+        default policy and no wishes ``balance_after + move_cost * n_moves`` (``nan``
+        without a plan).
     bound : float
         Proven lower bound on the optimal objective.
     seconds : float
@@ -70,6 +75,14 @@ class Result:
         Why the problem is infeasible (empty otherwise).
     info : dict
         Solver, parameters and versions, for reproducing the run.
+    breakdown : dict
+        ``{"before": {term: value}, "after": {term: value}}`` over the objective's terms
+        (balance, moves, preferences, spouses, fit, rotation) and ``objective``.
+    training : DataFrame or None
+        The training plan: one row per mover and competency below the target's
+        ``competency_standard`` (``None`` when the positions give no standard).
+    training_totals : DataFrame or None
+        The training plan per target unit and competency: people and levels missing.
     """
 
     status: str
@@ -83,6 +96,9 @@ class Result:
     units: pd.DataFrame
     diagnosis: list[str] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
+    breakdown: dict[str, dict[str, float]] = field(default_factory=dict)
+    training: pd.DataFrame | None = None
+    training_totals: pd.DataFrame | None = None
 
     @property
     def gap(self) -> float:
@@ -138,6 +154,7 @@ class Result:
             "bands_before": {k: int(v) for k, v in bands_b.items()},
             "bands_after": {k: int(v) for k, v in bands_a.items()},
             "diagnosis": list(self.diagnosis),
+            "objective_terms": self.breakdown,
         }
         out.update({k: v for k, v in self.info.items() if k not in out})
         return _clean(out)  # type: ignore[no-any-return]
@@ -146,21 +163,30 @@ class Result:
         """``summary`` (key/value), ``moves``, ``positions`` and ``units`` as DataFrames."""
         summ = {k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)
                 for k, v in self.summary().items()}  # fmt: skip
-        return {
+        out = {
             "summary": pd.DataFrame({"key": list(summ), "value": [str(v) for v in summ.values()]}),
             "moves": self.moves.copy(),
             "positions": self.positions.copy(),
             "units": self.units.copy(),
         }
+        if self.training is not None and self.training_totals is not None:
+            out["training"] = self.training.copy()
+            out["training_totals"] = self.training_totals.copy()
+        return out
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"summary", "moves", "positions", "units"}`` as plain JSON-ready data."""
-        return {
+        """``{"summary", "moves", "positions", "units"}`` as plain JSON-ready data, plus
+        ``"training"`` and ``"training_totals"`` when the positions give a competency standard."""
+        out = {
             "summary": self.summary(),
             "moves": _records(self.moves),
             "positions": _records(self.positions),
             "units": _records(self.units),
         }
+        if self.training is not None and self.training_totals is not None:
+            out["training"] = _records(self.training)
+            out["training_totals"] = _records(self.training_totals)
+        return out
 
     def to_json(self, indent: int | None = 2) -> str:
         """The plan as JSON text (see :meth:`to_dict`)."""

@@ -3,8 +3,9 @@
 Each rule has a name (see :data:`asn_balance.schema.RULES`) that appears in every
 message. Rules come in two kinds:
 
-* **mover rules** (``cpns_stays``, ``pppk_stays``, ``locked``,
-  ``min_months_in_position``) decide whether an employee may move at all;
+* **mover rules** (``cpns_stays``, ``pppk_stays``, ``locked``, ``discipline``,
+  ``study_leave``, ``retirement_buffer``, ``min_months_in_position``) decide whether an
+  employee may move at all;
 * **target rules** (``same_jabatan``, ``min_grade``, ``max_grade``, ``min_education``,
   ``required_competencies``) decide whether a mover fits a target position. People who
   stay are never evicted for failing them.
@@ -26,7 +27,16 @@ import pandas as pd
 from .domain import education_rank, grade_rank, parse_competencies
 from .problem import Problem
 
-__all__ = ["Eligibility", "eligibility", "mover_rule", "mover_rules_all", "target_rules"]
+__all__ = [
+    "Eligibility",
+    "column",
+    "competency_shortfall",
+    "eligibility",
+    "mover_rule",
+    "mover_rules_all",
+    "retirement_near",
+    "target_rules",
+]
 
 IntArray = npt.NDArray[np.int64]
 _CHUNK_PAIRS = 2_000_000
@@ -48,6 +58,9 @@ class Eligibility:
         CSR lists of the positions of each class.
     arc_profile, arc_class : ndarray of int
         Profile ``p`` may move into every position of class ``c``.
+    arc_shortfall : ndarray of int
+        Per arc, the competency levels the profile falls short of the class's
+        ``competency_standard`` (summed over competencies).
     """
 
     mover_rule: npt.NDArray[np.object_]
@@ -57,6 +70,7 @@ class Eligibility:
     class_positions: IntArray
     arc_profile: IntArray
     arc_class: IntArray
+    arc_shortfall: IntArray
 
     @property
     def n_profiles(self) -> int:
@@ -95,6 +109,46 @@ def _competency_names(*columns: pd.Series) -> list[str]:
     return sorted(names)
 
 
+def column(frame: pd.DataFrame, name: str, default: object) -> pd.Series:
+    """A column of a canonical table, or a column of ``default`` when the input had none."""
+    if name in frame.columns:
+        return frame[name]
+    return pd.Series([default] * len(frame), index=frame.index, dtype=object)
+
+
+def retirement_near(problem: Problem) -> npt.NDArray[np.bool_]:
+    """Per employee: the retirement date (birth date + the position's retirement age, BUP)
+    falls on or before ``plan_date + retirement_buffer_months`` (rule ``retirement_buffer``).
+
+    Employees without a birth date are not affected.
+    """
+    e = problem.employees
+    if "birth_date" not in e.columns or len(e) == 0:
+        return np.zeros(len(e), dtype=bool)
+    birth = pd.to_datetime(e["birth_date"], errors="coerce")
+    pol = problem.policy
+    ages = pd.to_numeric(column(problem.positions, "retirement_age", np.nan), errors="coerce").to_numpy(float)
+    age = np.where(np.isnan(ages), float(pol.retirement_age), ages)[problem.employee_position]
+    known = birth.notna().to_numpy()
+    by = birth.dt.year.fillna(0).to_numpy(np.int64)
+    bm = birth.dt.month.fillna(1).to_numpy(np.int64)
+    bd = birth.dt.day.fillna(1).to_numpy(np.int64)
+    d = pol.date()
+    ret_month = (by + age.astype(np.int64)) * 12 + (bm - 1)
+    limit_month = d.year * 12 + (d.month - 1) + pol.retirement_buffer_months
+    near = (ret_month < limit_month) | ((ret_month == limit_month) & (bd <= d.day))
+    return near & known
+
+
+def competency_shortfall(have: object, standard: object) -> list[tuple[str, int, int]]:
+    """``(competency, level, standard)`` for every competency below the standard."""
+    h = parse_competencies(have)
+    s = parse_competencies(standard)
+    if not isinstance(h, dict) or not isinstance(s, dict):
+        return []
+    return [(k, h.get(k, 0), v) for k, v in sorted(s.items()) if h.get(k, 0) < v]
+
+
 def mover_rule(problem: Problem) -> npt.NDArray[np.object_]:
     """Per employee, the first mover rule that keeps them in place (``""`` if movable)."""
     e = problem.employees
@@ -105,6 +159,9 @@ def mover_rule(problem: Problem) -> npt.NDArray[np.object_]:
             "min_months_in_position",
             e["months_in_position"].to_numpy(dtype=float) < pol.min_months_in_position,
         ),
+        ("retirement_buffer", retirement_near(problem)),
+        ("study_leave", column(e, "study_leave", False).to_numpy(dtype=bool)),
+        ("discipline", column(e, "discipline", False).to_numpy(dtype=bool)),
         ("locked", e["locked"].to_numpy(dtype=bool)),
         ("pppk_stays", (e["status"] == "PPPK").to_numpy() & (not pol.allow_pppk)),
         ("cpns_stays", (e["status"] == "CPNS").to_numpy()),
@@ -125,6 +182,12 @@ def mover_rules_all(problem: Problem, i: int) -> list[str]:
         out.append("pppk_stays")
     if bool(e["locked"]):
         out.append("locked")
+    if bool(e.get("discipline", False)):
+        out.append("discipline")
+    if bool(e.get("study_leave", False)):
+        out.append("study_leave")
+    if bool(retirement_near(problem)[i]):
+        out.append("retirement_buffer")
     if float(e["months_in_position"]) < pol.min_months_in_position:
         out.append("min_months_in_position")
     return out
@@ -178,6 +241,7 @@ def eligibility(problem: Problem) -> Eligibility:
             "max_grade": pos["max_grade"].to_numpy(dtype=object),
             "min_education": pos["min_education"].to_numpy(dtype=object),
             "required_competencies": pos["required_competencies"].to_numpy(dtype=object),
+            "competency_standard": column(pos, "competency_standard", "").fillna("").to_numpy(dtype=object),
         }
     )
     position_class = class_frame.groupby(list(class_frame.columns), sort=True).ngroup().to_numpy(np.int64)
@@ -207,14 +271,17 @@ def eligibility(problem: Problem) -> Eligibility:
     n_prof = int(profile.max()) + 1 if movable.any() else 0
     if n_prof == 0 or n_classes == 0:
         e = np.zeros(0, dtype=np.int64)
-        return Eligibility(rule, profile, position_class, class_indptr, order, e, e)
+        return Eligibility(rule, profile, position_class, class_indptr, order, e, e, e)
     rep = np.zeros(n_prof, dtype=np.int64)
     rep[profile[movable]] = np.flatnonzero(movable)
     profiles = prof_frame.iloc[rep].reset_index(drop=True)
 
-    names = _competency_names(profiles["competencies"], classes["required_competencies"])
+    names = _competency_names(
+        profiles["competencies"], classes["required_competencies"], classes["competency_standard"]
+    )
     p_comp = _competency_matrix(profiles["competencies"], names)
     c_comp = _competency_matrix(classes["required_competencies"], names)
+    c_std = _competency_matrix(classes["competency_standard"], names).astype(np.int64)
     p_grade = _grade_ranks(profiles["grade"], -1)
     c_min_g = _grade_ranks(classes["min_grade"], -1)
     c_max_g = _grade_ranks(classes["max_grade"], -1)
@@ -235,6 +302,7 @@ def eligibility(problem: Problem) -> Eligibility:
             chunks.append((np.repeat(ps, n_classes), np.tile(np.arange(n_classes, dtype=np.int64), len(ps))))
     arc_p: list[IntArray] = []
     arc_c: list[IntArray] = []
+    arc_s: list[IntArray] = []
     for pp, cc in chunks:
         if len(pp) == 0:
             continue
@@ -245,7 +313,13 @@ def eligibility(problem: Problem) -> Eligibility:
             ok &= np.all(p_comp[pp] >= c_comp[cc], axis=1)
         arc_p.append(pp[ok])
         arc_c.append(cc[ok])
+        if names:
+            short = np.maximum(c_std[cc[ok]] - p_comp[pp[ok]].astype(np.int64), 0).sum(axis=1)
+        else:
+            short = np.zeros(int(ok.sum()), dtype=np.int64)
+        arc_s.append(short.astype(np.int64))
     ap = np.concatenate(arc_p) if arc_p else np.zeros(0, dtype=np.int64)
     ac = np.concatenate(arc_c) if arc_c else np.zeros(0, dtype=np.int64)
+    sh = np.concatenate(arc_s) if arc_s else np.zeros(0, dtype=np.int64)
     srt = np.lexsort((ac, ap))
-    return Eligibility(rule, profile, position_class, class_indptr, order, ap[srt], ac[srt])
+    return Eligibility(rule, profile, position_class, class_indptr, order, ap[srt], ac[srt], sh[srt])

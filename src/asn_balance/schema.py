@@ -6,11 +6,12 @@ The input tables themselves are validated column-wise in :mod:`asn_balance.table
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["DEFAULT_MOVE_COST", "RULES", "Policy"]
+__all__ = ["DEFAULT_MOVE_COST", "RULES", "TERMS", "Policy"]
 
 #: Default price of one move in units of the balance term B. A move is made only when
 #: it lowers B by more than this, e.g. one surplus person moved to a position one FTE
@@ -31,7 +32,20 @@ RULES: Final[dict[str, str]] = {
     "min_staff": "a position ends with fewer staff than its min_staff",
     "max_staff": "a position ends with more staff than its max_staff",
     "max_moves": "the plan moves more employees than the budget max_moves",
+    "retirement_buffer": "the employee is within retirement_buffer_months of the retirement age (BUP)",
+    "discipline": "the employee is under a disciplinary or legal process",
+    "study_leave": "the employee is on study leave or bound by ikatan dinas (tugas belajar)",
+    "volunteers_only_to_preferences": "a volunteer moves only to a place they listed in preferences",
+    "voluntary_first": "a non-volunteer moves only where no volunteer can do it as well",
+    "spouse_same_unit": "spouses working in the same unit stay in the same unit",
+    "max_moves_out": "more employees leave the unit's positions than its max_moves_out",
+    "max_moves_in": "more employees enter the unit's positions than its max_moves_in",
+    "coverage": "fewer staff with a competency level remain in the unit than its coverage asks",
+    "forced_move": "the move asked for by why-not",
 }
+
+#: The terms of the objective, in the order they are reported.
+TERMS: Final[tuple[str, ...]] = ("balance", "moves", "preferences", "spouses", "fit", "rotation")
 
 
 class Policy(BaseModel):
@@ -59,6 +73,36 @@ class Policy(BaseModel):
         used to report the objective. Not combined with ``max_moves``.
     balance_tolerance : float
         Relative slack on B* allowed to save moves in lexicographic mode (0.01 = 1 %).
+    plan_date : date or None
+        Date at which ages and retirement are taken (``None``: today). Set it to reproduce
+        a plan later (CLI ``--date YYYY-MM-DD``).
+    retirement_age : int
+        Retirement age (BUP) of positions that do not give their own ``retirement_age``: 58.
+    retirement_buffer_months : int
+        Nobody whose retirement date falls within this many months of ``plan_date`` moves
+        (rule ``retirement_buffer``): 12.
+    max_months_in_position : int
+        Months in a position after which a rotation is due (PP 11/2017 Pasal 190): 60.
+    rotation_weight : float
+        Cost per employee over ``max_months_in_position`` who stays: a nudge to rotate
+        (default 0, off; e.g. 0.05 lowers the net price of moving such an employee from
+        ``move_cost`` 0.1 to 0.05). Without it, among interchangeable movers the longest
+        in position move first anyway.
+    preference_weight : float
+        Cost of one fully unmet wish: a volunteer who stays, or anybody with preferences
+        moved to a place they did not list; rank ``r`` of ``k`` listed places costs
+        ``(r - 1) / k`` of it.
+    volunteers_only_to_preferences : bool
+        A volunteer with preferences who moves goes only to a place they listed.
+    voluntary_first : bool
+        Among plans equally good otherwise, volunteers move before non-volunteers.
+    spouse_weight : float
+        Cost of separating spouses who work in the same unit (when not hard).
+    spouses_hard : bool
+        Spouses working in the same unit must stay in the same unit.
+    fit_weight : float
+        Cost per competency level a mover falls short of the target's
+        ``competency_standard`` (the gap becomes a training need).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -71,6 +115,21 @@ class Policy(BaseModel):
     max_moves: int | None = Field(None, ge=0)
     lexicographic: bool = False
     balance_tolerance: float = Field(0.0, ge=0, le=10, allow_inf_nan=False)
+    plan_date: dt.date | None = None
+    retirement_age: int = Field(58, ge=30, le=80)
+    retirement_buffer_months: int = Field(12, ge=0, le=600)
+    max_months_in_position: int = Field(60, ge=0, le=1200)
+    rotation_weight: float = Field(0.0, ge=0, le=1e6, allow_inf_nan=False)
+    preference_weight: float = Field(0.2, ge=0, le=1e6, allow_inf_nan=False)
+    volunteers_only_to_preferences: bool = True
+    voluntary_first: bool = True
+    spouse_weight: float = Field(1.0, ge=0, le=1e6, allow_inf_nan=False)
+    spouses_hard: bool = False
+    fit_weight: float = Field(0.02, ge=0, le=1e6, allow_inf_nan=False)
+
+    def date(self) -> dt.date:
+        """The plan date: ``plan_date`` or today."""
+        return self.plan_date if self.plan_date is not None else dt.date.today()
 
     @model_validator(mode="after")
     def _one_way_to_limit_moves(self) -> Policy:

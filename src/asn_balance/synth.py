@@ -1,7 +1,8 @@
 """Synthetic, realistic planning scenarios of an Indonesian local government (pemda).
 
 :func:`generate` builds the three canonical input tables (``employees``, ``positions``,
-``tasks``) of a kota/kabupaten with a Palembang flavour: kecamatan, kelurahan, puskesmas,
+``tasks``; with ``policy_columns=True`` also the mutasi-policy columns and a ``units``
+table) of a kota/kabupaten with a Palembang flavour: kecamatan, kelurahan, puskesmas,
 schools (from 2,000 employees up), dinas, badan, sekretariat, inspektorat and an RSUD.
 Every jabatan carries its own competencies, education profile, Indonesian ABK tasks
 and requirement ranges, so the mutasi rules bite on part of the candidates, and the
@@ -34,10 +35,12 @@ from .domain import EDUCATION_LEVELS, GRADES, PERIOD_FACTORS
 __all__ = [
     "EMPLOYEE_COLUMNS",
     "EXTRA_COLUMNS",
+    "POLICY_COLUMNS",
     "POSITION_COLUMNS",
     "REFERENCE_YEAR",
     "SCALES",
     "TASK_COLUMNS",
+    "UNIT_COLUMNS",
     "generate",
     "generate_scale",
     "imbalance_of",
@@ -67,6 +70,14 @@ POSITION_COLUMNS: Final[tuple[str, ...]] = (
     "required_competencies", "min_grade", "max_grade", "min_education",
 )  # fmt: skip
 TASK_COLUMNS: Final[tuple[str, ...]] = ("position_id", "task", "volume", "period", "norm_minutes")
+
+#: Columns added with ``policy_columns=True``, after the canonical ones.
+POLICY_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "employees": ("birth_date", "discipline", "study_leave", "volunteer", "preferences", "spouse_id"),
+    "positions": ("retirement_age", "competency_standard"),
+}
+#: Columns of the ``units`` table made with ``policy_columns=True``.
+UNIT_COLUMNS: Final[tuple[str, ...]] = ("unit_id", "unit_name", "max_moves_out", "max_moves_in", "coverage")
 
 #: Columns added with ``extra_columns=True``; a planner must ignore them.
 EXTRA_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
@@ -1233,8 +1244,8 @@ def _requirements(
     emp_jab: IntArray,
     grade: IntArray,
     rng: np.random.Generator,
-) -> dict[str, Any]:
-    """min/max grade, min education, competencies, min/max staff per position."""
+) -> tuple[dict[str, Any], npt.NDArray[np.int8]]:
+    """min/max grade, min education, competencies, min/max staff per position; required levels."""
     n_pos = len(jab_pos)
     # grade quantiles of each jabatan's holders: a range most, not all, of them meet
     lo_q = np.zeros(len(_JAB_NAMES), dtype=np.int64)
@@ -1281,7 +1292,7 @@ def _requirements(
         "min_grade": min_grade,
         "max_grade": max_grade,
         "min_education": min_education,
-    }
+    }, req
 
 
 def _needs(staff: IntArray, jab_pos: IntArray, imbalance: float, rng: np.random.Generator) -> FloatArray:
@@ -1371,6 +1382,192 @@ def _tasks(
     return out
 
 
+# --------------------------------------------------------------------------- policy columns
+
+#: Jabatan whose BUP is 60 by law (teachers and school supervisors, UU 14/2005).
+_BUP60: Final[tuple[str, ...]] = ("Guru Kelas", "Guru Mata Pelajaran", "Pengawas Sekolah", "Penilik")
+
+
+def _insert_after(frame: pd.DataFrame, at: int, columns: Mapping[str, Any]) -> pd.DataFrame:
+    """``frame`` with ``columns`` inserted at position ``at`` (a new frame)."""
+    head, tail = frame.iloc[:, :at], frame.iloc[:, at:]
+    added = pd.DataFrame(dict(columns), index=frame.index)
+    out: pd.DataFrame = pd.concat([head, added, tail], axis=1)
+    return out
+
+
+def _pick_same_jabatan(
+    jab: IntArray, unit: IntArray, jab_pos: IntArray, unit_of: IntArray, rng: np.random.Generator
+) -> IntArray:
+    """A random position of the same jabatan in another unit per row (-1 when none found)."""
+    order = np.argsort(jab_pos, kind="stable")
+    count = np.bincount(jab_pos, minlength=len(_JAB_NAMES))
+    start = np.concatenate([[0], np.cumsum(count)[:-1]])
+    out = np.full(len(jab), -1, dtype=np.int64)
+    for _ in range(4):  # a few tries: the same unit is drawn now and then
+        todo = out < 0
+        if not todo.any():
+            break
+        k = start[jab[todo]] + np.floor(rng.random(int(todo.sum())) * count[jab[todo]]).astype(np.int64)
+        cand = order[np.minimum(k, len(order) - 1)]
+        ok = unit_of[cand] != unit[todo]
+        out[np.flatnonzero(todo)[ok]] = cand[ok]
+    return out
+
+
+def _preferences(
+    wish: IntArray,
+    n_wished: IntArray,
+    emp_pos: IntArray,
+    pos_ids: StrArray,
+    jab_pos: IntArray,
+    unit_of: IntArray,
+    unit_ids: StrArray,
+    rng: np.random.Generator,
+) -> ObjArray:
+    """``;``-joined preference lists of the employees ``wish``, ``n_wished`` entries at most."""
+    own = emp_pos[wish]
+    slots: list[ObjArray] = []
+    for slot in range(3):
+        pick = _pick_same_jabatan(jab_pos[own], unit_of[own], jab_pos, unit_of, rng)
+        as_unit = rng.random(len(wish)) < 0.15
+        text = np.where(
+            pick < 0,
+            "",
+            np.where(as_unit, unit_ids[unit_of[pick]], pos_ids[np.maximum(pick, 0)]),
+        ).astype(object)
+        text[slot >= n_wished] = ""
+        for before in slots:
+            text[text == before] = ""
+        slots.append(text)
+    return _strings_join(list(slots), ";")
+
+
+def _spouses(emp_unit: IntArray, female: BoolArray, nip: StrArray, rng: np.random.Generator) -> ObjArray:
+    """``spouse_id`` of pairs of a man and a woman of the same unit, about 2 % of employees."""
+    n = len(nip)
+    spouse = np.full(n, "", dtype=object)
+    frame = pd.DataFrame({"u": emp_unit, "f": female, "k": rng.random(n), "i": np.arange(n)})
+    frame = frame.sort_values(["u", "f", "k"], kind="stable")
+    frame["r"] = frame.groupby(["u", "f"]).cumcount()
+    men, women = frame[~frame["f"]], frame[frame["f"]]
+    pairs = men.merge(women, on=["u", "r"], suffixes=("_m", "_w"))
+    if pairs.empty:
+        return spouse
+    want = min(len(pairs), round(0.01 * n))
+    chosen = pairs.iloc[np.sort(rng.permutation(len(pairs))[:want])]
+    m, w = chosen["i_m"].to_numpy(), chosen["i_w"].to_numpy()
+    one_sided = rng.random(len(m)) < 0.2
+    spouse[m] = nip[w]
+    spouse[w] = np.where(one_sided, "", nip[m])
+    return spouse
+
+
+def _coverage(
+    emp_unit: IntArray,
+    levels: npt.NDArray[np.int8],
+    jab_pos: IntArray,
+    unit_of: IntArray,
+    n_units: int,
+    rng: np.random.Generator,
+) -> ObjArray:
+    """Coverage text per unit (about a fifth of units) that the current staff already meet."""
+    first = np.searchsorted(unit_of, np.arange(n_units))
+    n_pos = np.bincount(unit_of, minlength=n_units)
+    chosen = (rng.random(n_units) < 0.2) & (n_pos > 0)
+    pos = first + np.floor(rng.random(n_units) * np.maximum(n_pos, 1)).astype(np.int64)
+    jab = jab_pos[np.minimum(pos, len(jab_pos) - 1)]
+    second = rng.random(n_units) < 0.3
+    rows = np.arange(len(emp_unit))
+    parts: list[tuple[IntArray, ObjArray]] = []
+    for comp, use in ((_J_COMP1[jab], chosen), (_J_COMP2[jab], chosen & second & (_J_COMP2[jab] >= 0))):
+        level = rng.integers(2, 4, n_units)
+        c = np.maximum(comp, 0)
+        have = levels[rows, c[emp_unit]] if len(rows) else np.zeros(0, dtype=np.int8)
+        count = np.bincount(emp_unit, weights=use[emp_unit] & (have >= level[emp_unit]), minlength=n_units)
+        count1 = np.bincount(emp_unit, weights=use[emp_unit] & (have >= 1), minlength=n_units)
+        level = np.where(count > 0, level, 1)
+        count = np.where(count > 0, count, count1).astype(np.int64)
+        need = 1 + np.floor(rng.random(n_units) * np.minimum(count, 3)).astype(np.int64)
+        ok = use & (count > 0)
+        comps = np.asarray(_COMPETENCIES, dtype=object)[c]
+        text = np.where(ok, comps + ":" + level.astype(str) + "x" + need.astype(str), "").astype(object)
+        parts.append((np.where(ok, c, -1), text))
+    (c1, t1), (c2, t2) = parts
+    swap = (c2 >= 0) & (c2 < c1)  # canonical order: by name
+    return _strings_join([np.where(swap, t2, t1), np.where(swap, t1, t2)], ";")
+
+
+def _policy(
+    nip: StrArray,
+    pos_ids: StrArray,
+    staff: IntArray,
+    jab_pos: IntArray,
+    unit_of: IntArray,
+    unit_ids: StrArray,
+    unit_names: StrArray,
+    levels: npt.NDArray[np.int8],
+    req_levels: npt.NDArray[np.int8],
+    rng: np.random.Generator,
+) -> tuple[dict[str, Any], dict[str, Any], pd.DataFrame]:
+    """The policy columns of employees and positions, and the units table."""
+    n, n_pos, n_units = len(nip), len(jab_pos), len(unit_ids)
+    emp_pos = np.repeat(np.arange(n_pos), staff)
+    emp_unit = unit_of[emp_pos]
+    born = pd.to_datetime(pd.Series(nip, dtype=object).str.slice(0, 8), format="%Y%m%d", errors="coerce")
+    female = pd.Series(nip, dtype=object).str.slice(14, 15).to_numpy(dtype=object) == "2"
+
+    volunteer = rng.random(n) < 0.05
+    wishes = volunteer | (rng.random(n) < 0.02)
+    wish = np.flatnonzero(wishes)
+    n_wished = np.where(volunteer[wish], rng.integers(1, 4, len(wish)), rng.integers(1, 3, len(wish)))
+    preferences = np.full(n, "", dtype=object)
+    preferences[wish] = _preferences(wish, n_wished, emp_pos, pos_ids, jab_pos, unit_of, unit_ids, rng)
+    employees = {
+        "birth_date": born.to_numpy(dtype="datetime64[ns]"),
+        "discipline": rng.random(n) < 0.01,
+        "study_leave": rng.random(n) < 0.01,
+        "volunteer": volunteer,
+        "preferences": preferences,
+        "spouse_id": _spouses(emp_unit, female, nip, rng),
+    }
+
+    # BUP: 58; 60 for teachers and ahli madya; 65 for a few ahli utama
+    r = rng.random(n_pos)
+    senior = _J_FUNGSIONAL[jab_pos] & (_J_KELAS[jab_pos] >= 9)
+    top = _J_KELAS[jab_pos] >= 11
+    bup60 = np.isin(jab_pos, [_JAB_INDEX[j] for j in _BUP60]) | top | (senior & (r < 0.35))
+    bup65 = senior & (r < np.where(top, 0.1, 0.05))
+    retirement = np.where(bup65, 65, np.where(bup60, 60, 58)).astype(np.int64)
+    # competency standard: the required levels or one above; else the primary competency
+    std = req_levels.copy()
+    rows = np.arange(n_pos)
+    none = (std == 0).all(axis=1)
+    std[rows[none], _J_COMP1[jab_pos][none]] = rng.integers(2, 4, int(none.sum()))
+    up = (std > 0) & (rng.random(std.shape) < 0.4)
+    std = np.minimum(std + up, 5).astype(np.int8)
+    standard = np.where(rng.random(n_pos) < 0.85, _competency_text(std), "").astype(object)
+    positions = {"retirement_age": retirement, "competency_standard": standard}
+
+    capped = rng.random(n_units) < 1.0 / 3.0
+    has_out = capped & (rng.random(n_units) < 0.75)
+    has_in = capped & (~has_out | (rng.random(n_units) < 0.75))
+    max_out = pd.array(rng.integers(2, 7, n_units), dtype="Int64")
+    max_in = pd.array(rng.integers(2, 7, n_units), dtype="Int64")
+    max_out[~has_out] = pd.NA
+    max_in[~has_in] = pd.NA
+    units = pd.DataFrame(
+        {
+            "unit_id": unit_ids,
+            "unit_name": unit_names,
+            "max_moves_out": max_out,
+            "max_moves_in": max_in,
+            "coverage": _coverage(emp_unit, levels, jab_pos, unit_of, n_units, rng),
+        }
+    )
+    return employees, positions, units
+
+
 # --------------------------------------------------------------------------- public API
 
 
@@ -1386,6 +1583,7 @@ def generate(
     locked_share: float = 0.03,
     vacancy_share: float = 0.03,
     tasks_share: float = 0.9,
+    policy_columns: bool = False,
 ) -> dict[str, pd.DataFrame]:
     """Generate a realistic planning scenario of an Indonesian local government.
 
@@ -1423,14 +1621,20 @@ def generate(
         Share of positions with no staff but a workload (scaled down with ``imbalance``).
     tasks_share : float
         Share of positions given as tasks when ``with_tasks`` is true.
+    policy_columns : bool
+        Add the mutasi-policy columns (:data:`POLICY_COLUMNS`) and a ``units`` table
+        (:data:`UNIT_COLUMNS`), see the notes. They are drawn from a random stream of their
+        own, so the other columns are the same as without them.
 
     Returns
     -------
     dict of str to pandas.DataFrame
         ``employees``, ``positions`` and ``tasks`` with the canonical columns
         (:data:`EMPLOYEE_COLUMNS`, :data:`POSITION_COLUMNS`, :data:`TASK_COLUMNS`) in
-        that order, then the extra columns. Blank text cells are ``""``; blank numbers
-        (``workload_hours``, ``max_staff``) are ``<NA>`` of the nullable ``Int64`` dtype.
+        that order, then the policy columns when asked for, then the extra columns; with
+        ``policy_columns`` also ``units``. Blank text cells are ``""``; blank numbers
+        (``workload_hours``, ``max_staff``, ``max_moves_out``, ``max_moves_in``) are
+        ``<NA>`` of the nullable ``Int64`` dtype; ``birth_date`` is ``datetime64[ns]``.
 
     Notes
     -----
@@ -1444,6 +1648,18 @@ def generate(
     ``min_staff`` (puskesmas doctors, midwives and nurses, and a few others) and
     ``max_staff`` never exceed, resp. fall below, the current staffing, so doing nothing
     is always feasible. Workload is ``need x 1,250`` hours (WKE of PermenPAN-RB 1/2020).
+
+    Policy columns: ``birth_date`` is the birth date in the NIP; about 1 % each are under
+    ``discipline`` and on ``study_leave``; about 5 % are ``volunteer`` with one to three
+    ``preferences`` (positions of the same jabatan in other units, sometimes such a unit),
+    and about 2 % of the others have preferences too; about 2 % are in ``spouse_id`` pairs
+    of a man and a woman of the same unit (a fifth of the pairs named on one side only).
+    ``retirement_age`` is 58, 60 for teachers, school supervisors and about a third of the
+    senior fungsional positions (ahli madya) and 65 for a few of these (ahli utama).
+    ``competency_standard`` (85 % of positions) asks the required levels or one above, and
+    the jabatan's primary competency at level 2-4 where none is required. Units: about a
+    third have ``max_moves_out`` and/or ``max_moves_in`` of 2 to 6, about a fifth a
+    ``coverage`` of one or two competencies that the current staff already meet.
 
     Examples
     --------
@@ -1493,7 +1709,7 @@ def generate(
         extra_columns=extra_columns,
     )
     emp_jab = np.repeat(jab_pos, staff)
-    req = _requirements(jab_pos, staff, kinds, emp_jab, grade, rng)
+    req, req_levels = _requirements(jab_pos, staff, kinds, emp_jab, grade, rng)
     need = _needs(staff, jab_pos, imbalance, rng)
     hours = np.maximum(np.round(need * _WKE_HOURS), 1.0)
 
@@ -1517,10 +1733,29 @@ def generate(
             **req,
         }
     )
+    if policy_columns:
+        prng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
+        emp_cols, pos_cols, units_frame = _policy(
+            employees["employee_id"].to_numpy(dtype=str),
+            pos_ids,
+            staff,
+            jab_pos,
+            unit_of,
+            unit_ids,
+            unit_names,
+            _levels,
+            req_levels,
+            prng,
+        )
+        employees = _insert_after(employees, len(EMPLOYEE_COLUMNS), emp_cols)
+        positions = _insert_after(positions, len(POSITION_COLUMNS), pos_cols)
     if extra_columns:
         positions["kelas_jabatan"] = _J_KELAS[jab_pos]
         positions["jenis_jabatan"] = np.where(_J_FUNGSIONAL[jab_pos], "Fungsional", "Pelaksana")
-    return {"employees": employees, "positions": positions, "tasks": tasks}
+    out = {"employees": employees, "positions": positions, "tasks": tasks}
+    if policy_columns:
+        out["units"] = units_frame
+    return out
 
 
 def generate_scale(name: str, seed: int = 0, **kwargs: Any) -> dict[str, pd.DataFrame]:
@@ -1577,11 +1812,11 @@ def imbalance_of(tables: Mapping[str, pd.DataFrame], effective_hours: float = _W
 
 
 def write_csv_folder(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
-    """Write tables as ``employees.csv``, ``positions.csv`` and ``tasks.csv`` in a folder.
+    """Write tables as ``employees.csv``, ``positions.csv``, ``tasks.csv`` and ``units.csv``.
 
-    Ids and all other cells are written as text: booleans as ``true``/``false``, blanks
-    as empty cells, whole numbers without ``.0``. An empty or missing tasks table is not
-    written. The folder is created if needed.
+    Ids and all other cells are written as text: booleans as ``true``/``false``, dates as
+    ``YYYY-MM-DD``, blanks as empty cells, whole numbers without ``.0``. An empty or
+    missing tasks or units table is not written. The folder is created if needed.
 
     Parameters
     ----------
@@ -1597,15 +1832,17 @@ def write_csv_folder(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Pa
     """
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("employees", "positions", "tasks"):
+    for name in ("employees", "positions", "tasks", "units"):
         frame = tables.get(name)
-        if frame is None or (name == "tasks" and frame.empty):
+        if frame is None or (name in ("tasks", "units") and frame.empty):
             continue
         out = pd.DataFrame(index=frame.index)
         for col in frame.columns:
             s = frame[col]
             if pd.api.types.is_bool_dtype(s.dtype):
                 out[col] = s.map({True: "true", False: "false"}).fillna("").astype(str)
+            elif pd.api.types.is_datetime64_any_dtype(s.dtype):
+                out[col] = s.dt.strftime("%Y-%m-%d").fillna("").astype(str)
             elif pd.api.types.is_float_dtype(s.dtype):
                 x = s.to_numpy(dtype=float, na_value=np.nan)
                 whole = np.isfinite(x) & (x == np.round(x))

@@ -12,6 +12,7 @@ problem) and per *distinct* value for the code lists (grades, education, ...).
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,9 +26,11 @@ import pandas as pd
 from .domain import (
     EDUCATION_LEVELS,
     format_competencies,
+    format_coverage,
     grade_rank,
     nip_problem,
     parse_competencies,
+    parse_coverage,
     parse_education,
     parse_grade,
     parse_period,
@@ -44,7 +47,8 @@ __all__ = [
 ]
 
 Kind = Literal[
-    "id", "text", "float", "int", "bool", "status", "grade", "education", "competencies", "period"
+    "id", "text", "float", "int", "bool", "status", "grade", "education", "competencies", "period",
+    "date", "idlist", "coverage",
 ]  # fmt: skip
 
 BoolArray = npt.NDArray[np.bool_]
@@ -62,7 +66,9 @@ class Column:
         Canonical column name.
     kind : str
         Value type: ``id``, ``text``, ``float``, ``int``, ``bool``, ``status``, ``grade``,
-        ``education``, ``competencies`` or ``period``.
+        ``education``, ``competencies``, ``period``, ``date`` (a past date from 1900 on,
+        canonical ``datetime64[ns]``, ``NaT`` when blank), ``idlist`` (ids separated by
+        ``;``, ``,`` or ``|``, canonical ``a;b``) or ``coverage`` (``name:LxN`` items).
     required : bool
         Whether the column must be present in the table.
     nonblank : bool
@@ -73,6 +79,8 @@ class Column:
         Value of blank cells (and of the whole column when it is absent).
     aliases : tuple of str
         Other accepted header names, already normalised (see :func:`normalise_header`).
+    bounds : tuple of float, optional
+        Inclusive range of a number (rule ``out_of_range``).
     """
 
     name: str
@@ -82,6 +90,7 @@ class Column:
     unique: bool = False
     default: Any = ""
     aliases: tuple[str, ...] = ()
+    bounds: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +128,11 @@ class TableSpec:
 
 
 _NAN = float("nan")
+_NAT = np.datetime64("NaT", "ns")
+#: dtype of ``date`` columns in the canonical frames.
+_DATE_DTYPE: Final = np.dtype("datetime64[ns]")
+_UNIT_ID_ALIASES: Final = ("id_unit", "kode_unit", "unit_kerja_id", "unor_id", "unorid", "id_unor")
+_UNIT_NAME_ALIASES: Final = ("unit_kerja", "nama_unit", "unor_nama", "unornama", "nama_unit_kerja", "opd")
 
 #: Every input table with its columns, in output order.
 TABLES: Final[Mapping[str, TableSpec]] = MappingProxyType(
@@ -142,6 +156,21 @@ TABLES: Final[Mapping[str, TableSpec]] = MappingProxyType(
                        aliases=("masa_jabatan_bulan", "lama_jabatan_bulan", "bulan_di_jabatan",
                                 "masa_kerja_jabatan")),
                 Column("locked", "bool", default=False, aliases=("dikunci", "kunci", "terkunci")),
+                Column("birth_date", "date", default=_NAT,
+                       aliases=("tanggal_lahir", "tgl_lahir", "tgllahir", "tanggallahir")),
+                Column("discipline", "bool", default=False,
+                       aliases=("hukuman_disiplin", "sedang_hukuman_disiplin", "proses_hukum",
+                                "dalam_proses_hukum")),
+                Column("study_leave", "bool", default=False,
+                       aliases=("tugas_belajar", "ikatan_dinas", "izin_belajar")),
+                Column("volunteer", "bool", default=False,
+                       aliases=("sukarela", "atas_permintaan_sendiri", "aps", "mengajukan_mutasi",
+                                "usul_mutasi")),
+                Column("preferences", "idlist",
+                       aliases=("pilihan", "preferensi", "usulan_tujuan", "tujuan_diinginkan",
+                                "pilihan_tujuan")),
+                Column("spouse_id", "id",
+                       aliases=("id_pasangan", "nip_pasangan", "pasangan_id", "nip_suami_istri")),
             ),
         ),
         "positions": TableSpec(
@@ -149,11 +178,8 @@ TABLES: Final[Mapping[str, TableSpec]] = MappingProxyType(
             (
                 Column("position_id", "id", True, True, True, "",
                        ("id_posisi", "kode_posisi", "id_formasi", "kode_formasi", "posisi_id")),
-                Column("unit_id", "id", True, True, False, "",
-                       ("id_unit", "kode_unit", "unit_kerja_id", "unor_id", "unorid", "id_unor")),
-                Column("unit_name", "text",
-                       aliases=("unit_kerja", "nama_unit", "unor_nama", "unornama", "nama_unit_kerja",
-                                "opd")),
+                Column("unit_id", "id", True, True, False, "", _UNIT_ID_ALIASES),
+                Column("unit_name", "text", aliases=_UNIT_NAME_ALIASES),
                 Column("jabatan", "text", True, True,
                        aliases=("nama_jabatan", "jabatannama", "jabatan_nama")),
                 Column("workload_hours", "float", default=_NAN,
@@ -168,6 +194,10 @@ TABLES: Final[Mapping[str, TableSpec]] = MappingProxyType(
                 Column("max_grade", "grade", aliases=("golongan_max", "max_golongan")),
                 Column("min_education", "education",
                        aliases=("pendidikan_min", "min_pendidikan", "pendidikan_minimal")),
+                Column("retirement_age", "int", default=_NAN, bounds=(30.0, 80.0),
+                       aliases=("bup", "batas_usia_pensiun", "usia_pensiun")),
+                Column("competency_standard", "competencies",
+                       aliases=("standar_kompetensi", "kompetensi_standar", "kompetensi_standar_jabatan")),
             ),
         ),
         "tasks": TableSpec(
@@ -183,6 +213,20 @@ TABLES: Final[Mapping[str, TableSpec]] = MappingProxyType(
             ),
             required=False,
         ),
+        "units": TableSpec(
+            "units",
+            (
+                Column("unit_id", "id", True, True, True, "", _UNIT_ID_ALIASES),
+                Column("unit_name", "text", aliases=_UNIT_NAME_ALIASES),
+                Column("max_moves_out", "int", default=_NAN,
+                       aliases=("maks_mutasi_keluar", "batas_mutasi_keluar", "max_keluar")),
+                Column("max_moves_in", "int", default=_NAN,
+                       aliases=("maks_mutasi_masuk", "batas_mutasi_masuk", "max_masuk")),
+                Column("coverage", "coverage",
+                       aliases=("cakupan", "cakupan_kompetensi", "kompetensi_minimal_unit")),
+            ),
+            required=False,
+        ),
     }
 )  # fmt: skip
 
@@ -191,6 +235,14 @@ _TRUE: Final[frozenset[str]] = frozenset({"true", "ya", "y", "yes", "1", "benar"
 _FALSE: Final[frozenset[str]] = frozenset({"false", "tidak", "n", "no", "0", "salah"})
 _STATUS: Final[dict[str, str]] = {"PNS": "PNS", "CPNS": "CPNS", "PPPK": "PPPK", "P3K": "PPPK"}
 _SCIENTIFIC = re.compile(r"^[0-9](?:[.,][0-9]+)?[eE]\+?[0-9]+$")
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+_YMD = re.compile(r"^(\d{4})([-/])(\d{1,2})\2(\d{1,2})" + _TIME + "$")
+_DMY = re.compile(r"^(\d{1,2})([-/])(\d{1,2})\2(\d{4})" + _TIME + "$")
+_FIRST_YEAR: Final[int] = 1900
+
+
+def _no_units() -> pd.DataFrame:
+    return _finish(_empty_checked(TABLES["units"], present=False))
 
 
 @dataclass(frozen=True, eq=False)
@@ -199,10 +251,11 @@ class Tables:
 
     Attributes
     ----------
-    employees, positions, tasks : pandas.DataFrame
+    employees, positions, tasks, units : pandas.DataFrame
         Canonical frames: the columns of :data:`TABLES` in order, then ``source_row``
         (the spreadsheet row number, header = 1), then any extra input columns unchanged.
-        ``tasks`` may be empty (with the canonical columns).
+        ``tasks`` and ``units`` may be empty (with the canonical columns). ``units`` is a
+        keyword-only argument.
     warnings : list of str
         Things worth telling the user that do not stop planning.
     """
@@ -210,12 +263,13 @@ class Tables:
     employees: pd.DataFrame
     positions: pd.DataFrame
     tasks: pd.DataFrame
+    units: pd.DataFrame = field(default_factory=_no_units, kw_only=True)
     warnings: list[str] = field(default_factory=list)
 
     def __repr__(self) -> str:
         return (
             f"Tables(employees={len(self.employees)} rows, positions={len(self.positions)} rows, "
-            f"tasks={len(self.tasks)} rows, warnings={len(self.warnings)})"
+            f"tasks={len(self.tasks)} rows, units={len(self.units)} rows, warnings={len(self.warnings)})"
         )
 
 
@@ -321,7 +375,16 @@ def cells_of(s: pd.Series) -> _Cells:
     if pd.api.types.is_float_dtype(dtype):
         x = s.to_numpy(dtype=float, na_value=np.nan)
         return _Cells(raw, _float_text(x), np.isnan(x), x, from_float=True)
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return _Cells(raw, *_datetime_text(s))
     kind = pd.api.types.infer_dtype(s, skipna=True)
+    if kind in ("datetime", "datetime64", "date"):
+        try:
+            stamps = pd.Series(pd.to_datetime(pd.Series(raw, dtype=object)))
+        except (TypeError, ValueError, OverflowError):
+            pass  # out-of-bounds dates and the like: one cell at a time below
+        else:
+            return _Cells(raw, *_datetime_text(stamps))
     if kind in ("string", "empty"):
         st = s.astype("str").str.strip()
         na = st.isna().to_numpy(dtype=bool)
@@ -345,6 +408,23 @@ def cells_of(s: pd.Series) -> _Cells:
         return cells
     text = np.array([_cell_text(v) for v in raw], dtype=object) if n else np.empty(0, dtype=object)
     return _Cells(raw, text, text == "")
+
+
+def _datetime_text(s: pd.Series) -> tuple[ObjArray, BoolArray]:
+    """Text (``YYYY-MM-DD``, with the time when not midnight) and blank mask of datetimes."""
+    if getattr(s.dt, "tz", None) is not None:
+        s = s.dt.tz_localize(None)
+    na = s.isna().to_numpy(dtype=bool)
+    text = np.full(len(s), "", dtype=object)
+    if (~na).any():
+        x = s.to_numpy(dtype="datetime64[s]")[~na]
+        day = x.astype("datetime64[D]")
+        text[~na] = np.datetime_as_string(day).astype(object)
+        timed = x != day
+        if timed.any():  # "YYYY-MM-DD HH:MM:SS"
+            at = np.flatnonzero(~na)[timed]
+            text[at] = np.char.replace(np.datetime_as_string(x[timed]), "T", " ").astype(object)
+    return text, na
 
 
 def _isin(values: npt.NDArray[Any], allowed: npt.ArrayLike) -> BoolArray:
@@ -488,6 +568,11 @@ def _convert(
             frac = filled & ~bad & ~neg & ((xs != np.floor(xs)) | (xs >= 2.0**53))
             out.cells(frac, rows, name, raw, "not_an_integer", f"{name} must be a whole number")
             valid &= ~frac
+        if col.bounds is not None:
+            lo, hi = col.bounds
+            outside = filled & valid & ((xs < lo) | (xs > hi))
+            out.cells(outside, rows, name, raw, "out_of_range", f"{name} must lie between {lo:g} and {hi:g}")
+            valid &= ~outside
         default = float(col.default)
         vals = np.where(filled & valid, x, default)
         if col.kind == "int" and not np.isnan(default):
@@ -514,6 +599,17 @@ def _convert(
                       "is not an education level (" + ", ".join(EDUCATION_LEVELS) + ")"),
         "period": (parse_period, "invalid_period", "must be tahun, bulan, minggu or hari"),
     }  # fmt: skip
+    if col.kind == "date":
+        return _convert_dates(name, cells, rows, out, valid)
+    if col.kind == "idlist":
+        return _map_unique(text, _canonical_idlist), valid
+    if col.kind == "coverage":
+        parsed = _map_unique(text, parse_coverage)
+        is_err = _map_unique(text, lambda t: isinstance(parse_coverage(t), str)).astype(bool)
+        bad = filled & is_err
+        out.cells(bad, rows, name, raw, "invalid_coverage", lambda i: f"{name}: {parsed[i]}")
+        canon = _map_unique(np.where(bad, "", text).astype(object), _canonical_coverage)
+        return canon, valid & ~bad
     if col.kind == "competencies":
         parsed = _map_unique(text, parse_competencies)
         is_err = _map_unique(text, lambda t: isinstance(parse_competencies(t), str)).astype(bool)
@@ -532,6 +628,60 @@ def _convert(
 def _canonical_competencies(text: str) -> str:
     parsed = parse_competencies(text)
     return format_competencies(parsed) if isinstance(parsed, dict) else ""
+
+
+def _canonical_coverage(text: str) -> str:
+    parsed = parse_coverage(text)
+    return format_coverage(parsed) if isinstance(parsed, list) else ""
+
+
+def _canonical_idlist(text: str) -> str:
+    """``"P1, U2 |P1;;"`` -> ``"P1;U2"``: entries stripped, blanks and later repeats dropped."""
+    return ";".join(dict.fromkeys(e for e in (x.strip() for x in re.split(r"[;,|]", text)) if e))
+
+
+def _convert_dates(
+    name: str, cells: _Cells, rows: npt.NDArray[np.int64], out: _Collector, valid: BoolArray
+) -> tuple[npt.NDArray[Any], BoolArray]:
+    """Dates ``YYYY-MM-DD``, ``DD-MM-YYYY`` or ``DD/MM/YYYY`` (a time part is dropped).
+
+    Dates must lie between 1 January 1900 and today (rule ``invalid_date``). Each distinct
+    text is parsed once.
+    """
+    n = len(cells.text)
+    filled = ~cells.blank
+    values = np.full(n, _NAT, dtype=_DATE_DTYPE)
+    if not filled.any():
+        return values, valid
+    codes, uniques = pd.factorize(pd.Series(cells.text[filled], dtype=object), sort=False)
+    got, why = _parse_dates(pd.Series(uniques, dtype=object).astype("str"), name)
+    values[filled] = got[codes]
+    bad = np.zeros(n, dtype=bool)
+    bad[filled] = np.isnat(got)[codes]
+    msg = np.full(n, "", dtype=object)
+    msg[filled] = why[codes]
+    out.cells(bad, rows, name, cells.raw, "invalid_date", lambda i: str(msg[i]))
+    return values, valid & ~bad
+
+
+def _parse_dates(t: pd.Series, name: str) -> tuple[npt.NDArray[np.datetime64], ObjArray]:
+    """Dates of texts (``NaT`` where invalid) and why each invalid one is (``""`` if valid)."""
+    ymd = t.str.extract(_YMD)
+    dmy = t.str.extract(_DMY)
+    year = pd.to_numeric(ymd[0].fillna(dmy[3]), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    month = pd.to_numeric(ymd[2].fillna(dmy[2]), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    day = pd.to_numeric(ymd[3].fillna(dmy[0]), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    today = _dt.date.today()
+    in_years = (year >= _FIRST_YEAR) & (year <= today.year)
+    parts = pd.DataFrame({"year": np.where(in_years, year, np.nan), "month": month, "day": day})
+    got = pd.to_datetime(parts, errors="coerce").to_numpy(dtype=_DATE_DTYPE, copy=True)
+    future = ~np.isnat(got) & (got > np.datetime64(today, "ns"))
+    got[future] = _NAT
+    plausible = (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
+    why = np.where(np.isnat(got), f"{name} is not a date such as 1985-03-17, 17-03-1985 or 17/03/1985", "")
+    why = np.where(plausible & (year < _FIRST_YEAR), f"{name} lies before {_FIRST_YEAR}", why)
+    why = np.where(future | (plausible & (year > today.year)), f"{name} lies in the future", why)
+    return got, why.astype(object)
 
 
 @dataclass
@@ -557,6 +707,8 @@ def _empty_checked(spec: TableSpec, present: bool) -> _Checked:
             cols[c.name] = np.empty(0, dtype=np.int64)
         elif c.kind == "bool":
             cols[c.name] = np.empty(0, dtype=bool)
+        elif c.kind == "date":
+            cols[c.name] = np.empty(0, dtype=_DATE_DTYPE)
         else:
             cols[c.name] = np.empty(0, dtype=object)
     return _Checked(
@@ -681,7 +833,7 @@ def _finish(ch: _Checked) -> pd.DataFrame:
     for c in ch.spec.columns:
         if c.name in ch.columns:
             vals = ch.columns[c.name]
-        elif c.kind in ("float", "int") or c.kind == "bool":
+        elif c.kind in ("float", "int", "bool", "date"):
             vals = np.full(n, c.default, dtype=empty[c.name].dtype)
         else:
             vals = np.full(n, c.default, dtype=object)
@@ -700,9 +852,10 @@ def validate_tables(raw: Mapping[str, pd.DataFrame | None]) -> Tables:
     Parameters
     ----------
     raw : mapping of str to DataFrame or None
-        ``employees``, ``positions`` and optionally ``tasks`` (other keys are ignored;
-        keys are matched case-insensitively). Frames may be all-text (as read from CSV or
-        Excel) or have numeric/boolean dtypes. They are never modified.
+        ``employees``, ``positions`` and optionally ``tasks`` and ``units`` (other keys
+        are ignored; keys are matched case-insensitively). Frames may be all-text (as read
+        from CSV or Excel) or have numeric, boolean and datetime dtypes. They are never
+        modified.
 
     Returns
     -------
@@ -720,14 +873,25 @@ def validate_tables(raw: Mapping[str, pd.DataFrame | None]) -> Tables:
     problems: list[InputProblem] = []
     warnings: list[str] = []
     checked = {name: _check_table(spec, given.get(name), problems, warnings) for name, spec in TABLES.items()}
-    emp, pos, tsk = checked["employees"], checked["positions"], checked["tasks"]
+    emp, pos, tsk, uni = checked["employees"], checked["positions"], checked["tasks"], checked["units"]
 
     # Cross-references, only against usable reference data.
-    if "position_id" in pos.usable and "position_id" in pos.cells:
-        known = pos.cells["position_id"].text[~pos.cells["position_id"].blank]
+    pos_ids = _usable_ids(pos, "position_id")
+    unit_ids = _usable_ids(pos, "unit_id")
+    if pos_ids is not None:
         for ch in (emp, tsk):
             if "position_id" in ch.cells:
-                _check_known(ch, known, _Collector(ch.spec.name, problems))
+                _check_known(ch, pos_ids, _Collector(ch.spec.name, problems))
+    if pos_ids is not None and unit_ids is not None and "preferences" in emp.columns:
+        _check_preferences(emp, np.concatenate([pos_ids, unit_ids]), _Collector("employees", problems))
+    if "spouse_id" in emp.cells and "employee_id" in emp.usable and "employee_id" in emp.cells:
+        _check_spouses(emp, _Collector("employees", problems))
+    if unit_ids is not None and "unit_id" in uni.cells:
+        cells = uni.cells["unit_id"]
+        _Collector("units", problems).cells(
+            ~cells.blank & ~_isin(cells.text, unit_ids), uni.rows, "unit_id", cells.raw, "unknown_unit",
+            lambda i: f"unit_id {cells.text[i]!r} is not a unit_id of the positions table",
+        )  # fmt: skip
     tasks_usable = not tsk.present or "position_id" in tsk.usable
     if pos.present and "position_id" in pos.cells and tasks_usable:
         n = len(pos.rows)
@@ -765,7 +929,75 @@ def validate_tables(raw: Mapping[str, pd.DataFrame | None]) -> Tables:
     blank_name = positions["unit_name"] == ""
     if blank_name.any():
         positions["unit_name"] = positions["unit_name"].where(~blank_name, positions["unit_id"])
-    return Tables(_finish(emp), positions, _finish(tsk), warnings)
+    units = _finish(uni)
+    blank_name = units["unit_name"] == ""
+    if blank_name.any():  # the unit's name in the positions table
+        names = positions.drop_duplicates("unit_id").set_index("unit_id")["unit_name"]
+        units["unit_name"] = units["unit_name"].where(~blank_name, units["unit_id"].map(names))
+    return Tables(_finish(emp), positions, _finish(tsk), units=units, warnings=warnings)
+
+
+def _usable_ids(ch: _Checked, column: str) -> ObjArray | None:
+    """The filled values of an id column that may be cross-referenced, else ``None``."""
+    if column not in ch.usable or column not in ch.cells:
+        return None
+    cells = ch.cells[column]
+    ids: ObjArray = cells.text[~cells.blank]
+    return ids
+
+
+def _check_preferences(emp: _Checked, known: ObjArray, out: _Collector) -> None:
+    """Every entry of ``preferences`` is a position_id or unit_id (rule ``unknown_preference``)."""
+    canon = emp.columns["preferences"]
+    listed = np.flatnonzero(canon != "")
+    if not len(listed):
+        return
+    entries = pd.Series(canon[listed], index=listed, dtype=object).str.split(";").explode()
+    bad = entries[~_isin(entries.to_numpy(dtype=object), known)]
+    if bad.empty:
+        return
+    by_row = bad.groupby(level=0, sort=True).agg(list)
+    mask = np.zeros(len(canon), dtype=bool)
+    mask[by_row.index.to_numpy()] = True
+    unknown = dict(zip(by_row.index.tolist(), by_row.tolist(), strict=True))
+
+    def message(i: int) -> str:
+        names = ", ".join(repr(e) for e in unknown[i])
+        verb = "is" if len(unknown[i]) == 1 else "are"
+        return f"preferences: {names} {verb} neither a position_id nor a unit_id of the positions table"
+
+    out.cells(mask, emp.rows, "preferences", emp.cells["preferences"].raw, "unknown_preference", message)
+
+
+def _check_spouses(emp: _Checked, out: _Collector) -> None:
+    """``spouse_id`` names another known employee who names nobody else.
+
+    Rules ``unknown_spouse`` (not an employee_id) and ``invalid_spouse`` (the employee's
+    own id, or the named spouse gives another non-blank spouse_id, reported on the row
+    that names them). A blank spouse_id of the named spouse is fine: a link counts both
+    ways. Several employees may name the same spouse when that one leaves it blank.
+    """
+    own, spouse = emp.cells["employee_id"], emp.cells["spouse_id"]
+    filled = ~spouse.blank
+    itself = filled & ~own.blank & (spouse.text == own.text)
+    out.cells(itself, emp.rows, "spouse_id", spouse.raw, "invalid_spouse",
+              "spouse_id is the employee's own employee_id")  # fmt: skip
+    first = ~own.blank & ~pd.Series(own.text, dtype=object).duplicated().to_numpy(dtype=bool)
+    at = pd.Index(own.text[first]).get_indexer(pd.Index(spouse.text, dtype=object))
+    unknown = filled & (at < 0)
+    out.cells(
+        unknown, emp.rows, "spouse_id", spouse.raw, "unknown_spouse",
+        lambda i: f"spouse_id {spouse.text[i]!r} is not an employee_id of the employees table",
+    )  # fmt: skip
+    # the named spouse's own link, where it is itself valid (no follow-up problems)
+    linked = filled & ~itself & ~unknown
+    theirs = np.full(len(at), "", dtype=object)
+    theirs[linked] = spouse.text[first][at[linked]]
+    other = linked & linked[first][np.maximum(at, 0)] & (theirs != own.text)
+    out.cells(
+        other, emp.rows, "spouse_id", spouse.raw, "invalid_spouse",
+        lambda i: f"employee {spouse.text[i]!r} gives spouse_id {theirs[i]!r}, not {own.text[i]!r}",
+    )  # fmt: skip
 
 
 def _check_known(ch: _Checked, known: ObjArray, out: _Collector) -> None:

@@ -62,6 +62,8 @@ def solve_model(
     EngineSolution
     """
     t0 = time.perf_counter()
+    if model.has_side:
+        return _solve_side(model, t0, time_limit, seed, workers, progress)
     if not model.flow_shaped:
         from .loaded import solve_loaded
 
@@ -74,6 +76,67 @@ def solve_model(
         base.seconds = time.perf_counter() - t0
         return base
     return _solve_budget(model, base, t0, time_limit, seed, workers, progress)
+
+
+def side_holds(model: AssignmentModel, sol: EngineSolution) -> bool:
+    """Whether a plan meets the side constraints, the hard pairs and the budget."""
+    if sol.status not in ("optimal", "feasible"):
+        return False
+    if model.max_moves is not None and sol.moves > model.max_moves:
+        return False
+    if model.side:
+        if sol.move_arc is None:
+            return False
+        n_arcs = len(model.arc_group)
+        flow = np.bincount(sol.move_arc, weights=sol.move_count, minlength=n_arcs).astype(np.int64)
+        inflow = np.bincount(sol.move_bin, weights=sol.move_count, minlength=model.n_bins).astype(np.int64)
+        if not all(row.holds(flow, inflow) for row in model.side):
+            return False
+    _, hard_apart = model.pair_cost(sol.move_group, sol.move_bin)
+    return hard_apart == 0
+
+
+def _solve_side(
+    model: AssignmentModel,
+    t0: float,
+    time_limit: float | None,
+    seed: int,
+    workers: int | None,
+    progress: Progress | None,
+) -> EngineSolution:
+    """Side constraints and pairs: the relaxation's optimum bounds, CP-SAT decides."""
+    from .cpsat import find_conflict, solve_cpsat
+
+    limit = 60.0 if time_limit is None else float(time_limit)
+    relax = solve_model(model.without_side(), time_limit=0.3 * limit, seed=seed, workers=workers)
+    if relax.status == "infeasible":
+        relax.seconds = time.perf_counter() - t0
+        return relax
+    lower = relax.bound if np.isfinite(relax.bound) else -np.inf
+    if side_holds(model, relax):
+        pair_total, _ = model.pair_cost(relax.move_group, relax.move_bin)
+        relax.objective += pair_total
+        if pair_total == 0 and relax.status == "optimal":
+            relax.seconds = time.perf_counter() - t0
+            relax.solver += "+side"
+            return relax
+    remaining = max(0.5, limit - (time.perf_counter() - t0))
+    sol = solve_cpsat(
+        model,
+        hint=relax if relax.status in ("optimal", "feasible") else None,
+        lower=lower,
+        time_limit=remaining,
+        seed=seed,
+        workers=workers,
+        progress=(lambda e, o, b: progress(time.perf_counter() - t0, o, b)) if progress else None,
+    )
+    if sol.status == "infeasible":
+        conflict = find_conflict(model, time_limit=min(20.0, max(2.0, 0.5 * limit)))
+        sol.conflicts = [(kind, str(i)) for kind, i in conflict] if conflict else []
+    sol.seconds = time.perf_counter() - t0
+    sol.solver = "flow+cpsat"
+    sol.stats["relaxation_bound"] = float(lower)
+    return sol
 
 
 def _solve_budget(
@@ -188,6 +251,7 @@ def _solve_budget(
         move_group=best.move_group,
         move_bin=best.move_bin,
         move_count=best.move_count,
+        move_arc=best.move_arc,
         seconds=time.perf_counter() - t0,
         solver="flow+lagrange"
         + ("+lns" if best.stats.get("lns_rounds", 0) else "")

@@ -226,6 +226,7 @@ def _solve_once(
         move_group=move_group,
         move_bin=move_bin,
         move_count=move_count,
+        move_arc=arc_of_move,
         seconds=seconds,
         solver="flow",
         moves=moves,
