@@ -57,7 +57,14 @@ def employee_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     for i, row in enumerate(rows):
         base = {"employee_id": f"E{i + 1}", "position_id": "P1", **EMPLOYEE_DEFAULTS}
         out.append({**base, **row})
-    frame = pd.DataFrame(out, columns=list(out[0]) if out else None)
+    columns = list(dict.fromkeys(k for row in out for k in row)) if out else None
+    frame = pd.DataFrame(out, columns=columns)
+    for c in ("discipline", "study_leave", "volunteer"):
+        if c in frame.columns:
+            frame[c] = frame[c].fillna(False).astype(bool)
+    for c in ("preferences", "spouse_id", "birth_date"):
+        if c in frame.columns:
+            frame[c] = frame[c].fillna("")
     return frame.astype({"months_in_position": float, "locked": bool})
 
 
@@ -67,7 +74,10 @@ def position_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     for i, row in enumerate(rows):
         base = {"position_id": f"P{i + 1}", **POSITION_DEFAULTS}
         out.append({**base, **row})
-    frame = pd.DataFrame(out, columns=list(out[0]) if out else None)
+    columns = list(dict.fromkeys(k for row in out for k in row)) if out else None
+    frame = pd.DataFrame(out, columns=columns)
+    if "competency_standard" in frame.columns:
+        frame["competency_standard"] = frame["competency_standard"].fillna("")
     return frame.astype({"workload_hours": float, "max_staff": float})
 
 
@@ -84,16 +94,24 @@ def make_problem(
     employees: Sequence[Mapping[str, Any]],
     positions: Sequence[Mapping[str, Any]],
     tasks: Sequence[Mapping[str, Any] | Sequence[Any]] | None = None,
+    *,
+    units: Sequence[Mapping[str, Any]] | None = None,
     **policy: Any,
 ) -> Problem:
     """A :class:`Problem` from row dicts; omitted cells get the defaults above.
 
-    ``policy`` holds :class:`~asn_balance.Policy` fields (``move_cost``, ``allow_pppk``...).
+    ``units`` rows form the optional units table; ``policy`` holds
+    :class:`~asn_balance.Policy` fields (``move_cost``, ``allow_pppk``...).
     """
     from asn_balance import Policy
 
+    unit_frame = pd.DataFrame(list(units)) if units else None
     return Problem.from_frames(
-        employee_frame(employees), position_frame(positions), task_frame(tasks), Policy(**policy)
+        employee_frame(employees),
+        position_frame(positions),
+        task_frame(tasks),
+        Policy(**policy),
+        units=unit_frame,
     )
 
 

@@ -16,30 +16,43 @@ import logging
 
 from . import datasets
 from .check import CheckReport, Violation, check
-from .engine import AssignmentModel, EngineSolution
+from .compare import Comparison, compare
+from .decision import Frontier, WhyNot, frontier, why_not
+from .engine import AssignmentModel, EngineSolution, Pair, SideConstraint
 from .errors import InputError, InputProblem
 from .planner import compile_problem, solve
 from .problem import Problem
 from .result import PlanError, Result
-from .schema import RULES, Policy
+from .schema import RULES, TERMS, Policy
+from .terms import plan_terms
 
 __all__ = [
     "RULES",
+    "TERMS",
     "AssignmentModel",
     "CheckReport",
+    "Comparison",
     "EngineSolution",
+    "Frontier",
     "InputError",
     "InputProblem",
+    "Pair",
     "PlanError",
     "Policy",
     "Problem",
     "Result",
+    "SideConstraint",
     "Violation",
+    "WhyNot",
     "__version__",
     "check",
+    "compare",
     "compile_problem",
     "datasets",
+    "frontier",
+    "plan_terms",
     "solve",
+    "why_not",
 ]
 
 __version__ = "0.1.0"

@@ -277,7 +277,7 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
     pair_employees: list[tuple[int, int]] = []
     for a_, b_ in zip(w.spouse_first.tolist(), w.spouse_second.tolist(), strict=True):
         ga, gb = int(employee_group[a_]), int(employee_group[b_])
-        if ga >= n_reg_groups and gb >= n_reg_groups:
+        if ga >= n_reg_groups and gb >= n_reg_groups and (pol.spouses_hard or pol.spouse_weight > 0):
             weight = float("inf") if pol.spouses_hard else float(pol.spouse_weight)
             subject = f"{problem.employee_index[a_]} & {problem.employee_index[b_]}"
             pairs.append(Pair("spouse_same_unit", subject, ga, gb, weight))
