@@ -960,7 +960,7 @@ def test_why_not_end_to_end(tmp_path: Path, data: Path) -> None:
     assert_clean_exit(forbidden, 0)
     doc = json.loads(forbidden.stdout)
     assert doc["verdict"] == "forbidden" and doc["employee_id"] == CPNS and doc["target"] == "P1"
-    assert "cpns_stays" in [r[0] for r in doc["rules"]]
+    assert "cpns_stays" in [r["rule"] for r in doc["rules"]]
     in_plan = json.loads(invoke("why-not", data, plan, E[1], "P1", "--json").stdout)
     assert in_plan["verdict"] == "in_plan"
     costly = invoke("why-not", data, plan, E[0], "P2", "--lang", "en")

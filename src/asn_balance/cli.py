@@ -193,6 +193,14 @@ def _print_summary(result: Result, title: str) -> None:
     )
     for band in "ABCDE":
         t.add_row(f"EJ band {band}", str(s["bands_before"][band]), str(s["bands_after"][band]))
+    terms_b = result.breakdown.get("before", {})
+    terms_a = result.breakdown.get("after", {})
+    for term in ("moves", "preferences", "spouses", "fit", "rotation"):
+        if terms_b.get(term, 0.0) or terms_a.get(term, 0.0):
+            after = f"{terms_a[term]:.4f}" if term in terms_a else "-"
+            t.add_row(f"term {term}", f"{terms_b.get(term, 0.0):.4f}", after)
+    if result.training is not None and len(result.training):
+        t.add_row("training needs (people)", "", str(result.training["employee_id"].nunique()))
     out.print(t)
 
     def num(x: float | None) -> str:

@@ -226,6 +226,28 @@ class AssignmentModel:
 
         return replace(self, side=(), pairs=(), max_moves=None)
 
+    def subset(self, keep: npt.NDArray[np.bool_]) -> tuple[AssignmentModel, IntArray]:
+        """The model with only the arcs in ``keep`` (the others fixed at zero) and, per
+        kept arc, its index in this model."""
+        from dataclasses import replace
+
+        old = np.flatnonzero(keep).astype(np.int64)
+        new_of = np.full(len(self.arc_group), -1, dtype=np.int64)
+        new_of[old] = np.arange(len(old), dtype=np.int64)
+        side = []
+        for row in self.side:
+            m = keep[row.arcs]
+            side.append(replace(row, arcs=new_of[row.arcs[m]], arc_coef=row.arc_coef[m]))
+        sub = replace(
+            self,
+            arc_group=self.arc_group[old],
+            arc_class=self.arc_class[old],
+            arc_cost=self.arc_cost[old],
+            arc_load=None if self.arc_load is None else self.arc_load[old],
+            side=tuple(side),
+        )
+        return sub, old
+
     def without_side(self) -> AssignmentModel:
         """The model without side constraints and pairs (the budget kept)."""
         from dataclasses import replace

@@ -541,13 +541,18 @@ def solve(
     t0 = time.perf_counter()
     comp = compile_problem(problem)
     t_compile = time.perf_counter() - t0
-    if problem.policy.lexicographic:
+    if problem.policy.lexicographic and not comp.model.has_side:
         sol = solve_lexicographic(
             comp.model, tolerance=problem.policy.balance_tolerance, time_limit=time_limit
         )
     else:
         sol = solve_model(comp.model, time_limit=time_limit, seed=seed, workers=workers, progress=progress)
-    extra = {"compile_seconds": round(t_compile, 3), "seed": seed, "time_limit": time_limit}
+    extra: dict[str, Any] = {"compile_seconds": round(t_compile, 3), "seed": seed, "time_limit": time_limit}
+    if problem.policy.lexicographic and comp.model.has_side:
+        extra["note"] = (
+            "lexicographic priorities are not combined with unit caps, coverage or hard spouses yet: "
+            "the weighted objective was used"
+        )
     return build_result(problem, comp, sol, t0, lang=lang, extra=extra)
 
 
@@ -641,6 +646,7 @@ def build_result(
         "solver": sol.solver,
         "solver_seconds": round(sol.seconds, 3),
         "policy": problem.policy.model_dump(),
+        "plan_date": problem.policy.date().isoformat(),
         "versions": _versions(),
     }
     info.update(extra or {})

@@ -118,7 +118,7 @@ def wishes(problem: Problem) -> Wishes:
             units = pd.DataFrame(
                 {"entry": pos["unit_id"].to_numpy(dtype=object), "p": np.arange(len(pos), dtype=np.int64)}
             )
-            via_unit = frame[as_pos < 0].merge(units, on="entry", how="inner")
+            via_unit = frame.merge(units, on="entry", how="inner")  # an id may name both
             both = pd.concat([direct[["e", "p", "rank"]], via_unit[["e", "p", "rank"]]], ignore_index=True)
             both = both.groupby(["e", "p"], as_index=False)["rank"].min()
             pe = both["e"].to_numpy(np.int64)

@@ -120,16 +120,25 @@ def _solve_side(
             relax.seconds = time.perf_counter() - t0
             relax.solver += "+side"
             return relax
+    hint = relax if relax.status in ("optimal", "feasible") else None
+    if hint is not None and len(model.arc_group) > 20_000:
+        # large models: neighbourhoods of the relaxation's plan first, then the whole model
+        start = _restricted(model, hint, t0 + 0.7 * limit, seed)
+        if start is not None:
+            hint = start
     remaining = max(0.5, limit - (time.perf_counter() - t0))
     sol = solve_cpsat(
         model,
-        hint=relax if relax.status in ("optimal", "feasible") else None,
+        hint=hint,
         lower=lower,
         time_limit=remaining,
         seed=seed,
         workers=workers,
         progress=(lambda e, o, b: progress(time.perf_counter() - t0, o, b)) if progress else None,
     )
+    if sol.status not in ("optimal", "feasible") and hint is not None and hint is not relax:
+        hint.bound = max(hint.bound, lower) if np.isfinite(lower) else hint.bound
+        sol = hint  # the whole model did not finish: keep the restricted plan
     if sol.status == "infeasible":
         conflict = find_conflict(model, time_limit=min(20.0, max(2.0, 0.5 * limit)))
         sol.conflicts = [(kind, str(i)) for kind, i in conflict] if conflict else []
@@ -137,6 +146,80 @@ def _solve_side(
     sol.solver = "flow+cpsat"
     sol.stats["relaxation_bound"] = float(lower)
     return sol
+
+
+def _sub_solve(
+    model: AssignmentModel,
+    keep: np.ndarray,
+    hint: EngineSolution,
+    time_limit: float,
+    seed: int,
+    deterministic_time: float | None = None,
+) -> EngineSolution | None:
+    """CP-SAT on the sub-model of the arcs in ``keep`` (others unused), mapped back."""
+    from .cpsat import solve_cpsat
+
+    sub, old = model.subset(keep)
+    sol = solve_cpsat(
+        sub, hint=hint, lower=-np.inf, time_limit=time_limit, seed=seed, deterministic_time=deterministic_time
+    )
+    if sol.status not in ("optimal", "feasible"):
+        return None
+    if sol.move_arc is not None:
+        sol.move_arc = old[sol.move_arc]
+    sol.status = "feasible"  # optimal for the neighbourhood only
+    sol.bound = -np.inf
+    return sol
+
+
+def _restricted(
+    model: AssignmentModel, relax: EngineSolution, deadline: float, seed: int
+) -> EngineSolution | None:
+    """A plan from neighbourhoods of the relaxation's plan, for models too large for CP-SAT whole.
+
+    First CP-SAT chooses among the relaxation's own moves (and the arcs of paired groups)
+    which to keep under the side constraints; then rounds free, besides the best plan's
+    and the relaxation's arcs, every arc into or out of a random part of the bins where
+    they differ or a side row binds, keeping what improves.
+    """
+    if relax.move_arc is None:
+        return None
+    n_arcs = len(model.arc_group)
+    r_flow = np.bincount(relax.move_arc, weights=relax.move_count, minlength=n_arcs) > 0
+    pair_arc = np.zeros(n_arcs, dtype=bool)
+    for p in model.pairs:
+        pair_arc |= (model.arc_group == p.first) | (model.arc_group == p.second)
+    limit = deadline - time.perf_counter()
+    if limit < 0.5:
+        return None
+    best = _sub_solve(model, r_flow | pair_arc, relax, min(limit, max(2.0, 0.4 * limit)), seed)
+    if best is None:
+        return None
+    home = model.group_home[model.arc_group]
+    into = model.class_bins[model.class_indptr[model.arc_class]]
+    hot_bin = np.zeros(model.n_bins, dtype=bool)
+    hot_bin[relax.move_bin] = True
+    hot_bin[model.group_home[relax.move_group].clip(0)] = True
+    hot = np.flatnonzero(hot_bin)
+    rng = np.random.default_rng(seed)
+    rounds = idle = 0
+    while len(hot) and time.perf_counter() < deadline - 0.5 and idle < 8:
+        rounds += 1
+        idle += 1
+        chosen = np.zeros(model.n_bins, dtype=bool)
+        chosen[rng.choice(hot, size=max(1, len(hot) // 8), replace=False)] = True
+        b_flow = (
+            np.bincount(best.move_arc, weights=best.move_count, minlength=n_arcs) > 0
+            if best.move_arc is not None
+            else np.zeros(n_arcs, dtype=bool)
+        )
+        keep = r_flow | pair_arc | b_flow | (chosen[home.clip(0)] & (home >= 0)) | chosen[into]
+        left = min(10.0, deadline - time.perf_counter())
+        sol = _sub_solve(model, keep, best, left, seed + rounds, deterministic_time=2.0)
+        if sol is not None and sol.objective < best.objective - 1e-9 * max(1.0, abs(best.objective)):
+            best, idle = sol, 0
+    best.stats["side_lns_rounds"] = rounds
+    return best
 
 
 def _solve_budget(
