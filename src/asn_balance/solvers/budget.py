@@ -121,11 +121,25 @@ def _solve_side(
             relax.solver += "+side"
             return relax
     hint = relax if relax.status in ("optimal", "feasible") else None
-    if hint is not None and len(model.arc_group) > 20_000:
-        # large models: neighbourhoods of the relaxation's plan first, then the whole model
-        start = _restricted(model, hint, t0 + 0.7 * limit, seed)
+    plans: list[EngineSolution] = []
+    large = len(model.arc_group) > 20_000
+    if model.side and hint is not None and large:
+        from .side import lagrangian_side
+
+        lag, plans = lagrangian_side(model, deadline=t0 + 0.3 * limit)
+        if np.isfinite(lag):
+            lower = max(lower, lag)
+    if hint is not None and large:
+        # large models: neighbourhoods of the relaxed plans; the whole model is too big for CP-SAT
+        start = _restricted(model, relax, plans[-5:], t0 + 0.95 * limit, seed)
         if start is not None:
-            hint = start
+            start.bound = min(lower, start.objective)
+            gap_ok = start.objective - lower <= _PROOF_TOL * max(1.0, abs(start.objective))
+            start.status = "optimal" if gap_ok else "feasible"
+            start.seconds = time.perf_counter() - t0
+            start.solver = "flow+lagrange+cpsat-lns"
+            start.stats["relaxation_bound"] = float(lower)
+            return start
     remaining = max(0.5, limit - (time.perf_counter() - t0))
     sol = solve_cpsat(
         model,
@@ -136,9 +150,6 @@ def _solve_side(
         workers=workers,
         progress=(lambda e, o, b: progress(time.perf_counter() - t0, o, b)) if progress else None,
     )
-    if sol.status not in ("optimal", "feasible") and hint is not None and hint is not relax:
-        hint.bound = max(hint.bound, lower) if np.isfinite(lower) else hint.bound
-        sol = hint  # the whole model did not finish: keep the restricted plan
     if sol.status == "infeasible":
         conflict = find_conflict(model, time_limit=min(20.0, max(2.0, 0.5 * limit)))
         sol.conflicts = [(kind, str(i)) for kind, i in conflict] if conflict else []
@@ -173,7 +184,7 @@ def _sub_solve(
 
 
 def _restricted(
-    model: AssignmentModel, relax: EngineSolution, deadline: float, seed: int
+    model: AssignmentModel, relax: EngineSolution, priced: list[EngineSolution], deadline: float, seed: int
 ) -> EngineSolution | None:
     """A plan from neighbourhoods of the relaxation's plan, for models too large for CP-SAT whole.
 
@@ -186,13 +197,21 @@ def _restricted(
         return None
     n_arcs = len(model.arc_group)
     r_flow = np.bincount(relax.move_arc, weights=relax.move_count, minlength=n_arcs) > 0
+    for p_sol in priced:
+        if p_sol.move_arc is not None:
+            r_flow |= np.bincount(p_sol.move_arc, weights=p_sol.move_count, minlength=n_arcs) > 0
     pair_arc = np.zeros(n_arcs, dtype=bool)
     for p in model.pairs:
         pair_arc |= (model.arc_group == p.first) | (model.arc_group == p.second)
     limit = deadline - time.perf_counter()
     if limit < 0.5:
         return None
-    best = _sub_solve(model, r_flow | pair_arc, relax, min(limit, max(2.0, 0.4 * limit)), seed)
+    from .side import repair
+
+    repaired = [x for x in (repair(model, p_sol) for p_sol in [*priced, relax]) if x is not None]
+    best: EngineSolution | None = min(repaired, key=lambda x: x.objective) if repaired else None
+    if best is None:
+        best = _sub_solve(model, r_flow | pair_arc, relax, min(limit, max(2.0, 0.4 * limit)), seed)
     if best is None:
         return None
     home = model.group_home[model.arc_group]

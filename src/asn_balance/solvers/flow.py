@@ -51,6 +51,7 @@ def solve_flow(
     *,
     price: float = 0.0,
     caps: IntArray | None = None,
+    bin_in_cost: npt.NDArray[np.float64] | None = None,
 ) -> EngineSolution:
     """Solve the model without its move budget, exactly, as a min-cost flow.
 
@@ -62,6 +63,9 @@ def solve_flow(
         Extra price per move (a Lagrange multiplier of the budget).
     caps : ndarray of int, optional
         Initial marginal-arc caps per bin (grown automatically when too small).
+    bin_in_cost : ndarray of float, optional
+        A non-negative price per unit moved into each bin (Lagrange multipliers of caps on
+        moves in). Not part of the reported objective; ``stats["in_cost"]`` holds its total.
 
     Returns
     -------
@@ -87,7 +91,7 @@ def solve_flow(
     rounds = 0
     while True:
         rounds += 1
-        sol = _solve_once(model, price, lo, hi, cap, cur, n_units, t0)
+        sol = _solve_once(model, price, lo, hi, cap, cur, n_units, t0, bin_in_cost)
         if isinstance(sol, EngineSolution):
             sol.stats["rounds"] = rounds
             return sol
@@ -105,6 +109,7 @@ def _solve_once(
     cur: IntArray,
     n_units: int,
     t0: float,
+    bin_in_cost: npt.NDArray[np.float64] | None = None,
 ) -> EngineSolution | IntArray:
     nb, nc, ng = model.n_bins, model.n_classes, model.n_groups
     hub0, grp0, sink = nb, nb + nc, nb + nc + ng
@@ -129,6 +134,7 @@ def _solve_once(
         float(np.max(np.abs(f_hi - f_lo), initial=0.0)),
         float(np.max(np.abs(ov_marg), initial=0.0)),
         float(np.max(np.abs(move_unit), initial=0.0)),
+        float(np.max(np.abs(bin_in_cost), initial=0.0)) if bin_in_cost is not None else 0.0,
         1e-9,
     )
     # the largest integer cost is at most scale * biggest + 1.5 (rounding and tie-break)
@@ -169,7 +175,9 @@ def _solve_once(
         [
             np.zeros(len(g_idx), dtype=np.int64),
             mv_cost,
-            np.zeros(len(hb_t), dtype=np.int64),
+            np.zeros(len(hb_t), dtype=np.int64)
+            if bin_in_cost is None
+            else np.rint(scale * bin_in_cost[hb_h]).astype(np.int64),
             big_f_hi - big_f_lo,
             ov_cost,
         ]
@@ -238,6 +246,7 @@ def _solve_once(
             "rounding_tolerance": tol,
             "flow_cost": int(mcf.optimal_cost()),
             "price": price,
+            "in_cost": float(np.dot(bin_in_cost[hb_h], hb_flow)) if bin_in_cost is not None else 0.0,
         },
     )
 
