@@ -372,6 +372,26 @@ class Frontier:
         atomic_write_text(p, self.to_json())
         return p
 
+    def plot(self, *, lang: str = "id", ax: Any = None) -> Any:
+        """The balance-vs-moves frontier as a matplotlib Figure (needs ``asn-balance[plot]``).
+
+        Parameters
+        ----------
+        lang : {"id", "en"}
+            Language of the labels.
+        ax : matplotlib Axes, optional
+            Draw into this axes (its figure is returned).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            ``B`` of the best plan per number of moves, each point labelled with its
+            budget, the proven lower bound dashed and ``B`` now dotted.
+        """
+        from .plots import plot_frontier
+
+        return plot_frontier(self, lang=lang, ax=ax)
+
     def _repr_html_(self) -> str:
         return (
             f"<p>asn_balance Frontier (B now {html.escape(f'{self.balance_before:.4f}')})</p>"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import math
 from dataclasses import dataclass, field
@@ -206,6 +205,10 @@ class Result:
         if p.suffix.lower() == ".json":
             atomic_write_text(p, self.to_json())
             return p
+        if p.suffix.lower() == ".xlsx":
+            from .excel import write_excel
+
+            return write_excel(self, p)
         return Path(write_frames(self.to_frames(), p))
 
     def __repr__(self) -> str:
@@ -215,22 +218,37 @@ class Result:
             f"{self.seconds:.2f}s)"
         )
 
+    def plot(self, kind: str = "ej", *, lang: str = "id", ax: Any = None, **kwargs: Any) -> Any:
+        """A plot of the plan as a matplotlib Figure (needs ``pip install 'asn-balance[plot]'``).
+
+        Parameters
+        ----------
+        kind : {"ej", "ej_units", "gaps", "bands", "flows"}
+            ``ej``: EJ per position before vs after, sorted, bands shaded; ``ej_units``: EU
+            per unit (the ``top`` units with the largest gap); ``gaps``: distribution of the
+            staffing gap per position; ``bands``: positions per EJ band; ``flows``: moves
+            between units (the ``top`` largest flows).
+        lang : {"id", "en"}
+            Language of the labels.
+        ax : matplotlib Axes, optional
+            Draw into this axes (its figure is returned).
+        **kwargs
+            Passed to the plot (``top``).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Raises
+        ------
+        ImportError
+            When matplotlib is not installed.
+        """
+        from .plots import plot_result
+
+        return plot_result(self, kind, lang=lang, ax=ax, **kwargs)
+
     def _repr_html_(self) -> str:
-        s = self.summary()
-        rows = "".join(
-            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(str(s[k]))}</td></tr>"
-            for k in (
-                "status",
-                "objective",
-                "bound",
-                "gap",
-                "moves",
-                "balance_before",
-                "balance_after",
-                "seconds",
-            )
-        )
-        moves = self.moves.head(10)[["employee_id", "from_position", "to_position", "reason"]].to_html(
-            index=False
-        )
-        return f"<table><caption>asn_balance Result</caption>{rows}</table>{moves}"
+        from .report import result_card
+
+        return result_card(self)
