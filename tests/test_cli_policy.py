@@ -145,7 +145,7 @@ class Captured(Exception):
 
 @pytest.fixture
 def capture(monkeypatch: pytest.MonkeyPatch) -> None:
-    def fake(data: Path | None, policy: Policy) -> Any:
+    def fake(data: Path | None, policy: Policy, *rest: Any, **kw: Any) -> Any:
         raise Captured(policy)
 
     monkeypatch.setattr(cli, "_read_problem", fake)

@@ -206,9 +206,12 @@ def test_excel_reads_values_not_formulas(tmp_path: Path) -> None:
     wb.create_sheet("positions").append(["position_id"])
     path = tmp_path / "formula.xlsx"
     wb.save(path)
-    raw = read_tables(path)
-    # openpyxl stores no cached value: the value (not the formula text) is read, here blank.
-    assert raw["employees"]["months_in_position"].tolist() == [""]
+    # openpyxl stores no cached value: the cell would read as blank, so it is an error naming it
+    with pytest.raises(InputError) as info:
+        read_tables(path)
+    assert [(p.table, p.row, p.value, p.rule) for p in info.value.problems] == [
+        ("employees", 2, "employees!B2", "formula_without_value")
+    ]
 
 
 def test_excel_missing_sheet_and_bad_file(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 
 from . import datasets
+from .batch import solve_many
 from .check import CheckReport, Violation, check
 from .compare import Comparison, compare
 from .decision import Frontier, WhyNot, frontier, why_not
@@ -52,6 +53,7 @@ __all__ = [
     "frontier",
     "plan_terms",
     "solve",
+    "solve_many",
     "why_not",
 ]
 

@@ -214,12 +214,14 @@ def _print_summary(result: Result, title: str) -> None:
     )
 
 
-def _solve_with_progress(problem: Any, time_limit: float | None, seed: int, lang: str, quiet: bool) -> Result:
+def _solve_with_progress(
+    problem: Any, time_limit: float | None, seed: int, lang: str, quiet: bool, *, deterministic: bool = False
+) -> Result:
     """Solve, with a live line (elapsed, best objective, bound, gap) on a terminal."""
     from .planner import solve
 
     if quiet or not err.is_terminal:
-        return solve(problem, time_limit=time_limit, seed=seed, lang=lang)
+        return solve(problem, time_limit=time_limit, seed=seed, lang=lang, deterministic=deterministic)
     with err.status("solving ...") as status:
 
         def progress(elapsed: float, objective: float, bound: float) -> None:
@@ -228,7 +230,14 @@ def _solve_with_progress(problem: Any, time_limit: float | None, seed: int, lang
                 f"solving ... {elapsed:6.1f}s  best {objective:.6g}  bound {bound:.6g}  gap {gap:.2%}"
             )
 
-        return solve(problem, time_limit=time_limit, seed=seed, lang=lang, progress=progress)
+        return solve(
+            problem,
+            time_limit=time_limit,
+            seed=seed,
+            lang=lang,
+            progress=progress,
+            deterministic=deterministic,
+        )
 
 
 def _run_plan(
@@ -240,12 +249,15 @@ def _run_plan(
     lang: str,
     quiet: bool,
     title: str,
+    *,
+    deterministic: bool = False,
+    limits: Any = None,
 ) -> None:
-    problem = _read_problem(data, policy)
+    problem = _read_problem(data, policy, limits)
     if not quiet:
         for w in problem.warnings:
             err.print(f"warning: {w}", markup=False, soft_wrap=True)
-    result = _solve_with_progress(problem, time_limit, seed, lang, quiet)
+    result = _solve_with_progress(problem, time_limit, seed, lang, quiet, deterministic=deterministic)
     written = None
     if out_path is not None and result.has_plan:
         try:
@@ -266,15 +278,44 @@ def _run_plan(
         raise typer.Exit(1)
 
 
-def _read_problem(data: Path | None, policy: Policy) -> Any:
+def _read_problem(data: Path | None, policy: Policy, limits: Any = None) -> Any:
     """The problem of DATA (the demo data if ``None``) under ``policy``; exit 2 if bad."""
     from .datasets import demo_path
     from .problem import Problem
 
     try:
-        return Problem.read(data if data is not None else demo_path(), policy)
+        return Problem.read(data if data is not None else demo_path(), policy, limits=limits)
     except InputError as e:
         _fail_input(e.problems)
+
+
+MaxFileMb = Annotated[
+    float | None,
+    typer.Option("--max-file-mb", help="Largest input file in MB (default 200); see docs/trust.md."),
+]
+MaxRows = Annotated[
+    int | None, typer.Option("--max-rows", help="Most rows of one input table (default 1,000,000).")
+]
+
+
+def _limits(max_file_mb: float | None, max_rows: int | None) -> Any:
+    """The input limits with the options given on top of the defaults; exit 2 if invalid."""
+    from .limits import DEFAULT_LIMITS
+
+    if max_file_mb is None and max_rows is None:
+        return None
+    problems = []
+    if max_file_mb is not None and not (math.isfinite(max_file_mb) and max_file_mb > 0):
+        problems.append(InputProblem("options", None, "--max-file-mb", max_file_mb, "invalid_option",
+                                     "must be a positive number of megabytes"))  # fmt: skip
+    if max_rows is not None and max_rows <= 0:
+        problems.append(InputProblem("options", None, "--max-rows", max_rows, "invalid_option",
+                                     "must be a positive number of rows"))  # fmt: skip
+    if problems:
+        _fail_input(problems)
+    size = None if max_file_mb is None else max(1, int(max_file_mb * 1_000_000))
+    unpacked = None if size is None else max(size * 5, DEFAULT_LIMITS.max_unpacked_bytes)
+    return DEFAULT_LIMITS.replace(max_file_bytes=size, max_unpacked_bytes=unpacked, max_rows=max_rows)
 
 
 def _unwritable(path: Path, what: str, e: OSError) -> NoReturn:
@@ -325,11 +366,22 @@ def plan(
     seed: Seed = 0,
     lang: Lang = "id",
     quiet: Quiet = False,
+    deterministic: Annotated[
+        bool,
+        typer.Option(
+            "--deterministic",
+            help="Search without wall-clock dependence (one CP-SAT worker, deterministic time "
+            "--time-limit): the same input, policy and seed give the same plan on any machine.",
+        ),
+    ] = False,
+    max_file_mb: MaxFileMb = None,
+    max_rows: MaxRows = None,
     *,
     policy: Policy,
 ) -> None:
     """Plan the transfers for DATA and write the plan to --out."""
-    _run_plan(data, out_path, policy, time_limit, seed, _check_lang(lang), quiet, f"asn-balance plan {data}")
+    _run_plan(data, out_path, policy, time_limit, seed, _check_lang(lang), quiet, f"asn-balance plan {data}",
+              deterministic=deterministic, limits=_limits(max_file_mb, max_rows))  # fmt: skip
 
 
 PlanArg = Annotated[Path, typer.Argument(help="The plan: .json, .xlsx, folder or moves .csv.")]
@@ -337,12 +389,19 @@ PlanArg = Annotated[Path, typer.Argument(help="The plan: .json, .xlsx, folder or
 
 @app.command("check")
 @policy_options
-def check_cmd(data: DataArg, plan_path: PlanArg, *, policy: Policy) -> None:
+def check_cmd(
+    data: DataArg,
+    plan_path: PlanArg,
+    max_file_mb: MaxFileMb = None,
+    max_rows: MaxRows = None,
+    *,
+    policy: Policy,
+) -> None:
     """Check a plan against every hard rule; exit 1 if any is broken."""
     from .check import check
     from .io import read_plan
 
-    problem = _read_problem(data, policy)
+    problem = _read_problem(data, policy, _limits(max_file_mb, max_rows))
     try:
         moves = read_plan(plan_path)
         report = check(problem, moves)
@@ -600,6 +659,202 @@ def abk(
             f"total workload {problem.workload.sum():,.0f} h, need {problem.need.sum():.1f} FTE, "
             f"staff {int(problem.staff.sum())}, balance B {problem.balance():.4f}"
         )
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option("--host", help="Interface to listen on (0.0.0.0: every one).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port.")] = 8000,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            "--api-key",
+            envvar="ASN_BALANCE_API_KEY",
+            show_envvar=True,
+            help="Ask every request for this key in the X-API-Key header (401 otherwise); "
+            "prefer the environment variable, which other users cannot see.",
+        ),
+    ] = None,
+    max_body_mb: Annotated[
+        float, typer.Option("--max-body-mb", min=0.0, help="Refuse request bodies over this many MB (413).")
+    ] = 32.0,
+    max_running: Annotated[
+        int | None,
+        typer.Option(
+            "--max-running", min=1, help="Solves at once (default: the CPUs); more jobs wait queued."
+        ),
+    ] = None,
+    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
+) -> None:
+    """Run the HTTP service: POST /plans, GET/DELETE /plans/{id}, POST /check, POST /abk; docs at /docs."""
+    try:
+        from .server import serve as run_server
+    except ImportError as e:
+        err.print(f"serve: {e}", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    if not api_key and host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(f"warning: serving on {host} without an API key (--api-key or ASN_BALANCE_API_KEY)",
+                  markup=False)  # fmt: skip
+    run_server(host, port, api_key=api_key or "", max_body_mb=max_body_mb, max_running=max_running,
+               log_level=log_level)  # fmt: skip
+
+
+@app.command()
+@policy_options
+def batch(
+    data: Annotated[
+        Path, typer.Argument(help="Folder with one sub-folder per agency, each a CSV folder of its tables.")
+    ],
+    out_path: Annotated[
+        Path,
+        typer.Option("--out", help="Output folder: <agency>.json per agency, summary.json, summary.csv."),
+    ],
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", min=1, help="Local worker processes (default: the CPUs); not with --scheduler."
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler", help="Plan on a Dask cluster: its scheduler address, e.g. tcp://host:8786."
+        ),
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Seconds per agency's solve.")
+    ] = None,
+    seed: Seed = 0,
+    lang: Lang = "id",
+    quiet: Quiet = False,
+    deterministic: Annotated[
+        bool,
+        typer.Option(
+            "--deterministic",
+            help="Search without wall-clock dependence: the same plans on any machine and load.",
+        ),
+    ] = False,
+    *,
+    policy: Policy,
+) -> None:
+    """Plan every agency of DATA in parallel: one plan each and a summary; bad input is reported per agency.
+
+    Exit code 2 if any agency had bad input, else 1 if any has no plan, else 0.
+    """
+    from .batch import AgencyOutcome, exit_code, plan_agencies
+
+    lang = _check_lang(lang)
+    client: Any = None
+    if scheduler is not None:
+        try:
+            from distributed import Client
+        except ImportError:
+            _fail_input([InputProblem("options", None, "--scheduler", scheduler, "invalid_option",
+                                      "needs Dask: pip install 'asn-balance[dask]'")])  # fmt: skip
+        try:
+            client = Client(scheduler, timeout="15s")  # type: ignore[no-untyped-call]
+        except Exception as e:  # OSError, TimeoutError, ValueError for a bad address
+            _fail_input([InputProblem("options", None, "--scheduler", scheduler, "invalid_option",
+                                      f"cannot connect to the Dask scheduler: {e}")])  # fmt: skip
+    live = not quiet and err.is_terminal
+
+    def progress(a: AgencyOutcome) -> None:
+        if live:
+            err.print(f"{a.agency}: {a.status} ({a.seconds:.1f}s)", markup=False)
+
+    try:
+        outcomes = plan_agencies(data, out_path, client, policy=policy, time_limit=time_limit, seed=seed,
+                                 lang=lang, deterministic=deterministic, max_workers=workers,
+                                 on_done=progress)  # fmt: skip
+    except InputError as e:
+        _fail_input(e.problems)
+    except OSError as e:
+        _unwritable(out_path, "plans", e)
+    finally:
+        if client is not None:
+            client.close()
+    for a in outcomes:
+        for p in a.problems:
+            err.print(f"{a.agency}: {p}", markup=False, soft_wrap=True)
+        if a.status == "error":
+            err.print(f"{a.agency}: {a.error.splitlines()[0] if a.error else 'failed'}", markup=False)
+    if not quiet:
+        t = Table(title=f"asn-balance batch {data}")
+        cols = ("agency", "status", "moves", "balance before", "balance after", "objective", "seconds")
+        for c in cols:
+            t.add_column(c, justify="left" if c in ("agency", "status") else "right")
+        for a in outcomes:
+            r = a.row()
+            nums = [_fmt(r[c], ".4f") for c in ("balance_before", "balance_after", "objective")]
+            t.add_row(a.agency, a.status, _fmt(r["moves"], "d"), *nums, _fmt(r["seconds"], ".2f"))
+        out.print(t)
+        planned = sum(a.plan_path is not None for a in outcomes)
+        out.print(f"{planned} of {len(outcomes)} plans and the summary written to {out_path}", markup=False)
+    code = exit_code(outcomes)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command("report")
+@policy_options
+def report_cmd(
+    data: DataArg,
+    plan_path: Annotated[
+        Path, typer.Argument(help="The plan written by plan --out: .json, .xlsx, folder or moves .csv.")
+    ],
+    out_path: Annotated[
+        Path, typer.Option("--out", help="Write the HTML report here (one self-contained file).")
+    ] = Path("report.html"),
+    lang: Annotated[str, typer.Option("--lang", help="Language of the report: id or en.")] = "id",
+    quiet: Quiet = False,
+    *,
+    policy: Policy,
+) -> None:
+    """An HTML report of PLAN on DATA for leadership: summary, plots, units, moves, training, rule check.
+
+    PLAN is re-evaluated on DATA under the policy options, not re-solved; exit 1 if it breaks a rule.
+    """
+    from .report import plan_result, write_report
+
+    lang = _check_lang(lang)
+    problem = _read_problem(data, policy)
+    try:
+        result = plan_result(problem, plan_path, lang=lang)
+    except InputError as e:
+        _fail_input(e.problems)
+    try:
+        written = write_report(problem, result, out_path, lang=lang)
+    except OSError as e:
+        _unwritable(out_path, "report", e)
+    checked = result.info.get("check", {})
+    if not quiet:
+        out.print(
+            f"report written to {written}: {result.n_moves} moves, balance {result.balance_before:.4f} -> "
+            f"{result.balance_after:.4f}",
+            markup=False,
+            soft_wrap=True,
+        )
+    if not checked.get("ok", True):
+        err.print(f"the plan breaks {checked.get('violations', 0)} rules: see the report or "
+                  "asn-balance check", markup=False)  # fmt: skip
+        raise typer.Exit(1)
+
+
+@app.command("schema")
+def schema_cmd(
+    name: Annotated[
+        str, typer.Argument(help="Which schema: input (the tables) or plan (a plan JSON).")
+    ] = "input",
+) -> None:
+    """Print the JSON Schema of the input document or of a plan (draft 2020-12, versioned $id)."""
+    from .jsonschema import SCHEMAS, schema_text
+
+    if name not in SCHEMAS:
+        _fail_input([InputProblem("options", None, "NAME", name, "invalid_option",
+                                  f"expected one of {', '.join(SCHEMAS)}")])  # fmt: skip
+    typer.echo(schema_text(name), nl=False)
 
 
 def main() -> None:

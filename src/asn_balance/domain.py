@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 __all__ = [
     "BANDS",
+    "BKN_EDUCATION_CODES",
     "COMPETENCY_LEVELS",
     "EDUCATION_LEVELS",
     "GRADES",
@@ -55,6 +56,13 @@ _EDU_ALIASES: Final[dict[str, str]] = {
     "STM": "SMA", "SMEA": "SMA", "DI": "D1", "DII": "D2", "DIII": "D3", "DIV": "D4",
     "SARJANA": "S1", "MAGISTER": "S2", "DOKTOR": "S3", "SST": "D4",
 }  # fmt: skip
+#: BKN/SIASN codes of the education level (``tkPendidikanTerakhirId``): 05 SD, 10 SLTP,
+#: 12 SLTP Kejuruan, 15 SLTA, 17 SLTA Kejuruan, 18 SLTA Keguruan, 20 Diploma I, 25 Diploma
+#: II, 30 Diploma III/Sarjana Muda, 35 Diploma IV, 40 S-1/Sarjana, 45 S-2, 50 S-3/Doktor.
+BKN_EDUCATION_CODES: Final[dict[int, str]] = {
+    5: "SD", 10: "SMP", 12: "SMP", 15: "SMA", 17: "SMA", 18: "SMA", 20: "D1", 25: "D2",
+    30: "D3", 35: "D4", 40: "S1", 45: "S2", 50: "S3",
+}  # fmt: skip
 
 #: ABK period factors: how many times a yearly volume repeats.
 PERIOD_FACTORS: Final[dict[str, int]] = {"tahun": 1, "bulan": 12, "minggu": 50, "hari": 250}
@@ -74,8 +82,10 @@ BANDS: Final[tuple[str, ...]] = ("A", "B", "C", "D", "E")
 COMPETENCY_LEVELS: Final[tuple[int, int]] = (1, 5)
 _LO, _HI = COMPETENCY_LEVELS
 
-_COMP_ITEM = re.compile(r"^\s*([^:;=]+?)\s*[:=]\s*(\d+)\s*$")
-_COVER_ITEM = re.compile(r"^\s*([^:;=]+?)\s*[:=]\s*(\d+)\s*[x\u00d7]\s*(\d+)\s*$", re.IGNORECASE)
+# The name is everything before the first ":" or "=" (stripped, not empty): no backtracking,
+# so a cell of megabytes is parsed in linear time.
+_COMP_ITEM = re.compile(r"^([^:;=]*)[:=]\s*([0-9]{1,9})\s*$")
+_COVER_ITEM = re.compile(r"^([^:;=]*)[:=]\s*([0-9]{1,9})\s*[x\u00d7]\s*([0-9]{1,9})\s*$", re.IGNORECASE)
 
 
 def parse_grade(value: object) -> str | None:
@@ -91,7 +101,7 @@ def parse_grade(value: object) -> str | None:
     if not isinstance(value, str):
         return None
     s = value.strip()
-    if s.isdigit():
+    if re.fullmatch(r"[0-9]{1,3}", s):
         return _SIASN_GRADE.get(int(s))
     m = re.fullmatch(r"(IV|III|II|I|[1-4])\s*[/\-. ]?\s*([A-Ea-e])", s, flags=re.IGNORECASE)
     if not m:
@@ -109,9 +119,17 @@ def grade_rank(grade: str) -> int:
 
 
 def parse_education(value: object) -> str | None:
-    """Return the canonical education level (``S1``) for a spelling, or ``None``."""
+    """Return the canonical education level (``S1``) for a spelling, or ``None``.
+
+    Also accepts the BKN/SIASN codes of :data:`BKN_EDUCATION_CODES` (``40`` or ``"40"``
+    is ``S1``, ``"05"`` or ``5`` is ``SD``).
+    """
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return BKN_EDUCATION_CODES.get(int(value))
     if not isinstance(value, str):
         return None
+    if re.fullmatch(r"[0-9]{1,3}", value.strip()):
+        return BKN_EDUCATION_CODES.get(int(value.strip()))
     s = re.sub(r"[\s\-./]", "", value.strip().upper())
     s = _EDU_ALIASES.get(s, s)
     return s if s in _EDU_RANK else None
@@ -155,7 +173,7 @@ def parse_competencies(value: object) -> dict[str, int] | str:
         if not item.strip():
             continue
         m = _COMP_ITEM.match(item)
-        if not m:
+        if not m or not m.group(1).strip():
             return f"item {item.strip()!r} is not of the form name:level"
         name = _comp_name(m.group(1))
         level = int(m.group(2))
@@ -197,7 +215,7 @@ def parse_coverage(value: object) -> list[tuple[str, int, int]] | str:
         if not item.strip():
             continue
         m = _COVER_ITEM.match(item)
-        if not m:
+        if not m or not m.group(1).strip():
             return f"item {item.strip()!r} is not of the form name:LEVELxCOUNT (e.g. keuangan:3x2)"
         name = _comp_name(m.group(1))
         level, count = int(m.group(2)), int(m.group(3))
@@ -255,7 +273,7 @@ def nip_problem(nip: str) -> str | None:
     serial (3 digits, not 000). PPPK numbers (NI PPPK) carry ``21`` in place of the TMT
     month, which is accepted.
     """
-    if len(nip) != 18 or not nip.isdigit():
+    if len(nip) != 18 or not (nip.isascii() and nip.isdigit()):
         return "a NIP has 18 digits"
     try:
         born = _dt.date(int(nip[0:4]), int(nip[4:6]), int(nip[6:8]))

@@ -253,6 +253,7 @@ class AssignmentModel:
         from dataclasses import replace
 
         return replace(self, side=(), pairs=())
+
     @property
     def n_bins(self) -> int:
         """Number of bins."""

@@ -17,14 +17,17 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
 
 from .errors import InputError, InputProblem
+from .limits import DEFAULT_LIMITS, Limits
 from .tables import cells_of, normalise_header
 
 __all__ = [
@@ -50,6 +53,39 @@ Source = str | os.PathLike[str]
 
 def _fail(table: str, rule: str, message: str, value: Any = None) -> InputError:
     return InputError([InputProblem(table, None, None, value, rule, message)])
+
+
+def _check_size(path: Path, table: str, limits: Limits) -> None:
+    """Refuse a file above ``max_file_bytes`` before reading a byte of it (rule ``file_too_large``)."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise _fail(table, "unreadable_file", f"cannot read {str(path)!r}: {exc}", str(path)) from exc
+    if size > limits.max_file_bytes:
+        raise _fail(
+            table,
+            "file_too_large",
+            f"{str(path)!r} has {size:,} bytes, more than {limits.max_file_bytes:,} (Limits.max_file_bytes)",
+            str(path),
+        )
+
+
+def _too_many_rows(table: str, path: Path, n: int, limits: Limits) -> InputError:
+    return _fail(
+        table,
+        "too_many_rows",
+        f"{str(path)!r} has more than {limits.max_rows:,} rows in {table} ({n:,} or more) (Limits.max_rows)",
+        str(path),
+    )
+
+
+def _too_many_columns(table: str, path: Path, n: int, limits: Limits) -> InputError:
+    return _fail(
+        table,
+        "too_many_columns",
+        f"{str(path)!r} has {n:,} columns in {table}, more than {limits.max_columns:,} (Limits.max_columns)",
+        str(path),
+    )
 
 
 # --------------------------------------------------------------------------- cells and frames
@@ -142,17 +178,32 @@ def _sniff(text: str) -> str:
     return ","
 
 
-def _read_csv(path: Path, table: str) -> pd.DataFrame:
+_BLANK_LINE = re.compile(r"^[ \t\r,;\"']*$", re.MULTILINE)
+
+
+def _read_csv(path: Path, table: str, limits: Limits = DEFAULT_LIMITS) -> pd.DataFrame:
+    _check_size(path, table, limits)
     try:
         text = _decode(path.read_bytes())
     except OSError as exc:
         raise _fail(table, "unreadable_file", f"cannot read {str(path)!r}: {exc}", str(path)) from exc
     if not text.strip():
         return _empty_frame()
+    sep = _sniff(text)
+    # limits before parsing: a parser's grid of text cells takes many times the file's size
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    width = re.sub(r'"[^"]*"', "", first).count(sep) + 1
+    if width > limits.max_columns:
+        raise _too_many_columns(table, path, width, limits)
+    lines = text.count("\n") + 1
+    if lines > limits.max_rows + 1:
+        lines -= len(_BLANK_LINE.findall(text))  # blank lines (also ;;; ones) are not rows
+        if lines > limits.max_rows + 1:
+            raise _too_many_rows(table, path, lines - 1, limits)
     try:
         grid = pd.read_csv(
             _io.StringIO(text),
-            sep=_sniff(text),
+            sep=sep,
             header=None,
             dtype=str,
             keep_default_na=False,
@@ -185,9 +236,25 @@ def _find_file(folder: Path, name: str) -> Path | None:
 # --------------------------------------------------------------------------- Excel
 
 
-def _open_workbook(path: Path, table: str) -> Any:
+def _open_workbook(path: Path, table: str, limits: Limits = DEFAULT_LIMITS) -> Any:
     from openpyxl import load_workbook
 
+    _check_size(path, table, limits)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            unpacked = sum(max(0, i.file_size) for i in zf.infolist())
+    except (OSError, zipfile.BadZipFile, ValueError, RuntimeError) as exc:
+        raise _fail(
+            table, "unreadable_file", f"{str(path)!r} is not a readable Excel workbook: {exc}", str(path)
+        ) from exc
+    if unpacked > limits.max_unpacked_bytes:
+        raise _fail(
+            table,
+            "file_too_large",
+            f"{str(path)!r} unpacks to {unpacked:,} bytes, more than {limits.max_unpacked_bytes:,} "
+            "(Limits.max_unpacked_bytes)",
+            str(path),
+        )
     try:
         return load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # zipfile, XML and openpyxl errors alike
@@ -196,7 +263,38 @@ def _open_workbook(path: Path, table: str) -> Any:
         ) from exc
 
 
-def _sheet_frame(wb: Any, name: str) -> pd.DataFrame | None:
+def _sheet_rows(ws: Any, table: str, path: Path, limits: Limits) -> Iterator[tuple[Any, ...]]:
+    """The rows of a read-only sheet, trailing blank cells and rows dropped, within the limits.
+
+    Blank rows between data rows are kept (row numbers must match the sheet); a blank
+    run at the end is never materialised, so a sheet formatted down to row 1,048,576
+    costs time, not memory.
+    """
+    pending = 0  # blank rows not yet yielded
+    n = 0  # rows yielded (the header included)
+    for row in ws.iter_rows(values_only=True):
+        cells = list(row)
+        while cells and (cells[-1] is None or (isinstance(cells[-1], str) and not cells[-1].strip())):
+            cells.pop()
+        if not cells:
+            pending += 1
+            continue
+        if len(cells) > limits.max_columns:
+            raise _too_many_columns(table, path, len(cells), limits)
+        if n + pending > limits.max_rows:  # data rows so far (the header is row n = 1)
+            raise _too_many_rows(table, path, n + pending, limits)
+        for _ in range(pending):
+            yield ()
+        n += pending + 1
+        pending = 0
+        yield tuple(cells)
+    if n == 0 and pending:
+        yield ()
+
+
+def _sheet_frame(
+    wb: Any, name: str, path: Path | None = None, limits: Limits = DEFAULT_LIMITS
+) -> pd.DataFrame | None:
     """The sheet ``name`` (case-insensitive) as an all-text frame, or ``None``."""
     match = next((s for s in wb.sheetnames if s.strip().lower() == name), None)
     if match is None:
@@ -204,17 +302,102 @@ def _sheet_frame(wb: Any, name: str) -> pd.DataFrame | None:
     ws = wb[match]
     if hasattr(ws, "reset_dimensions"):
         ws.reset_dimensions()
-    it = ws.iter_rows(values_only=True)
+    it = _sheet_rows(ws, name, path if path is not None else Path(name), limits)
     header = next(it, None)
     if header is None:
         return _empty_frame()
     return _frame(list(header), it)
 
 
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def _has_formula(zf: zipfile.ZipFile, member: str) -> bool:
+    """Whether the sheet XML holds a formula element (scanned in chunks, nothing parsed)."""
+    tail = b""
+    with zf.open(member) as fh:
+        while chunk := fh.read(1 << 20):
+            if _FORMULA_TAG.search(tail + chunk):
+                return True
+            tail = chunk[-64:]
+    return False
+
+
+def _sheet_members(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> XML member of the workbook (from workbook.xml and its relationships)."""
+    book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    target = {r.get("Id"): str(r.get("Target", "")) for r in rels.iter(f"{_NS_PKG_REL}Relationship")}
+    out: dict[str, str] = {}
+    for sheet in book.iter(f"{_NS_MAIN}sheet"):
+        t = target.get(sheet.get(f"{_NS_REL}id"), "")
+        if not t:
+            continue
+        member = t.lstrip("/") if t.startswith("/") else "xl/" + t
+        out[str(sheet.get("name", ""))] = os.path.normpath(member).replace(os.sep, "/")
+    return out
+
+
+def _formulas_without_values(path: Path, sheets: Mapping[str, str]) -> list[InputProblem]:
+    """Formula cells that carry no stored (cached) value, one problem each.
+
+    openpyxl reads a formula cell's last computed value; a workbook written by a program
+    rather than saved by Excel may have none, and the cell would silently read as blank.
+    ``sheets`` maps table name -> sheet name.
+    """
+    problems: list[InputProblem] = []
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = _sheet_members(zf)
+            for table, sheet in sheets.items():
+                member = members.get(sheet)
+                if member is None or member not in zf.namelist() or not _has_formula(zf, member):
+                    continue
+                with zf.open(member) as fh:
+                    for _, el in ElementTree.iterparse(fh, events=("end",)):
+                        if el.tag != f"{_NS_MAIN}c":
+                            continue
+                        if el.find(f"{_NS_MAIN}f") is not None and _no_value(el):
+                            ref = str(el.get("r", "?"))
+                            problems.append(
+                                InputProblem(
+                                    table, _row_of(ref), None, f"{sheet}!{ref}", "formula_without_value",
+                                    f"cell {sheet}!{ref} holds a formula without a stored value; open "
+                                    "and save the workbook in Excel (or LibreOffice) so that its values "
+                                    "are computed, or type the values",
+                                )
+                            )  # fmt: skip
+                        el.clear()
+    except (KeyError, OSError, zipfile.BadZipFile, ElementTree.ParseError, ValueError, RuntimeError):
+        return problems  # not the usual layout: openpyxl has read what it could
+    return problems
+
+
+def _no_value(cell: ElementTree.Element) -> bool:
+    """A formula cell without a stored value: no ``<v>``, or an empty one outside a text result.
+
+    Excel stores an empty text result as ``t="str"`` with an empty ``<v>``; programs that
+    write formulas without computing them leave ``<v>`` out or empty.
+    """
+    v = cell.find(f"{_NS_MAIN}v")
+    if v is None:
+        return True
+    return not (v.text or "").strip() and cell.get("t") not in ("str", "s", "inlineStr")
+
+
+def _row_of(ref: str) -> int | None:
+    m = re.fullmatch(r"\$?[A-Za-z]{1,3}\$?([0-9]{1,7})", ref)
+    return int(m.group(1)) if m else None
+
+
 # --------------------------------------------------------------------------- JSON
 
 
-def _read_json(path: Path, table: str) -> Any:
+def _read_json(path: Path, table: str, limits: Limits = DEFAULT_LIMITS) -> Any:
+    _check_size(path, table, limits)
     try:
         return json.loads(_decode(path.read_bytes()))
     except (OSError, ValueError, RecursionError) as exc:
@@ -223,17 +406,23 @@ def _read_json(path: Path, table: str) -> Any:
         ) from exc
 
 
-def _json_frame(value: Any, table: str, path: Path) -> pd.DataFrame:
+def _json_frame(value: Any, table: str, path: Path, limits: Limits = DEFAULT_LIMITS) -> pd.DataFrame:
     """Records (or a column mapping) of one table as an all-text frame."""
     if isinstance(value, Mapping) and all(isinstance(v, list) for v in value.values()):
         keys = list(value)
+        if len(keys) > limits.max_columns:
+            raise _too_many_columns(table, path, len(keys), limits)
         n = max((len(v) for v in value.values()), default=0)
+        if n > limits.max_rows:
+            raise _too_many_rows(table, path, n, limits)
         cols = [list(value[k]) + [None] * (n - len(value[k])) for k in keys]
         return _frame(list(keys), zip(*cols, strict=True) if cols else [])
     if not isinstance(value, list) or not all(isinstance(r, Mapping) for r in value):
         raise _fail(
             table, "unreadable_file", f"{table!r} in {str(path)!r} must be a list of records", str(path)
         )
+    if len(value) > limits.max_rows:
+        raise _too_many_rows(table, path, len(value), limits)
     names: list[object] = []
     seen: set[object] = set()
     for r in value:
@@ -241,6 +430,8 @@ def _json_frame(value: Any, table: str, path: Path) -> pd.DataFrame:
             if k not in seen:
                 seen.add(k)
                 names.append(k)
+                if len(names) > limits.max_columns:
+                    raise _too_many_columns(table, path, len(names), limits)
     return _frame(names, ([r.get(k) for k in names] for r in value))
 
 
@@ -251,7 +442,9 @@ def _key(doc: Mapping[str, Any], name: str) -> str | None:
 # --------------------------------------------------------------------------- public readers
 
 
-def read_tables(source: Source | Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def read_tables(
+    source: Source | Mapping[str, pd.DataFrame], *, limits: Limits | None = None
+) -> dict[str, pd.DataFrame]:
     """Read the input tables as raw all-text frames.
 
     Parameters
@@ -264,6 +457,10 @@ def read_tables(source: Source | Mapping[str, pd.DataFrame]) -> dict[str, pd.Dat
         ``.json`` document ``{"employees": [records], "positions": [...], "tasks": [...],
         "units": [...]}``; or a mapping of table name to DataFrame (returned as a shallow
         copy).
+    limits : Limits, optional
+        File size, rows and columns allowed (default ``Limits()``). A file's size is
+        checked before it is opened; rows and columns before they are parsed where the
+        format allows.
 
     Returns
     -------
@@ -275,8 +472,11 @@ def read_tables(source: Source | Mapping[str, pd.DataFrame]) -> dict[str, pd.Dat
     ------
     InputError
         Rule ``missing_table`` for a missing source, file, sheet or key;
-        ``unreadable_file`` for a file that cannot be parsed.
+        ``unreadable_file`` for a file that cannot be parsed; ``file_too_large``,
+        ``too_many_rows``, ``too_many_columns`` beyond ``limits``;
+        ``formula_without_value`` for an Excel formula cell without a stored value.
     """
+    lim = limits if limits is not None else DEFAULT_LIMITS
     if isinstance(source, Mapping):
         return dict(source)
     path = Path(source)
@@ -293,16 +493,18 @@ def read_tables(source: Source | Mapping[str, pd.DataFrame]) -> dict[str, pd.Dat
         for name in _TABLE_NAMES:
             f = _find_file(path, name)
             if f is not None:
-                found[name] = _read_csv(f, name)
+                found[name] = _read_csv(f, name, lim)
             elif name in _REQUIRED:
                 missing(name, f"{name}.csv is missing in folder {str(path)!r}")
     elif suffix in _EXCEL:
-        wb = _open_workbook(path, "source")
+        wb = _open_workbook(path, "source", lim)
+        sheets: dict[str, str] = {}
         try:
             for name in _TABLE_NAMES:
-                frame = _sheet_frame(wb, name)
+                frame = _sheet_frame(wb, name, path, lim)
                 if frame is not None:
                     found[name] = frame
+                    sheets[name] = next(s for s in wb.sheetnames if s.strip().lower() == name)
                 elif name in _REQUIRED:
                     missing(
                         name,
@@ -315,8 +517,9 @@ def read_tables(source: Source | Mapping[str, pd.DataFrame]) -> dict[str, pd.Dat
         finally:
             with contextlib.suppress(Exception):
                 wb.close()
+        problems.extend(_formulas_without_values(path, sheets))
     elif suffix == ".json":
-        doc = _read_json(path, "source")
+        doc = _read_json(path, "source", lim)
         if not isinstance(doc, Mapping):
             raise _fail(
                 "source", "unreadable_file", f"{str(path)!r} must hold a JSON object of tables", str(path)
@@ -324,7 +527,7 @@ def read_tables(source: Source | Mapping[str, pd.DataFrame]) -> dict[str, pd.Dat
         for name in _TABLE_NAMES:
             key = _key(doc, name)
             if key is not None and doc[key] is not None:
-                found[name] = _json_frame(doc[key], name, path)
+                found[name] = _json_frame(doc[key], name, path, lim)
             elif name in _REQUIRED:
                 missing(name, f"key {name!r} is missing in {str(path)!r}")
     elif suffix == ".csv":

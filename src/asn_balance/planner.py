@@ -8,6 +8,7 @@ position. After the solve, each group's moves go to its longest-serving members 
 
 from __future__ import annotations
 
+import platform
 import time
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -25,8 +26,9 @@ from .problem import Problem
 from .result import Result
 from .rules import Eligibility, column, competency_shortfall, eligibility
 from .solvers import solve_model
-from .solvers.budget import Progress
+from .solvers.budget import Progress, deterministic_search
 from .solvers.lexicographic import solve_lexicographic
+from .tables import canonical_hash
 from .terms import plan_terms
 from .unit_rules import UnitRules, unit_rules
 from .wishes import Wishes, wishes
@@ -424,8 +426,8 @@ def _pick_movers(problem: Problem, comp: Compiled, sol: EngineSolution) -> pd.Da
 
 
 def _versions() -> dict[str, str]:
-    out = {}
-    for pkg in ("asn-balance", "ortools"):
+    out = {"python": platform.python_version()}
+    for pkg in ("asn-balance", "ortools", "numpy", "pandas", "pydantic"):
         try:
             out[pkg] = version(pkg)
         except PackageNotFoundError:
@@ -514,6 +516,7 @@ def solve(
     workers: int | None = None,
     progress: Progress | None = None,
     lang: str = "id",
+    deterministic: bool = False,
 ) -> Result:
     """Plan the transfers of a problem.
 
@@ -532,6 +535,12 @@ def solve(
         ``progress(elapsed, objective, bound)``.
     lang : {"id", "en"}
         Language of the move reasons.
+    deterministic : bool
+        A search that does not depend on the wall clock (CP-SAT path): one CP-SAT worker
+        stopped by its deterministic time (``time_limit``, 60 by default) instead of
+        seconds, solver loops bounded by rounds only. The same input, policy and seed then
+        give the same plan on any machine and load, at the price of runs that may exceed
+        ``time_limit`` seconds. The flow path is deterministic either way.
 
     Returns
     -------
@@ -541,13 +550,23 @@ def solve(
     t0 = time.perf_counter()
     comp = compile_problem(problem)
     t_compile = time.perf_counter() - t0
-    if problem.policy.lexicographic and not comp.model.has_side:
-        sol = solve_lexicographic(
-            comp.model, tolerance=problem.policy.balance_tolerance, time_limit=time_limit
-        )
-    else:
-        sol = solve_model(comp.model, time_limit=time_limit, seed=seed, workers=workers, progress=progress)
-    extra: dict[str, Any] = {"compile_seconds": round(t_compile, 3), "seed": seed, "time_limit": time_limit}
+    with deterministic_search(deterministic, time_limit):
+        if problem.policy.lexicographic and not comp.model.has_side:
+            sol = solve_lexicographic(
+                comp.model, tolerance=problem.policy.balance_tolerance, time_limit=time_limit
+            )
+        else:
+            sol = solve_model(
+                comp.model, time_limit=time_limit, seed=seed, workers=workers, progress=progress
+            )
+    extra: dict[str, Any] = {
+        "compile_seconds": round(t_compile, 3),
+        "seed": seed,
+        "time_limit": time_limit,
+        "workers": 1 if deterministic or not workers else int(workers),
+        "deterministic": bool(deterministic),
+        "lang": lang,
+    }
     if problem.policy.lexicographic and comp.model.has_side:
         extra["note"] = (
             "lexicographic priorities are not combined with unit caps, coverage or hard spouses yet: "
@@ -645,7 +664,9 @@ def build_result(
     info: dict[str, Any] = {
         "solver": sol.solver,
         "solver_seconds": round(sol.seconds, 3),
-        "policy": problem.policy.model_dump(),
+        "input_sha256": canonical_hash(problem.employees, problem.positions, problem.tasks, problem.units),
+        # the policy as run, its plan date resolved (today when none was given): rerunnable as is
+        "policy": {**problem.policy.model_dump(), "plan_date": problem.policy.date()},
         "plan_date": problem.policy.date().isoformat(),
         "versions": _versions(),
     }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from functools import cached_property
 from os import PathLike
@@ -14,6 +13,7 @@ import pandas as pd
 
 from . import abk
 from .io import read_tables
+from .limits import Limits
 from .schema import Policy
 from .tables import Tables, validate_tables
 
@@ -57,6 +57,7 @@ class Problem:
         policy: Policy | None = None,
         *,
         units: pd.DataFrame | None = None,
+        limits: Limits | None = None,
     ) -> Problem:
         """Build a problem from pandas DataFrames of the canonical schema (aliases accepted).
 
@@ -70,6 +71,8 @@ class Problem:
             Defaults to ``Policy()``.
         units : DataFrame, optional
             Per-unit limits: ``max_moves_out``, ``max_moves_in`` and ``coverage``.
+        limits : Limits, optional
+            Limits on the input (rows, cell lengths, numbers); default ``Limits()``.
 
         Raises
         ------
@@ -82,11 +85,16 @@ class Problem:
             "tasks": tasks,
             "units": units,
         }
-        return cls(validate_tables(raw), policy)
+        plan_date = policy.plan_date if policy is not None else None
+        return cls(validate_tables(raw, limits=limits, plan_date=plan_date), policy)
 
     @classmethod
     def read(
-        cls, source: str | PathLike[str] | Mapping[str, pd.DataFrame], policy: Policy | None = None
+        cls,
+        source: str | PathLike[str] | Mapping[str, pd.DataFrame],
+        policy: Policy | None = None,
+        *,
+        limits: Limits | None = None,
     ) -> Problem:
         """Read a problem from a CSV folder, an Excel workbook or a JSON document.
 
@@ -97,11 +105,18 @@ class Problem:
             ``units.csv``); ``.xlsx`` workbook with sheets of those names; ``.json`` with
             those keys; or a mapping of table name to DataFrame.
         policy : Policy, optional
-            Defaults to ``Policy()``.
+            Defaults to ``Policy()``. Its ``plan_date`` (else today) is the date at which
+            ``months_in_position`` is counted when the employees give ``tmt_jabatan``.
+        limits : Limits, optional
+            Limits on the input (file size, rows, cell lengths, numbers); default
+            ``Limits()``. A file beyond ``max_file_bytes`` is refused before it is read.
         """
-        raw = read_tables(source)
+        raw = read_tables(source, limits=limits)
         tables = ("employees", "positions", "tasks", "units")
-        return cls(validate_tables({k: raw.get(k) for k in tables}), policy)
+        plan_date = policy.plan_date if policy is not None else None
+        return cls(
+            validate_tables({k: raw.get(k) for k in tables}, limits=limits, plan_date=plan_date), policy
+        )
 
     def with_policy(self, policy: Policy | None = None, **changes: Any) -> Problem:
         """The same data under another policy (``policy`` and/or field ``changes``)."""
@@ -192,15 +207,6 @@ class Problem:
         )
 
     def _repr_html_(self) -> str:
-        p = self.policy
-        rows = [
-            ("employees", f"{self.n_employees:,}"),
-            ("positions", f"{self.n_positions:,}"),
-            ("units", f"{self.n_units:,}"),
-            ("workload (h/year)", f"{self.workload.sum():,.0f}"),
-            ("need (FTE)", f"{self.need.sum():,.1f}"),
-            ("balance B now", f"{self.balance():,.3f}"),
-            ("policy", html.escape(", ".join(f"{k}={v}" for k, v in p.model_dump().items()))),
-        ]
-        body = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>" for k, v in rows)
-        return f"<table><caption>asn_balance Problem</caption>{body}</table>"
+        from .report import problem_card
+
+        return problem_card(self)

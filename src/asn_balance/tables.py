@@ -13,6 +13,8 @@ problem) and per *distinct* value for the code lists (grades, education, ...).
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ import pandas as pd
 
 from .domain import (
     EDUCATION_LEVELS,
+    PERIOD_FACTORS,
     format_competencies,
     format_coverage,
     grade_rank,
@@ -36,12 +39,17 @@ from .domain import (
     parse_period,
 )
 from .errors import InputError, InputProblem
+from .limits import DEFAULT_LIMITS, Limits
 
 __all__ = [
+    "HASH_SCHEME",
+    "POSITION_ID_SEPARATOR",
     "TABLES",
     "Column",
     "TableSpec",
     "Tables",
+    "canonical_hash",
+    "canonical_text",
     "normalise_header",
     "validate_tables",
 ]
@@ -146,11 +154,13 @@ TABLES: Final[Mapping[str, TableSpec]] = MappingProxyType(
                 Column("position_id", "id", True, True, False, "",
                        ("id_posisi", "kode_posisi", "id_formasi", "posisi_id", "posisi")),
                 Column("status", "status", True, True,
-                       aliases=("status_pegawai", "jenis_pegawai", "kedudukan")),
+                       aliases=("status_pegawai", "jenis_pegawai", "kedudukan", "statuspegawai")),
                 Column("grade", "grade",
-                       aliases=("golongan", "gol", "pangkat_golongan", "golruang", "golruangakhirid")),
+                       aliases=("golongan", "gol", "pangkat_golongan", "golruang", "golruangakhirid",
+                                "gol_ruang_akhir_id")),
                 Column("education", "education",
-                       aliases=("pendidikan", "pendidikan_terakhir", "tingkat_pendidikan")),
+                       aliases=("pendidikan", "pendidikan_terakhir", "tingkat_pendidikan",
+                                "tkpendidikanterakhirid", "tk_pendidikan_terakhir_id")),
                 Column("competencies", "competencies", aliases=("kompetensi",)),
                 Column("months_in_position", "float", True, True, default=_NAN,
                        aliases=("masa_jabatan_bulan", "lama_jabatan_bulan", "bulan_di_jabatan",
@@ -271,6 +281,87 @@ class Tables:
             f"Tables(employees={len(self.employees)} rows, positions={len(self.positions)} rows, "
             f"tasks={len(self.tasks)} rows, units={len(self.units)} rows, warnings={len(self.warnings)})"
         )
+
+
+#: First line of the text :func:`canonical_hash` hashes; a new scheme gets a new line.
+HASH_SCHEME: Final[str] = "asn-balance canonical tables v1"
+
+
+def _json_cells(values: pd.Series, kind: str) -> list[str]:
+    """Each cell of a canonical column as compact JSON (one call per distinct value)."""
+    if kind == "date":
+        stamps = pd.Series(pd.to_datetime(values), dtype="datetime64[ns]")
+        text = stamps.dt.strftime("%Y-%m-%d")
+        return ['"' + t + '"' if isinstance(t, str) else "null" for t in text.tolist()]
+    if kind == "bool":
+        return ["true" if bool(v) else "false" for v in values.tolist()]
+    if kind in ("float", "int"):
+        x = values.to_numpy(dtype=float, na_value=np.nan)
+        out = np.full(len(x), "null", dtype=object)
+        fin = np.isfinite(x)
+        whole = fin & (x == np.round(x)) & (np.abs(x) < 2.0**53)
+        out[whole] = [str(int(v)) for v in x[whole].tolist()]
+        other = fin & ~whole
+        out[other] = [repr(float(v)) for v in x[other].tolist()]
+        return [str(v) for v in out.tolist()]
+    codes, uniques = pd.factorize(values.astype(object), sort=False)
+    encoded = [json.dumps(str(u), ensure_ascii=False) for u in uniques]
+    return [encoded[c] if c >= 0 else "null" for c in codes.tolist()]
+
+
+def canonical_text(
+    employees: pd.DataFrame,
+    positions: pd.DataFrame,
+    tasks: pd.DataFrame | None = None,
+    units: pd.DataFrame | None = None,
+) -> str:
+    """The canonical text of validated tables, as :func:`canonical_hash` hashes it.
+
+    Line 1 is :data:`HASH_SCHEME`. Then, for each table in the order employees,
+    positions, tasks, units: a header line ``["<table>",[<canonical column names>],<rows>]``
+    and one line per row, in the order of the input, holding the JSON array of the row's
+    canonical values in the column order of :data:`TABLES`: text as JSON strings (after
+    validation: stripped, canonical spelling), whole numbers as integers, other numbers as
+    the shortest text that reads back the same float, blank numbers and dates ``null``,
+    booleans ``true``/``false``, dates ``"YYYY-MM-DD"``. JSON is compact (no spaces) and
+    keeps non-ASCII characters; lines end with ``\n``. ``source_row`` and extra columns
+    are left out.
+    """
+    frames = {"employees": employees, "positions": positions, "tasks": tasks, "units": units}
+    lines = [HASH_SCHEME]
+    for name, spec in TABLES.items():
+        frame = frames[name]
+        n = 0 if frame is None else len(frame)
+        head = json.dumps([name, list(spec.names), n], ensure_ascii=False, separators=(",", ":"))
+        lines.append(head)
+        if frame is None or not n:
+            continue
+        cols = [_json_cells(frame[c.name], c.kind) for c in spec.columns]
+        lines.extend("[" + ",".join(cells) + "]" for cells in zip(*cols, strict=True))
+    return "\n".join(lines) + "\n"
+
+
+def canonical_hash(
+    employees: pd.DataFrame,
+    positions: pd.DataFrame,
+    tasks: pd.DataFrame | None = None,
+    units: pd.DataFrame | None = None,
+) -> str:
+    """SHA-256 (hex) of the canonical validated tables: the input's fingerprint.
+
+    The hash is taken over :func:`canonical_text` encoded as UTF-8. It does not depend on
+    the file format, encoding, separators, header spellings, column order, blank rows or
+    extra columns of the source, only on the validated values and the order of the rows
+    (which can break ties between equally good plans). Plans record it as
+    ``summary.input_sha256``.
+
+    Parameters
+    ----------
+    employees, positions, tasks, units : DataFrame
+        Canonical frames, as in :class:`Tables` or :class:`~asn_balance.problem.Problem`.
+    """
+    text = canonical_text(employees, positions, tasks, units)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def normalise_header(name: object) -> str:
@@ -439,7 +530,10 @@ def _blank_mask(s: pd.Series) -> BoolArray:
     """Cells that are missing or whitespace only."""
     na = s.isna().to_numpy(dtype=bool)
     if pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
-        st = s.astype("str").str.strip()
+        try:
+            st = s.astype("str").str.strip()
+        except (UnicodeDecodeError, TypeError, ValueError):  # e.g. bytes that are not UTF-8
+            st = pd.Series([_cell_text(v) for v in s.to_numpy(dtype=object)], dtype=object)
         na = na | st.eq("").fillna(True).to_numpy(dtype=bool)
     return na
 
@@ -470,6 +564,19 @@ def _parse_numbers(text: ObjArray) -> FloatArray:
 # --------------------------------------------------------------------------- validation
 
 
+class _ProblemList(list[InputProblem]):
+    """Problems found so far; beyond ``cap`` they are only counted (``overflow``)."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__()
+        self.cap = cap
+        self.overflow = 0
+
+    @property
+    def full(self) -> bool:
+        return len(self) >= self.cap
+
+
 class _Collector:
     """Collects problems of one table; words them only for the bad cells."""
 
@@ -477,7 +584,14 @@ class _Collector:
         self.table = table
         self.problems = problems
 
+    def _full(self) -> bool:
+        return isinstance(self.problems, _ProblemList) and self.problems.full
+
     def add(self, row: int | None, column: str | None, value: Any, rule: str, message: str) -> None:
+        if self._full():
+            assert isinstance(self.problems, _ProblemList)
+            self.problems.overflow += 1
+            return
         if isinstance(value, np.generic):
             value = value.item()
         self.problems.append(InputProblem(self.table, row, column, value, rule, message))
@@ -492,7 +606,12 @@ class _Collector:
         message: Callable[[int], str] | str,
     ) -> None:
         """Report every cell where ``mask`` is true (``message`` may depend on the position)."""
-        for i in np.flatnonzero(mask):
+        where = np.flatnonzero(mask)
+        for k, i in enumerate(where):
+            if self._full():  # count the rest, word none of them
+                assert isinstance(self.problems, _ProblemList)
+                self.problems.overflow += len(where) - k
+                return
             text = message if isinstance(message, str) else message(int(i))
             self.add(int(rows[i]), column, values[i], rule, text)
 
@@ -535,7 +654,7 @@ def _bad_nips(text: ObjArray) -> BoolArray:
 
 
 def _convert(
-    col: Column, cells: _Cells, rows: npt.NDArray[np.int64], out: _Collector
+    col: Column, cells: _Cells, rows: npt.NDArray[np.int64], out: _Collector, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[npt.NDArray[Any], BoolArray]:
     """Convert one column to its canonical values; returns values and a mask of valid cells."""
     name, text, blank, raw = col.name, cells.text, cells.blank, cells.raw
@@ -563,9 +682,12 @@ def _convert(
         xs = np.where(filled & ~bad, x, 0.0)
         neg = filled & ~bad & (xs < 0)
         out.cells(neg, rows, name, raw, "negative_value", f"{name} must not be negative")
-        valid &= ~bad & ~neg
+        big = filled & ~bad & ~neg & (xs > limits.max_abs_number)
+        out.cells(big, rows, name, raw, "value_too_large",
+                  f"{name} is above {limits.max_abs_number:g} (Limits.max_abs_number)")  # fmt: skip
+        valid &= ~bad & ~neg & ~big
         if col.kind == "int":
-            frac = filled & ~bad & ~neg & ((xs != np.floor(xs)) | (xs >= 2.0**53))
+            frac = filled & ~bad & ~neg & ~big & ((xs != np.floor(xs)) | (xs >= 2.0**53))
             out.cells(frac, rows, name, raw, "not_an_integer", f"{name} must be a whole number")
             valid &= ~frac
         if col.bounds is not None:
@@ -717,7 +839,14 @@ def _empty_checked(spec: TableSpec, present: bool) -> _Checked:
     )  # fmt: skip
 
 
-def _check_table(spec: TableSpec, raw: object, problems: list[InputProblem], warnings: list[str]) -> _Checked:
+def _check_table(
+    spec: TableSpec,
+    raw: object,
+    problems: list[InputProblem],
+    warnings: list[str],
+    limits: Limits = DEFAULT_LIMITS,
+    derive: _DeriveOptions | None = None,
+) -> _Checked:
     out = _Collector(spec.name, problems)
     if raw is None:
         if spec.required:
@@ -731,13 +860,35 @@ def _check_table(spec: TableSpec, raw: object, problems: list[InputProblem], war
         if spec.required:
             out.add(None, None, None, "empty_table", f"the {spec.name} table has no rows")
         return _empty_checked(spec, present=False)
+    if raw.shape[1] > limits.max_columns:
+        out.add(None, None, raw.shape[1], "too_many_columns",
+                f"the {spec.name} table has {raw.shape[1]} columns, more than {limits.max_columns} "
+                "(Limits.max_columns)")  # fmt: skip
+        return _empty_checked(spec, present=False)
+    if len(raw) > limits.max_rows:
+        out.add(None, None, len(raw), "too_many_rows",
+                f"the {spec.name} table has {len(raw)} rows, more than {limits.max_rows} "
+                "(Limits.max_rows)")  # fmt: skip
+        return _empty_checked(spec, present=False)
+    first_problem = len(problems)
+    suppress: set[tuple[int, str]] = set()  # (row, column): missing_value there follows from another
 
     # Headers -> canonical columns (positions in the input frame).
     hmap = spec.header_map
     where: dict[str, list[int]] = {}
     extra_pos: list[int] = []
+    norms: list[str] = []
     for j, label in enumerate(raw.columns):
+        text = str(label)
+        if len(text) > limits.max_text_length:
+            out.add(None, None, text, "text_too_long",
+                    f"a header is longer than {limits.max_text_length} characters "
+                    "(Limits.max_text_length)")  # fmt: skip
+            norms.append("")
+            extra_pos.append(j)
+            continue
         norm = normalise_header(label)
+        norms.append(norm)
         canon = hmap.get(norm)
         if canon is not None:
             where.setdefault(canon, []).append(j)
@@ -749,12 +900,18 @@ def _check_table(spec: TableSpec, raw: object, problems: list[InputProblem], war
             label = str(raw.columns[j])
             out.add(None, canon, label, "duplicate_column",
                     f"columns {first_label!r} and {label!r} both mean {canon}")  # fmt: skip
-    missing = [c.name for c in spec.columns if c.required and c.name not in where]
+
+    # Columns made from others (SIASN exports): position_id from unit and jabatan,
+    # months_in_position from tmt_jabatan at the plan date.
+    derived = _derive(spec, raw, norms, where, derive if derive is not None else _DeriveOptions())
+    sources = {j for d in derived.values() for _, j in d.sources}
+    missing = [c.name for c in spec.columns if c.required and c.name not in where and c.name not in derived]
     for c in spec.columns:
         if c.name in missing:
             names = ", ".join((c.name, *c.aliases))
+            hint = _DERIVED_HINT.get((spec.name, c.name), "")
             out.add(None, c.name, None, "missing_column",
-                    f"required column {c.name} is missing (accepted headers: {names})")  # fmt: skip
+                    f"required column {c.name} is missing (accepted headers: {names}){hint}")  # fmt: skip
 
     # Read every used column once; drop empty rows, keep spreadsheet row numbers.
     n_raw = len(raw)
@@ -766,26 +923,32 @@ def _check_table(spec: TableSpec, raw: object, problems: list[InputProblem], war
     for j in range(raw.shape[1]):
         if j not in used:
             blank_all &= _blank_mask(raw.iloc[:, j])
+    full.update({name: d.cells for name, d in derived.items()})
     keep = ~blank_all if raw.shape[1] else np.zeros(n_raw, dtype=bool)
     idx = np.flatnonzero(keep)
     rows = (idx + 2).astype(np.int64)
+    usable = {c for c in spec.names if len(where.get(c, [])) == 1 or c in derived}
     if not len(idx):
         if spec.required:
             out.add(None, None, None, "empty_table", f"the {spec.name} table has no rows")
         checked = _empty_checked(spec, present=True)
-        checked.usable = {c for c in spec.names if len(where.get(c, [])) == 1}
+        checked.usable = usable
         checked.extras = raw.iloc[idx, extra_pos].reset_index(drop=True)
         return checked
+    for name, d in derived.items():
+        d.report(name, idx, rows, out, suppress, warnings, spec.name)
 
     columns: dict[str, npt.NDArray[Any]] = {}
     valid: dict[str, BoolArray] = {}
     all_cells: dict[str, _Cells] = {}
     for c in spec.columns:
-        if c.name not in where:
+        if c.name not in full:
             continue
         cells = full[c.name].take(idx)
+        long_id = limits.max_id_length + 1 + limits.max_text_length if c.name in derived else None
+        _check_length(c, cells, rows, out, limits, suppress, long_id)
         all_cells[c.name] = cells
-        columns[c.name], valid[c.name] = _convert(c, cells, rows, out)
+        columns[c.name], valid[c.name] = _convert(c, cells, rows, out, limits)
         if c.unique:
             _check_unique(c.name, cells, rows, out)
         if spec.name == "employees" and c.name == "employee_id":
@@ -807,12 +970,255 @@ def _check_table(spec: TableSpec, raw: object, problems: list[InputProblem], war
                     f"notation (e.g. {cells.text[np.flatnonzero(sci)[0]]!r}); digits were lost when the "
                     "file was saved, format the column as text"
                 )
-    if extra_pos:
-        shown = ", ".join(repr(str(raw.columns[j])) for j in extra_pos)
-        warnings.append(f"{spec.name}: extra column(s) {shown} kept but not used")
+    unused = [j for j in extra_pos if j not in sources]
+    if unused:
+        shown = ", ".join(repr(_short(str(raw.columns[j]))) for j in unused[:20])
+        more = f" and {len(unused) - 20} more" if len(unused) > 20 else ""
+        warnings.append(f"{spec.name}: extra column(s) {shown}{more} kept but not used")
+    if suppress:
+        kept = [
+            p for p in problems[first_problem:]
+            if not (p.rule == "missing_value" and p.row is not None and (p.row, p.column or "") in suppress)
+        ]  # fmt: skip
+        del problems[first_problem:]
+        problems.extend(kept)
     extras = raw.iloc[idx, extra_pos].reset_index(drop=True)
-    usable = {c for c in spec.names if len(where.get(c, [])) == 1}
     return _Checked(spec, True, columns, valid, all_cells, rows, extras, usable)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _check_length(
+    col: Column,
+    cells: _Cells,
+    rows: npt.NDArray[np.int64],
+    out: _Collector,
+    limits: Limits,
+    suppress: set[tuple[int, str]],
+    id_limit: int | None = None,
+) -> None:
+    """Cells longer than the limits (``id_too_long``, ``text_too_long``) are reported and blanked.
+
+    A blanked cell is not parsed (a regular expression over megabytes of text could take
+    long) and gives no follow-up ``missing_value``.
+    """
+    if not len(cells.text):
+        return
+    is_id = col.kind == "id"
+    limit = (id_limit or limits.max_id_length) if is_id else limits.max_text_length
+    lens = pd.Series(cells.text, dtype=object).str.len().to_numpy(dtype=float, na_value=0.0)
+    long = lens > limit
+    if not long.any():
+        return
+    if is_id:
+        out.cells(long, rows, col.name, cells.raw, "id_too_long",
+                  f"{col.name} is longer than {limit} characters (Limits.max_id_length)")  # fmt: skip
+    else:
+        out.cells(long, rows, col.name, cells.raw, "text_too_long",
+                  f"{col.name} is longer than {limit} characters (Limits.max_text_length)")  # fmt: skip
+    cells.text[long] = ""
+    cells.blank[long] = True
+    if cells.num is not None:
+        cells.num[long] = np.nan
+    suppress.update((int(r), col.name) for r in rows[long])
+
+
+#: Header sets of the columns a missing column can be made of (see :func:`_derive`).
+_UNIT_SOURCES: Final[frozenset[str]] = frozenset({"unit_id", *_UNIT_ID_ALIASES})
+_JABATAN_SOURCES: Final[frozenset[str]] = frozenset(
+    {"jabatan", "nama_jabatan", "jabatannama", "jabatan_nama"}
+)
+_TMT_SOURCES: Final[frozenset[str]] = frozenset({"tmt_jabatan", "tmtjabatan", "tmt_jabatan_terakhir"})
+#: Separator of a position_id made of unit_id and jabatan: ``U1/Analis Kebijakan``.
+POSITION_ID_SEPARATOR: Final[str] = "/"
+_DERIVED_HINT: Final[dict[tuple[str, str], str]] = {
+    ("employees", "position_id"): "; or give unit_id (unorId) and jabatan (jabatanNama) to make it from",
+    ("tasks", "position_id"): "; or give unit_id (unorId) and jabatan (jabatanNama) to make it from",
+    ("positions", "position_id"): "; or give unit_id (unorId) and jabatan (jabatanNama) to make it from",
+    ("employees", "months_in_position"): "; or give tmt_jabatan (tmtJabatan) to count them from",
+}
+
+
+@dataclass
+class _Derived:
+    """A canonical column made from other columns of the same table."""
+
+    cells: _Cells
+    sources: list[tuple[str, int]]  # (name used in problems, input column position)
+    parts: list[_Cells]
+    kind: Literal["position", "months"]
+    bad: BoolArray | None = None  # per input row: the source is invalid (months: a bad date)
+    why: ObjArray | None = None
+    clamped: int = 0
+
+    def report(
+        self,
+        name: str,
+        idx: npt.NDArray[np.intp],
+        rows: npt.NDArray[np.int64],
+        out: _Collector,
+        suppress: set[tuple[int, str]],
+        warnings: list[str],
+        table: str,
+    ) -> None:
+        """Problems of the sources on the kept rows; the derived column's own blanks are theirs."""
+        blank = self.cells.blank[idx]
+        own_table_columns = {c.name for c in TABLES[table].columns}
+        for (src, j), part in zip(self.sources, self.parts, strict=True):
+            del j
+            if src in own_table_columns:
+                continue  # a canonical column of the table: checked as such
+            empty = part.blank[idx]
+            out.cells(empty, rows, src, np.full(len(idx), None, dtype=object), "missing_value",
+                      f"{src} is blank ({name} is made from it)")  # fmt: skip
+        if self.bad is not None and self.why is not None:
+            bad = self.bad[idx]
+            src = self.sources[0][0]
+            out.cells(bad, rows, src, self.parts[0].raw[idx], "invalid_date",
+                      lambda i: str(self.why[idx[i]]) if self.why is not None else "")  # fmt: skip
+        suppress.update((int(r), name) for r in rows[blank])
+        if self.clamped:
+            warnings.append(
+                f"{table}: {self.clamped} tmt_jabatan date(s) lie after the plan date; "
+                "months_in_position is 0 for them"
+            )
+
+
+@dataclass(frozen=True)
+class _DeriveOptions:
+    """What :func:`_derive` may make, decided over all tables."""
+
+    plan_date: _dt.date | None = None
+    #: the positions table may make its position_id (only when the employees make theirs too)
+    positions_from_parts: bool = True
+    #: ``<unit>/<jabatan>`` -> position_id, when the positions table gives position_id
+    lookup: Mapping[str, str] | None = None
+
+
+def _position_key(raw: object) -> tuple[int | None, int | None]:
+    """Input columns of the unit and the jabatan (each present exactly once), else ``None``."""
+    if not isinstance(raw, pd.DataFrame):
+        return None, None
+    norms = [normalise_header(c) if len(str(c)) <= 1000 else "" for c in raw.columns]
+
+    def one(names: frozenset[str]) -> int | None:
+        found = [j for j, n in enumerate(norms) if n in names]
+        return found[0] if len(found) == 1 else None
+
+    return one(_UNIT_SOURCES), one(_JABATAN_SOURCES)
+
+
+def _has_column(raw: object, table: str, column: str) -> bool:
+    """Whether a raw table has a header meaning ``column``."""
+    if not isinstance(raw, pd.DataFrame):
+        return False
+    hmap = TABLES[table].header_map
+    return any(hmap.get(normalise_header(c)) == column for c in raw.columns if len(str(c)) <= 1000)
+
+
+def _derive_options(given: Mapping[str, object], plan_date: _dt.date | None) -> _DeriveOptions:
+    """Whether and how position ids are made from unit and jabatan, over all tables.
+
+    The positions table makes its ``position_id`` (``<unit>/<jabatan>``) only when the
+    employees table has none either (a SIASN export planned with an ABK table by unit and
+    jabatan). When the positions table gives ``position_id`` and also unit and jabatan,
+    an employee without ``position_id`` is placed in the position of its unit and jabatan.
+    """
+    emp, pos = given.get("employees"), given.get("positions")
+    pos_has = _has_column(pos, "positions", "position_id")
+    own = not pos_has and not _has_column(emp, "employees", "position_id")
+    lookup: dict[str, str] | None = None
+    if pos_has and isinstance(pos, pd.DataFrame):
+        ju, jj = _position_key(pos)
+        hmap = TABLES["positions"].header_map
+        jp = next(
+            j for j, c in enumerate(pos.columns)
+            if len(str(c)) <= 1000 and hmap.get(normalise_header(c)) == "position_id"
+        )  # fmt: skip
+        if ju is not None and jj is not None:
+            unit, jab, pid = (cells_of(pos.iloc[:, j]) for j in (ju, jj, jp))
+            ok = ~unit.blank & ~jab.blank & ~pid.blank
+            keys = pd.Series(unit.text[ok] + POSITION_ID_SEPARATOR + jab.text[ok], dtype=object)
+            ids = pd.Series(pid.text[ok], dtype=object)
+            distinct = ids.groupby(keys, sort=False).nunique()
+            first = ids.groupby(keys, sort=False).first()
+            lookup = {str(k): str(v) for k, v in first[distinct == 1].items()}
+    return _DeriveOptions(plan_date, own, lookup)
+
+
+def _derive(
+    spec: TableSpec,
+    raw: pd.DataFrame,
+    norms: list[str],
+    where: dict[str, list[int]],
+    options: _DeriveOptions,
+) -> dict[str, _Derived]:
+    """Columns of ``spec`` that are absent but can be made from others (SIASN exports).
+
+    * ``position_id`` (employees, tasks; positions when the employees have none either)
+      from the unit (``unit_id`` or an alias such as ``unorId``) and the ``jabatan``
+      (``jabatanNama``): the position of that unit and jabatan in the positions table,
+      else ``<unit_id>/<jabatan>``;
+    * ``months_in_position`` (employees) from ``tmt_jabatan`` (``tmtJabatan``): whole
+      months from that date to the plan date (``plan_date``, else today).
+
+    A source header must appear exactly once; otherwise nothing is made.
+    """
+    plan_date = options.plan_date
+    out: dict[str, _Derived] = {}
+
+    def one(names: frozenset[str]) -> int | None:
+        found = [j for j, n in enumerate(norms) if n in names]
+        return found[0] if len(found) == 1 else None
+
+    own_ok = spec.name != "positions" or options.positions_from_parts
+    if "position_id" in spec.names and "position_id" not in where and own_ok:
+        ju, jj = one(_UNIT_SOURCES), one(_JABATAN_SOURCES)
+        if ju is not None and jj is not None:
+            unit, jab = cells_of(raw.iloc[:, ju]), cells_of(raw.iloc[:, jj])
+            blank = unit.blank | jab.blank
+            text = np.where(blank, "", unit.text + POSITION_ID_SEPARATOR + jab.text).astype(object)
+            lookup = options.lookup
+            if lookup is not None and spec.name != "positions":
+                text = np.array([lookup.get(k, k) for k in text.tolist()], dtype=object)
+            out["position_id"] = _Derived(
+                _Cells(text.copy(), text, blank), [("unit_id", ju), ("jabatan", jj)], [unit, jab], "position"
+            )
+    if spec.name == "employees" and "months_in_position" not in where:
+        jt = one(_TMT_SOURCES)
+        if jt is not None:
+            out["months_in_position"] = _months_from_tmt(cells_of(raw.iloc[:, jt]), jt, plan_date)
+    return out
+
+
+def _months_from_tmt(tmt: _Cells, j: int, plan_date: _dt.date | None) -> _Derived:
+    """Whole months from each TMT date to the plan date (0 for a TMT after it)."""
+    n = len(tmt.text)
+    at = plan_date if plan_date is not None else _dt.date.today()
+    months = np.full(n, np.nan)
+    bad = np.zeros(n, dtype=bool)
+    why = np.full(n, "", dtype=object)
+    filled = ~tmt.blank
+    clamped = 0
+    if filled.any():
+        codes, uniques = pd.factorize(pd.Series(tmt.text[filled], dtype=object), sort=False)
+        got, reason = _parse_dates(pd.Series(uniques, dtype=object).astype("str"), "tmt_jabatan")
+        ok = ~np.isnat(got)
+        stamps = pd.DatetimeIndex(np.where(ok, got, np.datetime64("2000-01-01", "ns")))
+        m = (at.year - stamps.year.to_numpy()) * 12 + (at.month - stamps.month.to_numpy())
+        m = m - (at.day < stamps.day.to_numpy())
+        m_u = np.where(ok, m, np.nan).astype(float)
+        clamped = int(np.sum(ok[codes] & (m_u[codes] < 0)))
+        m_u = np.where(m_u < 0, 0.0, m_u)
+        months[filled] = m_u[codes]
+        bad[filled] = ~ok[codes]
+        why[filled] = reason[codes]
+    blank = np.isnan(months)
+    text = _float_text(months)
+    cells = _Cells(tmt.raw, text, blank, months)
+    return _Derived(cells, [("tmt_jabatan", j)], [tmt], "months", bad & filled, why, clamped)
 
 
 def _check_unique(name: str, cells: _Cells, rows: npt.NDArray[np.int64], out: _Collector) -> None:
@@ -846,7 +1252,12 @@ def _finish(ch: _Checked) -> pd.DataFrame:
     return out
 
 
-def validate_tables(raw: Mapping[str, pd.DataFrame | None]) -> Tables:
+def validate_tables(
+    raw: Mapping[str, pd.DataFrame | None],
+    *,
+    limits: Limits | None = None,
+    plan_date: _dt.date | None = None,
+) -> Tables:
     """Check raw input frames and return canonical typed tables.
 
     Parameters
@@ -856,6 +1267,12 @@ def validate_tables(raw: Mapping[str, pd.DataFrame | None]) -> Tables:
         are ignored; keys are matched case-insensitively). Frames may be all-text (as read
         from CSV or Excel) or have numeric, boolean and datetime dtypes. They are never
         modified.
+    limits : Limits, optional
+        Limits on rows, columns, cell lengths and numbers (default :class:`Limits()
+        <asn_balance.limits.Limits>`).
+    plan_date : date, optional
+        The date at which ``months_in_position`` is counted when it is made from
+        ``tmt_jabatan`` (SIASN ``tmtJabatan``); ``None``: today.
 
     Returns
     -------
@@ -869,10 +1286,15 @@ def validate_tables(raw: Mapping[str, pd.DataFrame | None]) -> Tables:
         Listing every problem found in all tables and rows, each with table, spreadsheet
         row (header = 1), column, value and rule.
     """
+    lim = limits if limits is not None else DEFAULT_LIMITS
     given = {normalise_header(k): v for k, v in raw.items()}
-    problems: list[InputProblem] = []
+    problems = _ProblemList(lim.max_problems)
     warnings: list[str] = []
-    checked = {name: _check_table(spec, given.get(name), problems, warnings) for name, spec in TABLES.items()}
+    derive = _derive_options(given, plan_date)
+    checked = {
+        name: _check_table(spec, given.get(name), problems, warnings, lim, derive)
+        for name, spec in TABLES.items()
+    }
     emp, pos, tsk, uni = checked["employees"], checked["positions"], checked["tasks"], checked["units"]
 
     # Cross-references, only against usable reference data.
@@ -905,6 +1327,7 @@ def validate_tables(raw: Mapping[str, pd.DataFrame | None]) -> Tables:
         )  # fmt: skip
     if pos.present:
         _check_ranges(pos, _Collector("positions", problems))
+        _check_workload(pos, tsk, lim, _Collector("positions", problems))
     if "workload_hours" in pos.cells and "position_id" in tsk.cells and "position_id" in pos.cells:
         pid = pos.cells["position_id"]
         both = ~pos.cells["workload_hours"].blank & _isin(pid.text, tsk.cells["position_id"].text)
@@ -923,7 +1346,16 @@ def validate_tables(raw: Mapping[str, pd.DataFrame | None]) -> Tables:
                 order.get(p.table, {}).get(p.column or "", -1),
             )
         )
-        raise InputError(problems)
+        listed: list[InputProblem] = list(problems)
+        if problems.overflow:
+            listed.append(
+                InputProblem(
+                    "input", None, None, problems.overflow + len(problems), "too_many_problems",
+                    f"{problems.overflow} more problem(s) not listed: only the first {problems.cap} "
+                    "are (Limits.max_problems)",
+                )
+            )  # fmt: skip
+        raise InputError(listed)
 
     positions = _finish(pos)
     blank_name = positions["unit_name"] == ""
@@ -935,6 +1367,37 @@ def validate_tables(raw: Mapping[str, pd.DataFrame | None]) -> Tables:
         names = positions.drop_duplicates("unit_id").set_index("unit_id")["unit_name"]
         units["unit_name"] = units["unit_name"].where(~blank_name, units["unit_id"].map(names))
     return Tables(_finish(emp), positions, _finish(tsk), units=units, warnings=warnings)
+
+
+def _check_workload(pos: _Checked, tsk: _Checked, limits: Limits, out: _Collector) -> None:
+    """A position's yearly workload, given or from its tasks, is at most ``max_workload_hours``."""
+    if "position_id" not in pos.cells or not len(pos.rows):
+        return
+    n = len(pos.rows)
+    hours = np.zeros(n)
+    given = pos.columns.get("workload_hours")
+    if given is not None:
+        hours = np.where(np.isnan(given), 0.0, given)
+    if tsk.present and len(tsk.rows) and all(c in tsk.columns for c in ("volume", "period", "norm_minutes")):
+        factor = pd.Series(tsk.columns["period"], dtype=object).map(PERIOD_FACTORS)
+        each = (
+            np.nan_to_num(np.asarray(tsk.columns["volume"], dtype=float))
+            * factor.fillna(0).to_numpy(dtype=float)
+            * np.nan_to_num(np.asarray(tsk.columns["norm_minutes"], dtype=float))
+            / 60.0
+        )
+        per = pd.Series(each).groupby(pd.Series(tsk.cells["position_id"].text, dtype=object)).sum()
+        at = pd.Index(per.index).get_indexer(pd.Index(pos.cells["position_id"].text, dtype=object))
+        from_tasks = (
+            np.where(at >= 0, per.to_numpy()[np.maximum(at, 0)], np.nan) if len(per) else np.full(n, np.nan)
+        )
+        hours = np.where(np.isnan(from_tasks), hours, from_tasks)
+    big = ~np.isfinite(hours) | (hours > limits.max_workload_hours)
+    out.cells(
+        big, pos.rows, "workload_hours", hours.astype(object), "value_too_large",
+        lambda i: f"the workload of position {pos.cells['position_id'].text[i]!r} is {hours[i]:.4g} "
+        f"hours a year, above {limits.max_workload_hours:g} (Limits.max_workload_hours)",
+    )  # fmt: skip
 
 
 def _usable_ids(ch: _Checked, column: str) -> ObjArray | None:
@@ -991,6 +1454,8 @@ def _check_spouses(emp: _Checked, out: _Collector) -> None:
     )  # fmt: skip
     # the named spouse's own link, where it is itself valid (no follow-up problems)
     linked = filled & ~itself & ~unknown
+    if not linked.any():
+        return
     theirs = np.full(len(at), "", dtype=object)
     theirs[linked] = spouse.text[first][at[linked]]
     other = linked & linked[first][np.maximum(at, 0)] & (theirs != own.text)
@@ -1011,14 +1476,14 @@ def _check_known(ch: _Checked, known: ObjArray, out: _Collector) -> None:
 def _check_ranges(pos: _Checked, out: _Collector) -> None:
     """``min_staff <= max_staff`` and ``min_grade <= max_grade`` where both are valid."""
     cols, valid, rows = pos.columns, pos.valid, pos.rows
-    if "min_staff" in cols and "max_staff" in cols:
+    if "min_staff" in valid and "max_staff" in valid:
         lo = np.asarray(cols["min_staff"], dtype=float)
         hi = np.asarray(cols["max_staff"], dtype=float)
         both = valid["min_staff"] & valid["max_staff"] & ~np.isnan(hi)
         bad = both & (lo > np.where(both, hi, np.inf))
         out.cells(bad, rows, "min_staff", pos.cells["min_staff"].raw, "min_above_max",
                   lambda i: f"min_staff {lo[i]:g} is above max_staff {hi[i]:g}")  # fmt: skip
-    if "min_grade" in cols and "max_grade" in cols:
+    if "min_grade" in valid and "max_grade" in valid:
         gmin, gmax = cols["min_grade"], cols["max_grade"]
         both = valid["min_grade"] & valid["max_grade"] & (gmin != "") & (gmax != "")
         if both.any():

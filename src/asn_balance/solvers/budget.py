@@ -12,21 +12,110 @@ the time limit; the bound reported is the better of the Lagrangian and CP-SAT bo
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
+import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
 from ..engine import AssignmentModel, EngineSolution
 from .flow import solve_flow
 
-__all__ = ["Progress", "solve_model"]
+__all__ = [
+    "Progress",
+    "deterministic_limit",
+    "deterministic_search",
+    "in_deterministic_search",
+    "solve_model",
+    "spend",
+    "within",
+]
 
 log = logging.getLogger(__name__)
 
 #: Progress callback: ``(elapsed seconds, best objective, best bound)``.
 Progress = Callable[[float, float, float], None]
+
+
+class _Clock:
+    """The deterministic clock of a run: CP-SAT's deterministic time spent against a budget."""
+
+    def __init__(self, budget: float) -> None:
+        self.budget = budget
+        self.used = 0.0
+
+
+#: The deterministic clock when the search must not depend on the wall clock (``None``:
+#: ordinary search). Set by :func:`deterministic_search`.
+_DETERMINISTIC: contextvars.ContextVar[_Clock | None] = contextvars.ContextVar(
+    "asn_balance_deterministic", default=None
+)
+#: The least deterministic time a CP-SAT call gets once the budget is spent (as the
+#: wall-clock path gives every call at least half a second).
+_FLOOR = 0.5
+
+
+@contextlib.contextmanager
+def deterministic_search(on: bool = True, time_limit: float | None = None) -> Iterator[None]:
+    """Within this block, the search does not depend on the wall clock.
+
+    Time is CP-SAT's *deterministic* time (a count of work, calibrated to be roughly
+    seconds), summed over every CP-SAT call of the run against the budget
+    ``time_limit`` (60 when none is given, as the wall-clock default). CP-SAT runs with
+    one worker and ``max_deterministic_time`` only; the solvers' loops end when the
+    budget is spent or their round limits are reached, never on a wall-clock deadline.
+    So the same model and seed give the same plan on any machine and any load. The price:
+    a run may take longer than ``time_limit`` seconds (building the CP-SAT models is not
+    counted, and a loaded machine is slower), and each call gets at least 0.5 units.
+    """
+    if not on:
+        yield
+        return
+    budget = 60.0 if time_limit is None else max(0.1, float(time_limit))
+    token = _DETERMINISTIC.set(_Clock(budget))
+    try:
+        yield
+    finally:
+        _DETERMINISTIC.reset(token)
+
+
+def in_deterministic_search() -> bool:
+    """Whether the current search must not depend on the wall clock."""
+    return _DETERMINISTIC.get() is not None
+
+
+def deterministic_limit(wanted: float | None) -> float | None:
+    """``max_deterministic_time`` for the next CP-SAT call (``None``: not a deterministic search).
+
+    ``wanted`` (the call's own deterministic limit, if any) capped by what is left of the
+    budget, but at least 0.5 (or ``wanted`` if smaller).
+    """
+    clock = _DETERMINISTIC.get()
+    if clock is None:
+        return None
+    left = clock.budget - clock.used
+    want = left if wanted is None else min(float(wanted), left)
+    floor = _FLOOR if wanted is None else min(float(wanted), _FLOOR)
+    return max(want, floor)
+
+
+def spend(deterministic_seconds: float) -> None:
+    """Count a CP-SAT call's deterministic time against the budget (no-op outside one)."""
+    clock = _DETERMINISTIC.get()
+    if clock is not None:
+        clock.used += max(0.0, float(deterministic_seconds))
+
+
+def within(deadline: float) -> bool:
+    """``time.perf_counter() < deadline``; in a deterministic search: budget left."""
+    clock = _DETERMINISTIC.get()
+    if clock is None:
+        return time.perf_counter() < deadline
+    return clock.used < clock.budget
+
 
 _REL_TOL = 1e-7  # bisection target
 _PROOF_TOL = 1e-6  # relative gap reported as optimal (as the flow's rounding tolerance)
@@ -126,7 +215,9 @@ def _solve_side(
     if model.side and hint is not None and large:
         from .side import lagrangian_side
 
-        lag, plans = lagrangian_side(model, deadline=t0 + 0.3 * limit)
+        # a deterministic search runs every subgradient step (no wall-clock deadline)
+        lag_deadline = math.inf if in_deterministic_search() else t0 + 0.3 * limit
+        lag, plans = lagrangian_side(model, deadline=lag_deadline)
         if np.isfinite(lag):
             lower = max(lower, lag)
     if hint is not None and large:
@@ -140,6 +231,13 @@ def _solve_side(
             start.solver = "flow+lagrange+cpsat-lns"
             start.stats["relaxation_bound"] = float(lower)
             return start
+    repaired = None
+    if hint is not None and model.side:
+        from .side import repair
+
+        repaired = repair(model, relax)  # a feasible start for CP-SAT, and a fallback plan
+        if repaired is not None:
+            hint = repaired
     remaining = max(0.5, limit - (time.perf_counter() - t0))
     sol = solve_cpsat(
         model,
@@ -150,6 +248,9 @@ def _solve_side(
         workers=workers,
         progress=(lambda e, o, b: progress(time.perf_counter() - t0, o, b)) if progress else None,
     )
+    if sol.status == "time_limit" and repaired is not None:
+        sol = repaired  # CP-SAT found nothing better in time: the repaired relaxation stands
+        sol.bound = min(lower, sol.objective)
     if sol.status == "infeasible":
         conflict = find_conflict(model, time_limit=min(20.0, max(2.0, 0.5 * limit)))
         sol.conflicts = [(kind, str(i)) for kind, i in conflict] if conflict else []
@@ -204,7 +305,7 @@ def _restricted(
     for p in model.pairs:
         pair_arc |= (model.arc_group == p.first) | (model.arc_group == p.second)
     limit = deadline - time.perf_counter()
-    if limit < 0.5:
+    if limit < 0.5 and not in_deterministic_search():
         return None
     from .side import repair
 
@@ -222,7 +323,8 @@ def _restricted(
     hot = np.flatnonzero(hot_bin)
     rng = np.random.default_rng(seed)
     rounds = idle = 0
-    while len(hot) and time.perf_counter() < deadline - 0.5 and idle < 8:
+    # in a deterministic search the rounds, not the wall clock, bound the loop
+    while len(hot) and within(deadline - 0.5) and idle < 8 and (rounds < 50 or not in_deterministic_search()):
         rounds += 1
         idle += 1
         chosen = np.zeros(model.n_bins, dtype=bool)
@@ -281,7 +383,7 @@ def _solve_budget(
     hi = max(1.0, 2.0 * model.move_cost)
     sol_hi = solve_flow(model, price=hi, caps=caps)
     flows += 1
-    while sol_hi.status == "optimal" and sol_hi.moves > budget and time.perf_counter() < deadline:
+    while sol_hi.status == "optimal" and sol_hi.moves > budget and within(deadline):
         if hi > 1e7:
             break
         hi *= 4.0
@@ -300,7 +402,7 @@ def _solve_budget(
     lo_p = 0.0
     # bisection on the price; moves(lam) is non-increasing
     for _ in range(40):
-        if time.perf_counter() >= deadline or best is None:
+        if not within(deadline) or best is None:
             break
         if best.objective - lower <= _REL_TOL * max(1.0, abs(best.objective)):
             break
@@ -321,7 +423,9 @@ def _solve_budget(
                     lambda o: progress(time.perf_counter() - t0, o, lower) if progress else None)  # fmt: skip
         gap_abs = best.objective - lower
     remaining = deadline - time.perf_counter()
-    if gap_abs > 0.1 * _PROOF_TOL * max(1.0, abs(best.objective)) and remaining > 0.2:
+    if gap_abs > 0.1 * _PROOF_TOL * max(1.0, abs(best.objective)) and (
+        remaining > 0.2 or in_deterministic_search()
+    ):
         from .cpsat import solve_cpsat
 
         sol = solve_cpsat(
@@ -367,7 +471,7 @@ def _solve_budget(
             "lns_rounds": best.stats.get("lns_rounds", 0),
         },
     )
-    if result.status == "feasible" and time.perf_counter() >= deadline - 1e-3:
+    if result.status == "feasible" and not within(deadline - 1e-3):
         result.stats["stopped_by"] = "time_limit"
     return result
 
@@ -401,7 +505,7 @@ def _lns(
     rounds = idle = 0
     # a fixed number of rounds, each with a deterministic-time limit: reproducible plans
     # (the wall-clock deadline only guards an overloaded machine)
-    while time.perf_counter() < deadline - 0.2 and rounds < 50 and idle < 10:
+    while within(deadline - 0.2) and rounds < 50 and idle < 10:
         rounds += 1
         idle += 1
         size = min(len(hot), max(4, int(len(hot) * rng.uniform(0.2, 0.6))))

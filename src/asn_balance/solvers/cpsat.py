@@ -19,11 +19,25 @@ import numpy.typing as npt
 from ortools.sat.python import cp_model
 
 from ..engine import AssignmentModel, EngineSolution
+from .budget import deterministic_limit, spend, within
 from .flow import _decompose
 
 __all__ = ["solve_cpsat"]
 
 IntArray = npt.NDArray[np.int64]
+
+
+def _set_limits(solver: cp_model.CpSolver, seconds: float, deterministic_time: float | None) -> None:
+    """The solver's stopping rule: wall-clock seconds, or in a deterministic search its
+    deterministic time only (see :func:`~asn_balance.solvers.budget.deterministic_search`)."""
+    limit = deterministic_limit(deterministic_time)
+    if limit is None:
+        solver.parameters.max_time_in_seconds = seconds
+        if deterministic_time is not None:
+            solver.parameters.max_deterministic_time = float(deterministic_time)
+        return
+    solver.parameters.num_workers = 1
+    solver.parameters.max_deterministic_time = float(limit)
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):  # type: ignore[misc]
@@ -199,7 +213,6 @@ def _build(model: AssignmentModel, assumptions: list[tuple[Any, str, int]] | Non
     return _Built(m, x, y, staff, scale, offset, tol, cls_of, hb_bin)
 
 
-
 def solve_cpsat(
     model: AssignmentModel,
     *,
@@ -248,16 +261,16 @@ def solve_cpsat(
                 m.add(x[a] == int(xv[a]))
 
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.1, float(time_limit) - (time.perf_counter() - t0))
     # One worker by default: the network LP is tight, a single worker with LP is fast here, and
     # its search is deterministic (same input and seed, same plan, unless the wall clock stops
     # it). Several workers run CP-SAT's parallel portfolio, which is not deterministic.
     solver.parameters.num_workers = int(workers) if workers else 1
     solver.parameters.random_seed = int(seed)
-    if deterministic_time is not None:
-        solver.parameters.max_deterministic_time = float(deterministic_time)
+    # in a deterministic search: one worker and deterministic time only (see deterministic_search)
+    _set_limits(solver, max(0.1, float(time_limit) - (time.perf_counter() - t0)), deterministic_time)
     cb = _Progress(progress, scale, offset + model.offset * scale) if progress is not None else None
     status = solver.solve(m, cb) if cb is not None else solver.solve(m)
+    spend(solver.deterministic_time)
     seconds = time.perf_counter() - t0
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         xv = np.array([solver.value(v) for v in x], dtype=np.int64)
@@ -397,8 +410,9 @@ def find_conflict(model: AssignmentModel, *, time_limit: float = 10.0) -> list[t
         built.m.add_assumptions([lits[k][0] for k in active])
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
-        solver.parameters.max_time_in_seconds = max(0.5, time_limit - (time.perf_counter() - t0))
+        _set_limits(solver, max(0.5, time_limit - (time.perf_counter() - t0)), None)
         status = solver.solve(built.m)
+        spend(solver.deterministic_time)
         if status != cp_model.INFEASIBLE:
             return None
         idx = {lits[k][0].index: k for k in active}
@@ -412,7 +426,7 @@ def find_conflict(model: AssignmentModel, *, time_limit: float = 10.0) -> list[t
     if core is None:
         return None
     k = 0
-    while k < len(core) and time.perf_counter() - t0 < time_limit:
+    while k < len(core) and within(t0 + time_limit):
         trial = core[:k] + core[k + 1 :]
         smaller = infeasible_core(trial) if trial else None
         if smaller is not None:
