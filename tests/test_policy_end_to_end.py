@@ -125,3 +125,15 @@ def test_large_side_constrained_model_gets_a_checked_plan_and_an_honest_bound() 
     assert report.objective == pytest.approx(result.objective, rel=1e-9)
     assert result.bound <= result.objective
     assert result.gap < 0.05  # 0.4 % when measured; the relaxation alone leaves far more
+
+
+def test_large_side_constrained_model_with_a_move_budget() -> None:
+    frames = synth.generate(3000, seed=5, policy_columns=True)
+    problem = Problem.from_frames(
+        frames["employees"], frames["positions"], frames["tasks"], units=frames["units"]
+    ).with_policy(max_moves=50)
+    result = solve(problem, time_limit=5)
+    assert result.has_plan and result.n_moves <= 50
+    report = check(problem, result)
+    assert report.ok, str(report)
+    assert result.bound <= result.objective

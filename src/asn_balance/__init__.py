@@ -25,6 +25,7 @@ from .planner import compile_problem, solve
 from .problem import Problem
 from .result import PlanError, Result
 from .schema import RULES, TERMS, Policy
+from .solvers.control import request_stop
 from .terms import plan_terms
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "datasets",
     "frontier",
     "plan_terms",
+    "request_stop",
     "solve",
     "solve_many",
     "why_not",

@@ -268,6 +268,8 @@ def _run_plan(
         _print_summary(result, title)
         if written is not None:
             out.print(f"plan written to {written}", markup=False)
+    if result.info.get("interrupted"):
+        err.print("interrupted: the plan is the best found so far", markup=False)
     if result.status == "infeasible":
         err.print("infeasible: no plan satisfies the hard rules:", markup=False)
         for line in result.diagnosis:

@@ -8,8 +8,11 @@ position. After the solve, each group's moves go to its longest-serving members 
 
 from __future__ import annotations
 
+import contextvars
 import platform
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -25,7 +28,7 @@ from .explain import move_reasons
 from .problem import Problem
 from .result import Result
 from .rules import Eligibility, column, competency_shortfall, eligibility
-from .solvers import solve_model
+from .solvers import control, solve_model
 from .solvers.budget import Progress, deterministic_search
 from .solvers.lexicographic import solve_lexicographic
 from .tables import canonical_hash
@@ -508,6 +511,45 @@ def _conflict_lines(
     return ["these rules cannot all hold together:", *lines] if lines else []
 
 
+def _interruptible(work: Callable[[], EngineSolution]) -> tuple[EngineSolution, bool]:
+    """Run a solve so that Ctrl-C (or :func:`~asn_balance.solvers.control.request_stop` from
+    another thread) stops it with the best plan found so far.
+
+    In the main thread the solve runs in a worker thread (same context variables) while the
+    main thread waits; a KeyboardInterrupt there requests the stop and waits for the plan.
+    """
+    control.reset()
+    if threading.current_thread() is not threading.main_thread():
+        sol = work()
+        return sol, control.stop_requested()
+    box: dict[str, Any] = {}
+    ctx = contextvars.copy_context()
+
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            box["sol"] = ctx.run(work)
+        except BaseException as e:  # re-raised in the caller's thread
+            box["error"] = e
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=run, name="asn-balance-solve", daemon=True)
+    thread.start()
+    interrupted = False
+    # an Event, not Thread.join: a KeyboardInterrupt inside join() can leave is_alive() wrong
+    while not done.is_set():
+        try:
+            done.wait(0.2)
+        except KeyboardInterrupt:
+            interrupted = True
+            control.request_stop()
+    if "error" in box:
+        raise box["error"]
+    return box["sol"], interrupted or control.stop_requested()
+
+
 def solve(
     problem: Problem,
     *,
@@ -550,15 +592,18 @@ def solve(
     t0 = time.perf_counter()
     comp = compile_problem(problem)
     t_compile = time.perf_counter() - t0
-    with deterministic_search(deterministic, time_limit):
-        if problem.policy.lexicographic and not comp.model.has_side:
-            sol = solve_lexicographic(
-                comp.model, tolerance=problem.policy.balance_tolerance, time_limit=time_limit
-            )
-        else:
-            sol = solve_model(
+
+    def work() -> EngineSolution:
+        with deterministic_search(deterministic, time_limit):
+            if problem.policy.lexicographic and not comp.model.has_side:
+                return solve_lexicographic(
+                    comp.model, tolerance=problem.policy.balance_tolerance, time_limit=time_limit
+                )
+            return solve_model(
                 comp.model, time_limit=time_limit, seed=seed, workers=workers, progress=progress
             )
+
+    sol, interrupted = _interruptible(work)
     extra: dict[str, Any] = {
         "compile_seconds": round(t_compile, 3),
         "seed": seed,
@@ -567,6 +612,9 @@ def solve(
         "deterministic": bool(deterministic),
         "lang": lang,
     }
+    if interrupted:
+        extra["interrupted"] = True
+        sol.stats["stopped_by"] = "interrupt"
     if problem.policy.lexicographic and comp.model.has_side:
         extra["note"] = (
             "lexicographic priorities are not combined with unit caps, coverage or hard spouses yet: "

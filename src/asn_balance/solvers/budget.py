@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from ..engine import AssignmentModel, EngineSolution
+from .control import stop_requested
 from .flow import solve_flow
 
 __all__ = [
@@ -110,7 +111,10 @@ def spend(deterministic_seconds: float) -> None:
 
 
 def within(deadline: float) -> bool:
-    """``time.perf_counter() < deadline``; in a deterministic search: budget left."""
+    """``time.perf_counter() < deadline``; in a deterministic search: budget left; and no
+    stop requested (:mod:`.control`)."""
+    if stop_requested():
+        return False
     clock = _DETERMINISTIC.get()
     if clock is None:
         return time.perf_counter() < deadline
@@ -223,7 +227,7 @@ def _solve_side(
     if hint is not None and large:
         # large models: neighbourhoods of the relaxed plans; the whole model is too big for CP-SAT
         start = _restricted(model, relax, plans[-5:], t0 + 0.95 * limit, seed)
-        if start is not None:
+        if start is not None and side_holds(model, start):
             start.bound = min(lower, start.objective)
             gap_ok = start.objective - lower <= _PROOF_TOL * max(1.0, abs(start.objective))
             start.status = "optimal" if gap_ok else "feasible"
@@ -248,7 +252,7 @@ def _solve_side(
         workers=workers,
         progress=(lambda e, o, b: progress(time.perf_counter() - t0, o, b)) if progress else None,
     )
-    if sol.status == "time_limit" and repaired is not None:
+    if sol.status == "time_limit" and repaired is not None and side_holds(model, repaired):
         sol = repaired  # CP-SAT found nothing better in time: the repaired relaxation stands
         sol.bound = min(lower, sol.objective)
     if sol.status == "infeasible":

@@ -20,6 +20,7 @@ from ortools.sat.python import cp_model
 
 from ..engine import AssignmentModel, EngineSolution
 from .budget import deterministic_limit, spend, within
+from .control import running
 from .flow import _decompose
 
 __all__ = ["solve_cpsat"]
@@ -269,7 +270,8 @@ def solve_cpsat(
     # in a deterministic search: one worker and deterministic time only (see deterministic_search)
     _set_limits(solver, max(0.1, float(time_limit) - (time.perf_counter() - t0)), deterministic_time)
     cb = _Progress(progress, scale, offset + model.offset * scale) if progress is not None else None
-    status = solver.solve(m, cb) if cb is not None else solver.solve(m)
+    with running(solver):
+        status = solver.solve(m, cb) if cb is not None else solver.solve(m)
     spend(solver.deterministic_time)
     seconds = time.perf_counter() - t0
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -411,7 +413,8 @@ def find_conflict(model: AssignmentModel, *, time_limit: float = 10.0) -> list[t
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
         _set_limits(solver, max(0.5, time_limit - (time.perf_counter() - t0)), None)
-        status = solver.solve(built.m)
+        with running(solver):
+            status = solver.solve(built.m)
         spend(solver.deterministic_time)
         if status != cp_model.INFEASIBLE:
             return None

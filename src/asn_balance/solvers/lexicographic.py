@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 from ..engine import AssignmentModel, EngineSolution
+from .control import stop_requested
 from .flow import solve_flow
 
 __all__ = ["solve_lexicographic"]
@@ -72,7 +73,7 @@ def solve_lexicographic(
         return sol
 
     # grow the price until the balance leaves the limit (or moves reach their bound)
-    while time.perf_counter() < deadline:
+    while time.perf_counter() < deadline and not stop_requested():
         sol = price(hi)
         if free.staffing_cost(sol.staff) + sol.arc_cost_total > limit and hi < 1e9:
             break

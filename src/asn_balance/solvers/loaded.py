@@ -29,6 +29,7 @@ import numpy.typing as npt
 from ortools.sat.python import cp_model
 
 from ..engine import AssignmentModel, EngineSolution
+from .control import running, stop_requested
 from .cpsat import solve_cpsat
 
 __all__ = ["solve_loaded"]
@@ -121,7 +122,8 @@ def _sub_solve(
     solver.parameters.max_time_in_seconds = max(0.05, limit)
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
-    status = solver.solve(m)
+    with running(solver):
+        status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     out = np.empty(len(jobs), dtype=np.int64)
@@ -203,7 +205,7 @@ def _lp_round(d: _Dense, x: FloatArray, deadline: float) -> IntArray | None:
     used = np.zeros(m, dtype=np.int64)
     np.add.at(used, assign, d.iload[np.arange(n), assign])
     cost = np.where(np.isfinite(d.cost), d.cost, np.inf)
-    while time.perf_counter() < deadline:
+    while time.perf_counter() < deadline and not stop_requested():
         over = np.flatnonzero(used > d.icap)
         if len(over) == 0:
             return assign
@@ -251,7 +253,7 @@ def _shift_descent(d: _Dense, assign: IntArray, deadline: float) -> IntArray:
     room = d.icap - used
     cost = np.where(np.isfinite(d.cost), d.cost, np.inf)
     rows = np.arange(n)
-    while time.perf_counter() < deadline:
+    while time.perf_counter() < deadline and not stop_requested():
         delta = cost - cost[rows, assign][:, None]
         delta[d.iload > room[None, :]] = np.inf
         delta[rows, assign] = np.inf
@@ -290,7 +292,9 @@ def _lns(
     # stop early when the search stagnates, leaving the time to the final proof
     patience = max(5.0, 0.5 * (deadline - start))
     finite_cost = np.where(np.isfinite(d.cost), d.cost, np.inf)
-    while time.perf_counter() < deadline and time.perf_counter() - last_gain < patience:
+    while (
+        time.perf_counter() < deadline and time.perf_counter() - last_gain < patience and not stop_requested()
+    ):
         rounds += 1
         kind = rng.random()
         want = int(target)

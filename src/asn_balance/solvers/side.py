@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..engine import AssignmentModel, EngineSolution
+from .control import stop_requested
 from .flow import solve_flow
 
 __all__ = ["lagrangian_side", "repair"]
@@ -81,7 +82,7 @@ def lagrangian_side(
     movable = float(model.group_size.sum())
     rows = model.side
     for _ in range(iterations):
-        if time.perf_counter() > deadline:
+        if time.perf_counter() > deadline or stop_requested():
             break
         extra = np.zeros(len(model.arc_group))
         in_cost = np.zeros(model.n_bins)
@@ -222,6 +223,39 @@ def repair(model: AssignmentModel, sol: EngineSolution) -> EngineSolution | None
             value[rr] -= c
     if np.any((value < lo) | (value > hi)):
         return None
+    # the move budget: undo the cheapest moves that keep every row
+    total = sum(moves.values())
+    while model.max_moves is not None and total > model.max_moves:
+        pick: tuple[float, int, int] | None = None
+        for (a, b), n in moves.items():
+            if n <= 0:
+                continue
+            home = int(model.group_home[model.arc_group[a]])
+            if home < 0 or staff[b] - 1 < model.min_staff[b] or staff[home] + 1 > max_staff[home]:
+                continue
+            effect = {rr: -c for rr, c in by_arc.get(a, [])}
+            for rr, c in by_bin.get(b, []):
+                effect[rr] = effect.get(rr, 0) - c
+            if not all(lo[rr] <= value[rr] + e <= hi[rr] for rr, e in effect.items()):
+                continue
+            delta = (
+                f(home, staff[home] + 1) - f(home, staff[home]) + f(b, staff[b] - 1) - f(b, staff[b])
+                - (model.move_cost + float(model.arc_cost[a]))
+            )  # fmt: skip
+            if pick is None or delta < pick[0]:
+                pick = (delta, a, b)
+        if pick is None:
+            return None
+        _, a, b = pick
+        home = int(model.group_home[model.arc_group[a]])
+        moves[(a, b)] -= 1
+        staff[home] += 1
+        staff[b] -= 1
+        total -= 1
+        for rr, c in by_arc.get(a, []):
+            value[rr] -= c
+        for rr, c in by_bin.get(b, []):
+            value[rr] -= c
     keys = [(a, b, n) for (a, b), n in moves.items() if n > 0]
     arcs = np.array([k[0] for k in keys], dtype=np.int64)
     bins = np.array([k[1] for k in keys], dtype=np.int64)
