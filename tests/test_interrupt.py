@@ -78,3 +78,26 @@ def test_ctrl_c_in_the_cli_writes_the_plan_so_far(frames: dict, tmp_path: Path) 
     doc = json.loads(out.read_text())
     assert doc["summary"]["status"] in ("feasible", "optimal")
     assert doc["summary"].get("interrupted") is True
+
+
+def test_progress_lines_only_when_asked_off_a_terminal(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    synth.write_csv_folder(synth.generate(300, seed=3), data)
+    base = [
+        sys.executable,
+        "-m",
+        "asn_balance.cli",
+        "plan",
+        str(data),
+        "--max-moves",
+        "10",
+        "--time-limit",
+        "5",
+    ]
+    quiet = subprocess.run(base, capture_output=True, text=True, timeout=120, check=False)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "progress" not in quiet.stderr
+    loud = subprocess.run([*base, "--progress"], capture_output=True, text=True, timeout=120, check=False)
+    assert loud.returncode == 0, loud.stderr
+    lines = [x for x in loud.stderr.splitlines() if x.startswith("progress ")]
+    assert lines and all(" best " in x and " bound " in x and " gap " in x for x in lines)

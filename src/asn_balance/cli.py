@@ -215,11 +215,35 @@ def _print_summary(result: Result, title: str) -> None:
 
 
 def _solve_with_progress(
-    problem: Any, time_limit: float | None, seed: int, lang: str, quiet: bool, *, deterministic: bool = False
+    problem: Any,
+    time_limit: float | None,
+    seed: int,
+    lang: str,
+    quiet: bool,
+    *,
+    deterministic: bool = False,
+    force_progress: bool = False,
 ) -> Result:
-    """Solve, with a live line (elapsed, best objective, bound, gap) on a terminal."""
+    """Solve, with a live line (elapsed, best objective, bound, gap) on a terminal.
+
+    Off the terminal nothing is printed unless ``force_progress`` (``--progress``): then one
+    plain line per improvement, at most one a second, on standard error.
+    """
     from .planner import solve
 
+    if force_progress and not quiet and not err.is_terminal:
+        last = [-1.0]
+
+        def plain(elapsed: float, objective: float, bound: float) -> None:
+            if elapsed - last[0] >= 1.0:
+                last[0] = elapsed
+                gap = (objective - bound) / max(abs(objective), 1.0)
+                print(f"progress {elapsed:.1f}s best {objective:.6g} bound {bound:.6g} gap {gap:.2%}",
+                      file=sys.stderr, flush=True)  # fmt: skip
+
+        return solve(
+            problem, time_limit=time_limit, seed=seed, lang=lang, progress=plain, deterministic=deterministic
+        )
     if quiet or not err.is_terminal:
         return solve(problem, time_limit=time_limit, seed=seed, lang=lang, deterministic=deterministic)
     with err.status("solving ...") as status:
@@ -252,12 +276,15 @@ def _run_plan(
     *,
     deterministic: bool = False,
     limits: Any = None,
+    force_progress: bool = False,
 ) -> None:
     problem = _read_problem(data, policy, limits)
     if not quiet:
         for w in problem.warnings:
             err.print(f"warning: {w}", markup=False, soft_wrap=True)
-    result = _solve_with_progress(problem, time_limit, seed, lang, quiet, deterministic=deterministic)
+    result = _solve_with_progress(
+        problem, time_limit, seed, lang, quiet, deterministic=deterministic, force_progress=force_progress
+    )
     written = None
     if out_path is not None and result.has_plan:
         try:
@@ -378,12 +405,17 @@ def plan(
     ] = False,
     max_file_mb: MaxFileMb = None,
     max_rows: MaxRows = None,
+    progress: Annotated[
+        bool,
+        typer.Option("--progress", help="Progress lines on standard error even when it is not a terminal."),
+    ] = False,
     *,
     policy: Policy,
 ) -> None:
     """Plan the transfers for DATA and write the plan to --out."""
     _run_plan(data, out_path, policy, time_limit, seed, _check_lang(lang), quiet, f"asn-balance plan {data}",
-              deterministic=deterministic, limits=_limits(max_file_mb, max_rows))  # fmt: skip
+              deterministic=deterministic, limits=_limits(max_file_mb, max_rows),
+              force_progress=progress)  # fmt: skip
 
 
 PlanArg = Annotated[Path, typer.Argument(help="The plan: .json, .xlsx, folder or moves .csv.")]
