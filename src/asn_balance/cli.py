@@ -486,7 +486,8 @@ def why_not_cmd(
     changed = {
         k: (a, b)
         for k, (a, b) in answer.terms.items()
-        if not (math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9) or (math.isnan(a) and math.isnan(b)))
+        if k != "objective"
+        and not (math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9) or (math.isnan(a) and math.isnan(b)))
     }
     if changed:
         t = Table(title=f"{employee} -> {target} ({answer.target_kind})")

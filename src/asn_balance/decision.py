@@ -26,7 +26,7 @@ from .errors import InputError, InputProblem
 from .problem import Problem
 from .result import Result
 from .rules import eligibility, mover_rules_all, target_rules
-from .schema import TERMS
+from .schema import RULES, TERMS
 from .terms import plan_terms
 from .unit_rules import unit_rules
 from .wishes import wishes
@@ -168,7 +168,7 @@ def _plan_moves(problem: Problem, plan: PlanSource) -> tuple[np.ndarray, np.ndar
 def _forbidding(problem: Problem, i: int, j: int) -> list[tuple[str, str]]:
     """Every hard rule that forbids employee ``i`` to move to position ``j``."""
     pol = problem.policy
-    out: list[tuple[str, str]] = [(r, "") for r in mover_rules_all(problem, i)]
+    out: list[tuple[str, str]] = [(r, RULES.get(r, "")) for r in mover_rules_all(problem, i)]
     if int(problem.employee_position[i]) == j:
         out.append(("same_position", "the employee already works there"))
         return out
