@@ -347,7 +347,7 @@ def _limits(max_file_mb: float | None, max_rows: int | None) -> Any:
     return DEFAULT_LIMITS.replace(max_file_bytes=size, max_unpacked_bytes=unpacked, max_rows=max_rows)
 
 
-def _unwritable(path: Path, what: str, e: OSError) -> NoReturn:
+def _unwritable(path: Path, what: str, e: OSError | ValueError) -> NoReturn:
     err.print(f"output, path {str(path)!r}: cannot write the {what}: {e} [unwritable_output]", markup=False)
     raise typer.Exit(2) from None
 
@@ -540,6 +540,11 @@ def frontier(
     ] = None,
     seed: Seed = 0,
     quiet: Quiet = False,
+    plot_path: Annotated[
+        Path | None,
+        typer.Option("--plot", help="Also draw the frontier to this image (.png, .svg, .pdf; extra 'plot')."),
+    ] = None,
+    lang: Lang = "id",
     *,
     policy: Policy,
 ) -> None:
@@ -579,6 +584,16 @@ def frontier(
                 written = write_frames({"frontier": points}, out_path)
         except OSError as e:
             _unwritable(out_path, "frontier", e)
+    if plot_path is not None:
+        try:
+            fig = result.plot(lang=_check_lang(lang))
+            fig.savefig(plot_path, dpi=150, bbox_inches="tight")
+        except ImportError as e:
+            _fail_input([InputProblem("options", None, "--plot", str(plot_path), "missing_extra", str(e))])
+        except (OSError, ValueError) as e:
+            _unwritable(plot_path, "frontier plot", e)
+        if not quiet:
+            out.print(f"frontier plot written to {plot_path}", markup=False)
     if not quiet:
         t = Table(title=f"asn-balance frontier {data}")
         cols = ("budget", "moves", "balance", "bound", "objective", "status", "seconds")
