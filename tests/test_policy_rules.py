@@ -312,3 +312,10 @@ def test_frontier_is_non_increasing_with_tight_bounds() -> None:
     assert ((f.points["balance"] - f.points["bound"]) <= 0.01 * f.points["balance"].clip(lower=1)).all()
     assert f.points["moves"].tolist() == [0, 1, 2, 3, 4]
     assert set(f.to_dict()) == {"points"}
+
+
+def test_coverage_of_one_competency_at_two_levels() -> None:
+    emps = two_in_p1(e1={"competencies": "keuangan:4"}, e2={"competencies": "keuangan:3"})
+    units = [{"unit_id": "U1", "coverage": "keuangan:3x1;keuangan:4x1"}]
+    r = solve_checked(make_problem(emps, OVER_EMPTY, units=units))
+    assert moved(r) == {"E2": "P2"}  # E1 is the only one at level 4

@@ -99,7 +99,7 @@ POLICY_OPTIONS: dict[str, Any] = {
     "max_months_in_position": Annotated[int | None, _opt(
         "--max-months-in-position", help="Months after which a rotation is due (default 60).")],
     "rotation_weight": Annotated[float | None, _opt(
-        "--rotation-weight", help="Cost per employee due for rotation who stays (default 0.05).")],
+        "--rotation-weight", help="Cost per employee due for rotation who stays (default 0: off).")],
     "preference_weight": Annotated[float | None, _opt(
         "--preference-weight", help="Cost of one fully unmet wish of an employee (default 0.2).")],
     "volunteers_only_to_preferences": Annotated[bool | None, _opt(

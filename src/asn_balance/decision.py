@@ -145,24 +145,7 @@ def _plan_moves(problem: Problem, plan: PlanSource) -> tuple[np.ndarray, np.ndar
         frame = read_plan(moves if isinstance(moves, pd.DataFrame) else pd.DataFrame(list(moves)))
     else:
         frame = read_plan(plan)
-    e = problem.employee_index.get_indexer(pd.Index(frame["employee_id"].astype(str)))
-    t = problem.position_index.get_indexer(pd.Index(frame["to_position"].astype(str)))
-    bad = (e < 0) | (t < 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            [
-                InputProblem(
-                    "moves",
-                    i + 2,
-                    "employee_id" if e[i] < 0 else "to_position",
-                    frame.iloc[i]["employee_id"] if e[i] < 0 else frame.iloc[i]["to_position"],
-                    "unknown_reference",
-                    "the plan names an employee or position that is not in the data",
-                )
-            ]
-        )
-    return e.astype(np.int64), t.astype(np.int64)
+    return problem.move_indices(frame)
 
 
 def _forbidding(problem: Problem, i: int, j: int) -> list[tuple[str, str]]:

@@ -298,6 +298,20 @@ class AssignmentModel:
         """Objective of a plan with final ``staff``, ``moves`` moves, summed arc and pair costs."""
         return self.offset + self.staffing_cost(staff) + self.move_cost * moves + arc_cost_total + pair_cost
 
+    def plan_flows(self, sol: EngineSolution) -> tuple[IntArray, IntArray]:
+        """Units moved per arc and into each bin by a plan (the terms of the side rows).
+
+        Raises
+        ------
+        ValueError
+            If the plan does not record its arcs (``move_arc``).
+        """
+        if sol.move_arc is None:
+            raise ValueError("the plan does not record the arcs of its moves")
+        flow = np.bincount(sol.move_arc, weights=sol.move_count, minlength=len(self.arc_group))
+        inflow = np.bincount(sol.move_bin, weights=sol.move_count, minlength=self.n_bins)
+        return flow.astype(np.int64), inflow.astype(np.int64)
+
     def pair_cost(self, move_group: IntArray, move_bin: IntArray) -> tuple[float, int]:
         """Cost of the pairs apart for given moves, and the number of hard pairs apart."""
         if not self.pairs:

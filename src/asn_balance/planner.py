@@ -22,12 +22,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import abk
-from .domain import band_of, direction_of, parse_competencies
+from .domain import band_of, direction_of
 from .engine import AssignmentModel, EngineSolution, Pair, SideConstraint
 from .explain import move_reasons
 from .problem import Problem
 from .result import Result
-from .rules import Eligibility, column, competency_shortfall, eligibility
+from .rules import Eligibility, column, competency_matrix, competency_shortfall, eligibility
 from .solvers import control, solve_model
 from .solvers.budget import Progress, deterministic_search
 from .solvers.lexicographic import solve_lexicographic
@@ -95,15 +95,10 @@ class _Classes:
 
 def _qualified(problem: Problem, keys: list[tuple[str, int]]) -> npt.NDArray[np.bool_]:
     """Per employee and coverage key ``(competency, level)``: level reached."""
-    comp = problem.employees["competencies"]
-    codes, uniques = pd.factorize(comp, sort=False)
-    table = np.zeros((len(uniques), len(keys)), dtype=bool)
-    for r, text in enumerate(uniques):
-        parsed = parse_competencies(text)
-        if isinstance(parsed, dict):
-            for k, (name, level) in enumerate(keys):
-                table[r, k] = parsed.get(name, 0) >= level
-    return table[codes] if len(comp) else np.zeros((0, len(keys)), dtype=bool)
+    names = sorted({name for name, _ in keys})  # a competency may come with several levels
+    levels = competency_matrix(problem.employees["competencies"], names)
+    cols = [names.index(name) for name, _ in keys]
+    return levels[:, cols] >= np.array([level for _, level in keys], dtype=np.int64)
 
 
 def stay_costs(problem: Problem, w: Wishes) -> npt.NDArray[np.float64]:
@@ -271,10 +266,7 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
 
     grouped = employee_group >= 0
     fixed = np.bincount(pos_of[~grouped], minlength=n_pos).astype(np.int64)
-    # employees in a group without arcs stay: make them fixed
-    has_arc = np.zeros(len(group_home), dtype=bool)
-    has_arc[arc_group] = True
-    # (groups without arcs keep their units at home, which the engine treats as staying)
+    # (a group left without arcs keeps its units at home, which the engine treats as staying)
 
     side = _side_rows(problem, ur, cov_keys, qual, employee_group, group_home, group_size, arc_group,
                       arc_class, indptr, class_bins, fixed, force)  # fmt: skip

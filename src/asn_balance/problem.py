@@ -157,6 +157,40 @@ class Problem:
         """Current staff per position."""
         return np.bincount(self.employee_position, minlength=len(self.positions)).astype(np.int64)
 
+    def move_indices(self, moves: pd.DataFrame) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Employee and target position numbers of a plan's moves.
+
+        Parameters
+        ----------
+        moves : DataFrame
+            ``employee_id`` and ``to_position`` per move (as :func:`asn_balance.io.read_plan`
+            returns them).
+
+        Raises
+        ------
+        InputError
+            Every move naming an employee (``unknown_employee``) or a position
+            (``unknown_position``) that is not in the data, by plan row.
+        """
+        from .errors import InputError, InputProblem
+
+        ids = moves["employee_id"].astype(str)
+        targets = moves["to_position"].astype(str)
+        e = self.employee_index.get_indexer(pd.Index(ids))
+        t = self.position_index.get_indexer(pd.Index(targets))
+        problems = [
+            InputProblem("moves", i + 2, "employee_id", ids.iloc[i], "unknown_employee",
+                         "no employee of the data has this id")
+            for i in np.flatnonzero(e < 0)
+        ] + [
+            InputProblem("moves", i + 2, "to_position", targets.iloc[i], "unknown_position",
+                         "no position of the data has this id")
+            for i in np.flatnonzero(t < 0)
+        ]  # fmt: skip
+        if problems:
+            raise InputError(sorted(problems, key=lambda q: q.row or 0))
+        return e.astype(np.int64), t.astype(np.int64)
+
     @property
     def n_employees(self) -> int:
         """Number of employees."""

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, InputProblem
+from .errors import InputError
 from .plots import BAND_COLORS, BAND_FILLS
 
 if TYPE_CHECKING:
@@ -721,31 +721,7 @@ def plan_result(problem: Problem, plan: Any, *, lang: str = "id") -> Result:
         frame = read_plan(plan)
         summary = _plan_summary(plan) if isinstance(plan, (str, PathLike)) else {}
         source = str(plan) if isinstance(plan, (str, PathLike)) else type(plan).__name__
-    e = problem.employee_index.get_indexer(pd.Index(frame["employee_id"].astype(str)))
-    t = problem.position_index.get_indexer(pd.Index(frame["to_position"].astype(str)))
-    problems = [
-        InputProblem(
-            "moves",
-            i + 2,
-            "employee_id",
-            frame["employee_id"].iloc[i],
-            "unknown_employee",
-            "no employee of the data has this id",
-        )
-        for i in np.flatnonzero(e < 0)
-    ] + [
-        InputProblem(
-            "moves",
-            i + 2,
-            "to_position",
-            frame["to_position"].iloc[i],
-            "unknown_position",
-            "no position of the data has this id",
-        )
-        for i in np.flatnonzero(t < 0)
-    ]
-    if problems:
-        raise InputError(sorted(problems, key=lambda q: q.row or 0))
+    e, t = problem.move_indices(frame)
     real = problem.employee_position[e] != t
     e, t = e[real].astype(np.int64), t[real].astype(np.int64)
     k = len(e)

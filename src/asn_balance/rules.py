@@ -30,6 +30,7 @@ from .problem import Problem
 __all__ = [
     "Eligibility",
     "column",
+    "competency_matrix",
     "competency_shortfall",
     "eligibility",
     "mover_rule",
@@ -86,7 +87,9 @@ def _edu_ranks(values: pd.Series, blank: int) -> IntArray:
     return values.map(lambda e: education_rank(e) if e else blank).to_numpy(dtype=np.int64)
 
 
-def _competency_matrix(texts: pd.Series, names: list[str]) -> npt.NDArray[np.int8]:
+def competency_matrix(texts: pd.Series, names: list[str]) -> npt.NDArray[np.int8]:
+    """Levels of competencies ``names`` (columns; 0 where unlisted) per text of ``texts``,
+    parsing each distinct text once."""
     codes, uniques = pd.factorize(texts, sort=False)
     col = {n: i for i, n in enumerate(names)}
     mat = np.zeros((len(uniques), len(names)), dtype=np.int8)
@@ -279,9 +282,9 @@ def eligibility(problem: Problem) -> Eligibility:
     names = _competency_names(
         profiles["competencies"], classes["required_competencies"], classes["competency_standard"]
     )
-    p_comp = _competency_matrix(profiles["competencies"], names)
-    c_comp = _competency_matrix(classes["required_competencies"], names)
-    c_std = _competency_matrix(classes["competency_standard"], names).astype(np.int64)
+    p_comp = competency_matrix(profiles["competencies"], names)
+    c_comp = competency_matrix(classes["required_competencies"], names)
+    c_std = competency_matrix(classes["competency_standard"], names).astype(np.int64)
     p_grade = _grade_ranks(profiles["grade"], -1)
     c_min_g = _grade_ranks(classes["min_grade"], -1)
     c_max_g = _grade_ranks(classes["max_grade"], -1)

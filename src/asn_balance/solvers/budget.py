@@ -180,9 +180,7 @@ def side_holds(model: AssignmentModel, sol: EngineSolution) -> bool:
     if model.side:
         if sol.move_arc is None:
             return False
-        n_arcs = len(model.arc_group)
-        flow = np.bincount(sol.move_arc, weights=sol.move_count, minlength=n_arcs).astype(np.int64)
-        inflow = np.bincount(sol.move_bin, weights=sol.move_count, minlength=model.n_bins).astype(np.int64)
+        flow, inflow = model.plan_flows(sol)
         if not all(row.holds(flow, inflow) for row in model.side):
             return False
     _, hard_apart = model.pair_cost(sol.move_group, sol.move_bin)
@@ -301,13 +299,12 @@ def _restricted(
     if relax.move_arc is None:
         return None
     n_arcs = len(model.arc_group)
-    r_flow = np.bincount(relax.move_arc, weights=relax.move_count, minlength=n_arcs) > 0
+    r_flow = model.plan_flows(relax)[0] > 0
     for p_sol in priced:
         if p_sol.move_arc is not None:
-            r_flow |= np.bincount(p_sol.move_arc, weights=p_sol.move_count, minlength=n_arcs) > 0
-    pair_arc = np.zeros(n_arcs, dtype=bool)
-    for p in model.pairs:
-        pair_arc |= (model.arc_group == p.first) | (model.arc_group == p.second)
+            r_flow |= model.plan_flows(p_sol)[0] > 0
+    paired = [g for p in model.pairs for g in (p.first, p.second)]
+    pair_arc = np.isin(model.arc_group, paired)
     limit = deadline - time.perf_counter()
     if limit < 0.5 and not in_deterministic_search():
         return None
@@ -333,11 +330,7 @@ def _restricted(
         idle += 1
         chosen = np.zeros(model.n_bins, dtype=bool)
         chosen[rng.choice(hot, size=max(1, len(hot) // 8), replace=False)] = True
-        b_flow = (
-            np.bincount(best.move_arc, weights=best.move_count, minlength=n_arcs) > 0
-            if best.move_arc is not None
-            else np.zeros(n_arcs, dtype=bool)
-        )
+        b_flow = model.plan_flows(best)[0] > 0 if best.move_arc is not None else np.zeros(n_arcs, dtype=bool)
         keep = r_flow | pair_arc | b_flow | (chosen[home.clip(0)] & (home >= 0)) | chosen[into]
         left = min(10.0, deadline - time.perf_counter())
         sol = _sub_solve(model, keep, best, left, seed + rounds, deterministic_time=2.0)

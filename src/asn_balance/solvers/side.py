@@ -15,7 +15,9 @@ bound; the priced plans on the way are nearly feasible and seed the CP-SAT repai
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -29,17 +31,15 @@ __all__ = ["lagrangian_side", "repair"]
 FloatArray = npt.NDArray[np.float64]
 
 
-def _rows(model: AssignmentModel) -> tuple[FloatArray, FloatArray, list[FloatArray], list[FloatArray]]:
+def _bounds(model: AssignmentModel) -> tuple[FloatArray, FloatArray]:
+    """Lower and upper sides of every row (``-inf`` / ``inf`` where open)."""
     lo = np.array([-np.inf if r.lo is None else r.lo for r in model.side], dtype=float)
     hi = np.array([np.inf if r.hi is None else r.hi for r in model.side], dtype=float)
-    return lo, hi, [], []
+    return lo, hi
 
 
 def _values(model: AssignmentModel, sol: EngineSolution) -> FloatArray:
-    n_arcs = len(model.arc_group)
-    assert sol.move_arc is not None
-    flow = np.bincount(sol.move_arc, weights=sol.move_count, minlength=n_arcs).astype(np.int64)
-    inflow = np.bincount(sol.move_bin, weights=sol.move_count, minlength=model.n_bins).astype(np.int64)
+    flow, inflow = model.plan_flows(sol)
     return np.array([row.value(flow, inflow) for row in model.side], dtype=float)
 
 
@@ -72,7 +72,7 @@ def lagrangian_side(
         last, for the repair to start from.
     """
     base = model.relaxation()
-    lo, hi, _, _ = _rows(model)
+    lo, hi = _bounds(model)
     n_rows = len(model.side)
     pi = np.zeros(n_rows)  # > 0 prices an upper side, < 0 a lower side
     best = -np.inf
@@ -139,61 +139,127 @@ def lagrangian_side(
     return best, plans
 
 
+class _Undo:
+    """A plan as units per (arc, target bin), with the side rows' values, undone unit by unit."""
+
+    def __init__(self, model: AssignmentModel, sol: EngineSolution) -> None:
+        self.model = model
+        flow, inflow = model.plan_flows(sol)
+        self.staff = sol.staff.astype(np.int64).copy()
+        self.by_arc: dict[int, list[tuple[int, int]]] = {}
+        self.by_bin: dict[int, list[tuple[int, int]]] = {}
+        for r, row in enumerate(model.side):
+            for a, c in zip(row.arcs.tolist(), row.arc_coef.tolist(), strict=True):
+                self.by_arc.setdefault(a, []).append((r, c))
+            for b, c in zip(row.in_bins.tolist(), row.in_coef.tolist(), strict=True):
+                self.by_bin.setdefault(b, []).append((r, c))
+        self.value = np.array([row.value(flow, inflow) for row in model.side], dtype=np.int64)
+        big = np.iinfo(np.int64)
+        self.lo = np.array([big.min if r.lo is None else r.lo for r in model.side], dtype=np.int64)
+        self.hi = np.array([big.max if r.hi is None else r.hi for r in model.side], dtype=np.int64)
+        assert sol.move_arc is not None
+        self.moves: dict[tuple[int, int], int] = {}
+        for a, b, c in zip(
+            sol.move_arc.tolist(), sol.move_bin.tolist(), sol.move_count.tolist(), strict=True
+        ):
+            self.moves[(a, b)] = self.moves.get((a, b), 0) + c
+        self.max_staff = np.where(model.max_staff >= 0, model.max_staff, big.max)
+
+    def broken(self) -> npt.NDArray[np.intp]:
+        return np.flatnonzero((self.value < self.lo) | (self.value > self.hi))
+
+    def _f(self, b: int, k: int) -> float:
+        m = self.model
+        return float((k - m.target[b]) ** 2 / m.weight[b]) if np.isfinite(m.weight[b]) else 0.0
+
+    def cheapest(self, accept: Callable[[dict[int, int]], bool]) -> tuple[int, int] | None:
+        """The moved unit whose undoing raises the objective least, among those that keep
+        the staffing bounds and whose effect on the rows ``accept`` takes."""
+        m, staff = self.model, self.staff
+        best: tuple[float, int, int] | None = None
+        for (a, b), n in self.moves.items():
+            if n <= 0:
+                continue
+            home = int(m.group_home[m.arc_group[a]])
+            if home < 0 or staff[b] - 1 < m.min_staff[b] or staff[home] + 1 > self.max_staff[home]:
+                continue
+            effect = {rr: -c for rr, c in self.by_arc.get(a, [])}
+            for rr, c in self.by_bin.get(b, []):
+                effect[rr] = effect.get(rr, 0) - c
+            if not accept(effect):
+                continue
+            delta = (
+                self._f(home, staff[home] + 1) - self._f(home, staff[home])
+                + self._f(b, staff[b] - 1) - self._f(b, staff[b])
+                - (m.move_cost + float(m.arc_cost[a]))
+            )  # fmt: skip
+            if best is None or delta < best[0]:
+                best = (delta, a, b)
+        return None if best is None else (best[1], best[2])
+
+    def undo(self, a: int, b: int) -> None:
+        home = int(self.model.group_home[self.model.arc_group[a]])
+        self.moves[(a, b)] -= 1
+        self.staff[home] += 1
+        self.staff[b] -= 1
+        for rr, c in self.by_arc.get(a, []):
+            self.value[rr] -= c
+        for rr, c in self.by_bin.get(b, []):
+            self.value[rr] -= c
+
+    def solution(self) -> EngineSolution | None:
+        m = self.model
+        keys = [(a, b, n) for (a, b), n in self.moves.items() if n > 0]
+        arcs = np.array([k[0] for k in keys], dtype=np.int64)
+        bins = np.array([k[1] for k in keys], dtype=np.int64)
+        counts = np.array([k[2] for k in keys], dtype=np.int64)
+        groups = m.arc_group[arcs].astype(np.int64) if len(arcs) else np.zeros(0, dtype=np.int64)
+        pair_total, hard = m.pair_cost(groups, bins)
+        if hard:
+            return None
+        arc_total = float(np.sum(m.arc_cost[arcs] * counts)) if len(arcs) else 0.0
+        moved = int(counts.sum())
+        return EngineSolution(
+            status="feasible",
+            objective=m.objective(self.staff, moved, arc_total, pair_total),
+            bound=-np.inf,
+            staff=self.staff,
+            move_group=groups,
+            move_bin=bins,
+            move_count=counts,
+            move_arc=arcs,
+            seconds=0.0,
+            solver="repair",
+            moves=moved,
+            arc_cost_total=arc_total,
+        )
+
+
 def repair(model: AssignmentModel, sol: EngineSolution) -> EngineSolution | None:
     """Make a nearly feasible plan feasible by undoing moves, cheapest first.
 
     While a side row is broken, undo one unit of a move that helps it (its arc or target
-    bin has a coefficient of the right sign), keeping staffing bounds and every other row;
-    among the candidates the one whose undoing raises the objective least. ``None`` when no
-    move can be undone (e.g. a coverage row that needs more moves, or a hard pair).
+    bin has a coefficient of the right sign), keeping staffing bounds and every other row
+    (or bringing a broken one nearer); then, while the plan moves more than ``max_moves``,
+    undo the cheapest unit that keeps every row. ``None`` when no move can be undone (e.g.
+    a coverage row that needs more moves, or a hard pair).
     """
     if sol.move_arc is None:
         return None
-    n_arcs = len(model.arc_group)
-    flow = np.bincount(sol.move_arc, weights=sol.move_count, minlength=n_arcs).astype(np.int64)
-    inflow = np.bincount(sol.move_bin, weights=sol.move_count, minlength=model.n_bins).astype(np.int64)
-    staff = sol.staff.astype(np.int64).copy()
-    rows = model.side
-    by_arc: dict[int, list[tuple[int, int]]] = {}
-    by_bin: dict[int, list[tuple[int, int]]] = {}
-    for r, row in enumerate(rows):
-        for a, c in zip(row.arcs.tolist(), row.arc_coef.tolist(), strict=True):
-            by_arc.setdefault(a, []).append((r, c))
-        for b, c in zip(row.in_bins.tolist(), row.in_coef.tolist(), strict=True):
-            by_bin.setdefault(b, []).append((r, c))
-    value = np.array([row.value(flow, inflow) for row in rows], dtype=np.int64)
-    lo = np.array([np.iinfo(np.int64).min if r.lo is None else r.lo for r in rows], dtype=np.int64)
-    hi = np.array([np.iinfo(np.int64).max if r.hi is None else r.hi for r in rows], dtype=np.int64)
-    # units moved, per (arc, target bin)
-    moves: dict[tuple[int, int], int] = {}
-    for a, b, c in zip(sol.move_arc.tolist(), sol.move_bin.tolist(), sol.move_count.tolist(), strict=True):
-        moves[(a, b)] = moves.get((a, b), 0) + c
-    max_staff = np.where(model.max_staff >= 0, model.max_staff, np.iinfo(np.int64).max)
-    costly = np.isfinite(model.weight)
-
-    def f(b: int, k: int) -> float:
-        return float((k - model.target[b]) ** 2 / model.weight[b]) if costly[b] else 0.0
-
+    plan = _Undo(model, sol)
+    lo, hi, value = plan.lo, plan.hi, plan.value
     for _ in range(int(sol.moves) + 1):
-        broken = np.flatnonzero((value < lo) | (value > hi))
+        broken = plan.broken()
         if len(broken) == 0:
             break
         r = int(broken[0])
-        need_down = value[r] > hi[r]
-        best: tuple[float, int, int] | None = None
-        for (a, b), n in moves.items():
-            if n <= 0:
-                continue
-            effect = {rr: -c for rr, c in by_arc.get(a, [])}
-            for rr, c in by_bin.get(b, []):
-                effect[rr] = effect.get(rr, 0) - c
+        down = value[r] > hi[r]
+
+        def helps(effect: dict[int, int], r: int = r, down: bool = down, broken: Any = broken) -> bool:
             d = effect.get(r, 0)
-            if (need_down and d >= 0) or (not need_down and d <= 0):
-                continue
-            home = int(model.group_home[model.arc_group[a]])
-            if home < 0 or staff[b] - 1 < model.min_staff[b] or staff[home] + 1 > max_staff[home]:
-                continue
-            ok = all(
+            if (down and d >= 0) or (not down and d <= 0):
+                return False
+            return all(
                 lo[rr] <= value[rr] + e <= hi[rr]
                 or (
                     rr in broken
@@ -202,84 +268,23 @@ def repair(model: AssignmentModel, sol: EngineSolution) -> EngineSolution | None
                 for rr, e in effect.items()
                 if rr != r
             )
-            if not ok:
-                continue
-            delta = (
-                f(home, staff[home] + 1) - f(home, staff[home]) + f(b, staff[b] - 1) - f(b, staff[b])
-                - (model.move_cost + float(model.arc_cost[a]))
-            )  # fmt: skip
-            if best is None or delta < best[0]:
-                best = (delta, a, b)
-        if best is None:
-            return None
-        _, a, b = best
-        home = int(model.group_home[model.arc_group[a]])
-        moves[(a, b)] -= 1
-        staff[home] += 1
-        staff[b] -= 1
-        for rr, c in by_arc.get(a, []):
-            value[rr] -= c
-        for rr, c in by_bin.get(b, []):
-            value[rr] -= c
-    if np.any((value < lo) | (value > hi)):
-        return None
-    # the move budget: undo the cheapest moves that keep every row
-    total = sum(moves.values())
-    while model.max_moves is not None and total > model.max_moves:
-        pick: tuple[float, int, int] | None = None
-        for (a, b), n in moves.items():
-            if n <= 0:
-                continue
-            home = int(model.group_home[model.arc_group[a]])
-            if home < 0 or staff[b] - 1 < model.min_staff[b] or staff[home] + 1 > max_staff[home]:
-                continue
-            effect = {rr: -c for rr, c in by_arc.get(a, [])}
-            for rr, c in by_bin.get(b, []):
-                effect[rr] = effect.get(rr, 0) - c
-            if not all(lo[rr] <= value[rr] + e <= hi[rr] for rr, e in effect.items()):
-                continue
-            delta = (
-                f(home, staff[home] + 1) - f(home, staff[home]) + f(b, staff[b] - 1) - f(b, staff[b])
-                - (model.move_cost + float(model.arc_cost[a]))
-            )  # fmt: skip
-            if pick is None or delta < pick[0]:
-                pick = (delta, a, b)
+
+        pick = plan.cheapest(helps)
         if pick is None:
             return None
-        _, a, b = pick
-        home = int(model.group_home[model.arc_group[a]])
-        moves[(a, b)] -= 1
-        staff[home] += 1
-        staff[b] -= 1
-        total -= 1
-        for rr, c in by_arc.get(a, []):
-            value[rr] -= c
-        for rr, c in by_bin.get(b, []):
-            value[rr] -= c
-    keys = [(a, b, n) for (a, b), n in moves.items() if n > 0]
-    arcs = np.array([k[0] for k in keys], dtype=np.int64)
-    bins = np.array([k[1] for k in keys], dtype=np.int64)
-    counts = np.array([k[2] for k in keys], dtype=np.int64)
-    groups = model.arc_group[arcs].astype(np.int64) if len(arcs) else np.zeros(0, dtype=np.int64)
-    pair_total, hard = model.pair_cost(groups, bins)
-    if hard:
+        plan.undo(*pick)
+    if len(plan.broken()):
         return None
-    arc_total = float(np.sum(model.arc_cost[arcs] * counts)) if len(arcs) else 0.0
-    moved = int(counts.sum())
-    return EngineSolution(
-        status="feasible",
-        objective=model.objective(staff, moved, arc_total, pair_total),
-        bound=-np.inf,
-        staff=staff,
-        move_group=groups,
-        move_bin=bins,
-        move_count=counts,
-        move_arc=arcs,
-        seconds=0.0,
-        solver="repair",
-        moves=moved,
-        arc_cost_total=arc_total,
-    )
+    total = sum(plan.moves.values())
+    while model.max_moves is not None and total > model.max_moves:
+        pick = plan.cheapest(
+            lambda effect: all(lo[rr] <= value[rr] + e <= hi[rr] for rr, e in effect.items())
+        )
+        if pick is None:
+            return None
+        plan.undo(*pick)
+        total -= 1
+    return plan.solution()
 
 
 def _mid(lo: int, hi: int) -> float:
