@@ -25,11 +25,11 @@ import pandas as pd
 from .errors import InputError, InputProblem
 from .problem import Problem
 from .result import Result
-from .rules import eligibility, mover_rules_all, target_rules
+from .rules import mover_rules_all, target_rules
 from .schema import RULES, TERMS
 from .terms import plan_terms
-from .unit_rules import unit_rules
-from .wishes import wishes
+from .unit_rules import UnitRules, unit_rules
+from .wishes import Wishes, wishes
 
 __all__ = ["Frontier", "WhyNot", "frontier", "why_not"]
 
@@ -148,7 +148,7 @@ def _plan_moves(problem: Problem, plan: PlanSource) -> tuple[np.ndarray, np.ndar
     return problem.move_indices(frame)
 
 
-def _forbidding(problem: Problem, i: int, j: int) -> list[tuple[str, str]]:
+def _forbidding(problem: Problem, i: int, j: int, w: Wishes, ur: UnitRules) -> list[tuple[str, str]]:
     """Every hard rule that forbids employee ``i`` to move to position ``j``."""
     pol = problem.policy
     out: list[tuple[str, str]] = [(r, RULES.get(r, "")) for r in mover_rules_all(problem, i)]
@@ -156,11 +156,9 @@ def _forbidding(problem: Problem, i: int, j: int) -> list[tuple[str, str]]:
         out.append(("same_position", "the employee already works there"))
         return out
     out += target_rules(problem, i, j)
-    w = wishes(problem)
     listed = w.rank_of(np.array([i]), np.array([j]))[0] > 0
     if pol.volunteers_only_to_preferences and w.volunteer[i] and w.n_listed[i] > 0 and not listed:
         out.append(("volunteers_only_to_preferences", "the volunteer did not list this place"))
-    ur = unit_rules(problem)
     home_u = int(ur.position_unit[problem.employee_position[i]])
     to_u = int(ur.position_unit[j])
     if ur.max_out[home_u] == 0:
@@ -168,11 +166,10 @@ def _forbidding(problem: Problem, i: int, j: int) -> list[tuple[str, str]]:
     if ur.max_in[to_u] == 0:
         out.append(("max_moves_in", f"unit {ur.unit_ids[to_u]} allows no moves in"))
     if pol.spouses_hard and home_u != to_u:
-        el = eligibility(problem)
         for a, b in zip(w.spouse_first.tolist(), w.spouse_second.tolist(), strict=True):
             if i in (a, b):
                 partner = b if i == a else a
-                if el.profile[partner] < 0:
+                if mover_rules_all(problem, partner):
                     out.append(("spouse_same_unit", f"spouse {problem.employee_index[partner]} cannot move"))
     return out
 
@@ -257,7 +254,8 @@ def why_not(
         answer.objective_forced, answer.cost = base["objective"], 0.0
         answer.message = words["in_plan"].format(e=employee_id, t=target)
         return answer
-    reasons = {c: _forbidding(problem, i, c) for c in candidates}
+    ur = unit_rules(problem)
+    reasons = {c: _forbidding(problem, i, c, w, ur) for c in candidates}
     allowed = [c for c in candidates if not reasons[c]]
     if not allowed:
         seen: dict[tuple[str, str], None] = {}

@@ -54,6 +54,7 @@ class Compiled:
     eligibility: Eligibility
     employee_group: IntArray  # per employee: engine group, -1 if fixed
     pair_employees: list[tuple[int, int]] = field(default_factory=list)
+    wishes: Wishes | None = None  # the problem's wishes, read once for compile and report
 
 
 class _Classes:
@@ -303,7 +304,7 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
         bin_block=unit_of.astype(np.int64) if pairs else None,
         offset=offset,
     )
-    return Compiled(model, el, employee_group, pair_employees)
+    return Compiled(model, el, employee_group, pair_employees, w)
 
 
 def _shortfall_map(el: Eligibility, starts: IntArray, p: int) -> dict[int, int]:
@@ -681,7 +682,7 @@ def build_result(
             "jabatan_to": jab[ti],
         }
     )
-    w = wishes(problem)
+    w = comp.wishes if comp.wishes is not None else wishes(problem)
     reasons = {
         lg: move_reasons(
             mv, emp, pos, before - need, ej_b, band_b, lang=lg, extras=_extras(problem, w, mv, lg)
