@@ -423,3 +423,17 @@ def test_large_random_model_with_budget() -> None:
     assert sol.moves <= budget
     assert sol.objective >= free.objective - 1e-9 * free.objective
     assert sol.objective <= m.objective(m.initial_staff(), 0)
+
+
+@pytest.mark.parametrize("first_tick", [1, 2])
+def test_arc_tick_breaks_ties_without_changing_the_objective(first_tick: int) -> None:
+    """Two groups in bin 0 could fill bin 1 equally well; the arc of tick 1 is used."""
+    from dataclasses import replace
+
+    base = model([0.0, 1.0], [(0, 1), (0, 1)], [[1]], [(0, 0), (1, 0)], move_cost=0.1)
+    m = replace(base, arc_tick=np.array([first_tick, 3 - first_tick], dtype=np.int64))
+    for mm in (m, replace(m, max_moves=1)):  # exact flow, and the budget path
+        sol = solve_model_checked(mm)
+        assert sol.status == "optimal"
+        assert plan(sol) == {(0 if first_tick == 1 else 1, 1): 1}
+        assert sol.objective == pytest.approx(1.0 + 0.1, abs=1e-9)

@@ -143,6 +143,10 @@ class AssignmentModel:
         Capacity a unit uses in the bin it enters through the arc.
     bin_capacity : ndarray of float, optional
         Load capacity per bin (``inf`` for none); required with ``arc_load``.
+    arc_tick : ndarray of int, optional
+        Tie-break weight per arc, 1 or 2 (default 1 everywhere): among plans of equal
+        objective the solvers prefer the smallest sum of ticks over moved units, i.e. the
+        fewest moves, and then moves on arcs of tick 1 (e.g. volunteers first).
     side : tuple of SideConstraint
         Linear side constraints.
     pairs : tuple of Pair
@@ -169,6 +173,7 @@ class AssignmentModel:
     max_moves: int | None = None
     arc_load: FloatArray | None = None
     bin_capacity: FloatArray | None = None
+    arc_tick: IntArray | None = None
     side: tuple[SideConstraint, ...] = ()
     pairs: tuple[Pair, ...] = ()
     bin_block: IntArray | None = None
@@ -199,6 +204,10 @@ class AssignmentModel:
                     "move_cost + arc_cost must be >= 0 on arcs whose class holds the group's home bin: "
                     "a negative price would reward a move home"
                 )
+        if self.arc_tick is not None and (
+            len(self.arc_tick) != len(self.arc_group) or np.any((self.arc_tick < 1) | (self.arc_tick > 2))
+        ):
+            raise ValueError("arc_tick needs one entry per arc, each 1 or 2")
         if self.pairs:
             if self.bin_block is None or len(self.bin_block) != nb:
                 raise ValueError("pairs need bin_block with one entry per bin")
@@ -244,6 +253,7 @@ class AssignmentModel:
             arc_class=self.arc_class[old],
             arc_cost=self.arc_cost[old],
             arc_load=None if self.arc_load is None else self.arc_load[old],
+            arc_tick=None if self.arc_tick is None else self.arc_tick[old],
             side=tuple(side),
         )
         return sub, old
@@ -297,6 +307,15 @@ class AssignmentModel:
     ) -> float:
         """Objective of a plan with final ``staff``, ``moves`` moves, summed arc and pair costs."""
         return self.offset + self.staffing_cost(staff) + self.move_cost * moves + arc_cost_total + pair_cost
+
+    def ticks(self) -> IntArray:
+        """Tie-break weight per arc (see ``arc_tick``)."""
+        return np.ones(len(self.arc_group), dtype=np.int64) if self.arc_tick is None else self.arc_tick
+
+    @property
+    def max_tick(self) -> int:
+        """The largest tie-break weight of an arc."""
+        return 1 if self.arc_tick is None or not len(self.arc_tick) else int(self.arc_tick.max())
 
     def plan_flows(self, sol: EngineSolution) -> tuple[IntArray, IntArray]:
         """Units moved per arc and into each bin by a plan (the terms of the side rows).

@@ -41,11 +41,6 @@ __all__ = ["Compiled", "compile_problem", "solve"]
 IntArray = npt.NDArray[np.int64]
 
 
-#: Price of a move of a non-volunteer under ``voluntary_first``: small enough not to change
-#: any trade-off of the objective, large enough for the solvers' integer scales to see it.
-VOLUNTEER_TICK = 1e-6
-
-
 @dataclass(frozen=True)
 class Compiled:
     """An engine model and the maps back to the problem's employees and positions."""
@@ -132,7 +127,9 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
     stay = stay_costs(problem, w)
     offset = float(stay.sum())
     fit_w = float(pol.fit_weight)
-    tick = VOLUNTEER_TICK if pol.voluntary_first else 0.0
+    # voluntary_first: a non-volunteer's move carries the engine's larger tie-break tick, so
+    # among plans of equal objective volunteers move first (the objective itself is unchanged)
+    tick = 2 if pol.voluntary_first else 1
 
     # who needs individual arcs: wishes, spouses, the forced move
     in_pair = np.zeros(n_emp, dtype=bool)
@@ -182,7 +179,7 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
     offs = np.arange(len(arc_g), dtype=np.int64) - np.repeat(np.cumsum(per) - per, per)
     src = np.repeat(starts[prof_rep], per) + offs
     arc_c = el.arc_class[src].astype(np.int64)
-    arc_cost = fit_w * el.arc_shortfall[src] + tick - stay[first][arc_g]
+    arc_cost = fit_w * el.arc_shortfall[src] - stay[first][arc_g]
     tracked = qual_code[first] > 0
     if tracked.any():  # coverage needs the unit a qualified mover goes to: split its classes by unit
         keep = ~tracked[arc_g]
@@ -198,6 +195,7 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
     arcs_g: list[IntArray] = [arc_g]
     arcs_c: list[IntArray] = [arc_c]
     arcs_cost: list[npt.NDArray[np.float64]] = [arc_cost]
+    arcs_tick: list[IntArray] = [np.full(len(arc_g), tick, dtype=np.int64)]  # regular movers: no volunteers
 
     # custom movers: one group each, one arc per admissible position
     cust = np.flatnonzero(custom)
@@ -232,8 +230,6 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
         partner = pair_partner.get(e)
         if partner is not None and not movable[partner] and not pol.spouses_hard:
             cost += pol.spouse_weight * (unit_of[bins] != unit_of[home])
-        if not w.volunteer[e]:
-            cost += tick
         cost -= stay[e]
         g = next_group
         next_group += 1
@@ -242,6 +238,7 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
         arcs_g.append(np.full(len(bins), g, dtype=np.int64))
         arcs_c.append(np.array([classes.single(int(b)) for b in bins.tolist()], dtype=np.int64))
         arcs_cost.append(cost)
+        arcs_tick.append(np.full(len(bins), 1 if w.volunteer[e] else tick, dtype=np.int64))
     g_home.append(np.asarray(homes_c, dtype=np.int64))
     g_size.append(np.ones(len(homes_c), dtype=np.int64))
     group_home = np.concatenate(g_home).astype(np.int64)
@@ -249,6 +246,7 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
     arc_group = np.concatenate(arcs_g).astype(np.int64)
     arc_class = np.concatenate(arcs_c).astype(np.int64)
     arc_costs = np.concatenate(arcs_cost).astype(float)
+    arc_ticks = np.concatenate(arcs_tick).astype(np.int64)
 
     # a reward for moving must not be collectable by a move home: take the home out of the class
     move_cost = float(pol.move_cost)
@@ -262,7 +260,12 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
                 keep[a] = False
             else:
                 arc_class[a] = c
-        arc_group, arc_class, arc_costs = arc_group[keep], arc_class[keep], arc_costs[keep]
+        arc_group, arc_class, arc_costs, arc_ticks = (
+            arc_group[keep],
+            arc_class[keep],
+            arc_costs[keep],
+            arc_ticks[keep],
+        )
     indptr, class_bins = classes.csr()
 
     grouped = employee_group >= 0
@@ -297,6 +300,8 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
         arc_group=arc_group,
         arc_class=arc_class,
         arc_cost=arc_costs,
+        # ticks only where they tell volunteers from others (uniform ticks change nothing)
+        arc_tick=arc_ticks if len(np.unique(arc_ticks)) > 1 else None,
         move_cost=move_cost,
         max_moves=pol.max_moves,
         side=tuple(side),

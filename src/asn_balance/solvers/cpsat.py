@@ -102,7 +102,7 @@ def _build(model: AssignmentModel, assumptions: list[tuple[Any, str, int]] | Non
     n_placed = int(model.group_size[placed].sum())
     # integral costs: scale so that all tie-break ticks together stay below one unit
     scale = (
-        float(n_placed + 1)
+        float(model.max_tick * n_placed + 1)
         if integral
         else float(10 ** math.floor(math.log10(max(1.0, min(1e7, 1e11 / peak)))))
     )
@@ -198,7 +198,7 @@ def _build(model: AssignmentModel, assumptions: list[tuple[Any, str, int]] | Non
                 ct.only_enforce_if(lit)
     pair_terms = _add_pairs(m, model, x, scale, assumptions)
     # one tick per move from a home breaks ties towards fewer moves
-    move_coef = (np.rint(scale * unit).astype(np.int64) + placed[model.arc_group]).tolist()
+    move_coef = (np.rint(scale * unit).astype(np.int64) + placed[model.arc_group] * model.ticks()).tolist()
     if model.max_moves is not None:
         ct = m.add(sum(x) <= int(model.max_moves))
         if assumptions is not None:
@@ -210,7 +210,8 @@ def _build(model: AssignmentModel, assumptions: list[tuple[Any, str, int]] | Non
             sum(cost_terms) + sum(int(c) * v for c, v in zip(move_coef, x, strict=True)) + sum(pair_terms)
         )
     # rounding per costly bin and per move, plus the tie-break ticks (all that integral costs leave)
-    tol = n_placed / scale if integral else (0.5 * int(costly.sum()) + 1.5 * n_placed) / scale
+    tick = model.max_tick
+    tol = tick * n_placed / scale if integral else (0.5 * int(costly.sum()) + (0.5 + tick) * n_placed) / scale
     return _Built(m, x, y, staff, scale, offset, tol, cls_of, hb_bin)
 
 

@@ -137,8 +137,9 @@ def _solve_once(
         float(np.max(np.abs(bin_in_cost), initial=0.0)) if bin_in_cost is not None else 0.0,
         1e-9,
     )
-    # the largest integer cost is at most scale * biggest + 1.5 (rounding and tie-break)
-    scale = min(_MAX_SCALE, (_INT64_BUDGET / (n_nodes + 1) ** 2 - 1.5) / biggest)
+    tick = model.max_tick
+    # the largest integer cost is at most scale * biggest + 0.5 + tick (rounding and tie-break)
+    scale = min(_MAX_SCALE, (_INT64_BUDGET / (n_nodes + 1) ** 2 - 0.5 - tick) / biggest)
     if scale >= 100:  # two significant digits: a round price such as 0.1 stays exact
         step = 10.0 ** (math.floor(math.log10(scale)) - 1)
         scale = math.floor(scale / step) * step
@@ -154,7 +155,7 @@ def _solve_once(
     mv_t = grp0 + model.arc_group.astype(np.int64)
     mv_h = hub0 + model.arc_class.astype(np.int64)
     mv_cap = model.group_size[model.arc_group].astype(np.int64)
-    mv_cost = np.rint(scale * move_unit).astype(np.int64) * np.ones(len(mv_t), dtype=np.int64) + 1
+    mv_cost = np.rint(scale * move_unit).astype(np.int64) * np.ones(len(mv_t), dtype=np.int64) + model.ticks()
     cls_of = np.repeat(np.arange(nc, dtype=np.int64), np.diff(model.class_indptr))
     hb_t = hub0 + cls_of
     hb_h = model.class_bins.astype(np.int64)
@@ -218,13 +219,13 @@ def _solve_once(
     arc_total = float(np.sum(model.arc_cost[arc_of_move] * move_count)) if len(move_count) else 0.0
     objective = model.objective(staff, moves, arc_total)
     # Any plan's integer cost is S * (true objective) + (per bin, within +-0.5) + (per moved
-    # unit, between 0.5 and 1.5: rounded price and tie-break). Comparing with an optimal plan Q:
-    # S * (obj - opt) <= nb + 1.5 moves(Q) - 0.5 moves. moves(Q) <= movable units, and
-    # <= opt / price <= obj / price when moves have a price.
+    # unit, between 0.5 and 0.5 + tick: rounded price and tie-break). Comparing with an optimal
+    # plan Q: S * (obj - opt) <= nb + (0.5 + tick) moves(Q) - 0.5 moves. moves(Q) <= movable
+    # units, and <= opt / price <= obj / price when moves have a price.
     movable = float(model.group_size.sum())
     unit_price = float(np.min(move_unit, initial=0.0))
     moves_q = min(movable, objective / unit_price) if unit_price > 0 else movable
-    tol = max(0.0, nb + 1.5 * moves_q - 0.5 * moves) / scale
+    tol = max(0.0, nb + (0.5 + tick) * moves_q - 0.5 * moves) / scale
     seconds = time.perf_counter() - t0
     return EngineSolution(
         status="optimal",
