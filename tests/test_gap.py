@@ -6,9 +6,6 @@ gap1-1 is problem 1 of OR-Library's gap1 (5 agents, 15 jobs; minimum 261, see
 
 from __future__ import annotations
 
-import importlib.util
-import itertools
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,24 +13,9 @@ import pytest
 
 from asn_balance.solvers import solve_model
 from asn_balance.solvers.loaded import _Dense, _lns
+from gap_helpers import brute, gap
 
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location("gap_bench", ROOT / "benchmarks" / "gap.py")
-assert spec is not None and spec.loader is not None
-gap = importlib.util.module_from_spec(spec)
-sys.modules["gap_bench"] = gap
-spec.loader.exec_module(gap)
-
-
-def brute(cost: np.ndarray, load: np.ndarray, cap: np.ndarray) -> float:
-    m, n = cost.shape
-    best = np.inf
-    for assign in itertools.product(range(m), repeat=n):
-        a = np.array(assign)
-        used = np.bincount(a, weights=load[a, np.arange(n)], minlength=m)
-        if np.all(used <= cap):
-            best = min(best, float(cost[a, np.arange(n)].sum()))
-    return best
 
 
 def solve(

@@ -23,12 +23,14 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from ortools.sat.python import cp_model
 
 from ..engine import AssignmentModel, EngineSolution
+from .colgen import DP_CELL_LIMIT, Master, compact_duals, dive
 from .control import running, stop_requested
 from .cpsat import solve_cpsat
 
@@ -267,14 +269,112 @@ def _shift_descent(d: _Dense, assign: IntArray, deadline: float) -> IntArray:
     return assign
 
 
+@dataclass
+class _ColumnGeneration:
+    """What the column-generation stage found: the best plan, the Lagrangian bound (in cost
+    units), whether the master converged, and the dives made."""
+
+    assign: IntArray
+    bound: float
+    converged: bool
+    dives: int
+    dive_best: float
+    columns: int
+    seconds: float
+
+    def stats(self) -> dict[str, float | int | str]:
+        return {
+            "colgen_bound": self.bound,
+            "colgen_converged": self.converged,
+            "colgen_dives": self.dives,
+            "colgen_dive_best": self.dive_best,
+            "colgen_columns": self.columns,
+            "colgen_seconds": round(self.seconds, 3),
+        }
+
+
+def _column_generation(
+    d: _Dense,
+    assign: IntArray,
+    root_deadline: float,
+    dive_deadline: float,
+    seed: int,
+    on_improve: Callable[[IntArray], None],
+    on_bound: Callable[[float], None] | None = None,
+) -> _ColumnGeneration | None:
+    """Set-partitioning column generation (:mod:`.colgen`): its Lagrangian bound, and when
+    the master converges before ``root_deadline``, LP dives until ``dive_deadline``, each
+    finished exactly by CP-SAT on the units the dive left over. None when the knapsack tables
+    would be too large (huge or fractional capacities) or the LP fails."""
+    t = time.perf_counter()
+    allowed = np.isfinite(d.cost)
+    master = Master(d.icost.astype(float), d.iload, d.icap, allowed)
+    if master.dp_cells() > DP_CELL_LIMIT or t >= root_deadline:
+        return None
+    for b in range(d.cost.shape[1]):
+        master.add(b, np.flatnonzero(assign == b).astype(np.int64))
+    center = compact_duals(d.icost.astype(float), d.iload.astype(float), master.cap.astype(float), allowed)
+    try:
+        # a master whose bound does not move for a third of its time will not converge in time
+        stall = max(2.0, (root_deadline - time.perf_counter()) / 3)
+        _, lag, converged = master.generate(root_deadline, center=center, stall=stall)
+    except RuntimeError:
+        return None
+    n = d.cost.shape[0]
+    # the bound in cost units; integral costs round it up, scaled ones allow for the rounding
+    if d.scale == 1.0:
+        bound = float(math.ceil(lag - 1e-6))
+    else:
+        bound = (lag - 0.5 * n) / d.scale - 1e-9 * max(1.0, abs(lag / d.scale))
+    if on_bound is not None:
+        on_bound(bound)
+    best = assign.copy()
+    best_total = d.total(best)
+    dives = 0
+    dive_best = np.inf
+    rng = np.random.default_rng(seed)
+
+    def complete(units: IntArray, bins: IntArray) -> IntArray | None:
+        limit = min(2.0, dive_deadline - time.perf_counter())
+        if limit <= 0.02:
+            return None
+        return _sub_solve(d, units, bins, d.icap[bins], best, limit, int(rng.integers(1 << 30)))
+
+    while (
+        converged
+        and best_total > bound + 1e-9
+        and time.perf_counter() < dive_deadline
+        and not stop_requested()
+    ):
+        try:
+            plan = dive(master, dive_deadline, complete, rng if dives else None)
+            dives += 1
+            if plan is not None and np.all(plan >= 0):
+                used = np.zeros(len(d.icap), dtype=np.int64)
+                np.add.at(used, plan, d.iload[np.arange(n), plan])
+                if np.all(used <= d.icap) and np.isfinite(d.total(plan)):
+                    dive_best = min(dive_best, d.total(plan))
+                    if d.total(plan) < best_total - 1e-9:
+                        best, best_total = plan, d.total(plan)
+                        on_improve(best)
+            master.generate(dive_deadline, alpha=0.0)  # back to the root LP for the next dive
+        except RuntimeError:
+            break
+    return _ColumnGeneration(
+        best, bound, converged, dives, float(dive_best), len(master.cols), time.perf_counter() - t
+    )
+
+
 def _lns(
     d: _Dense,
     assign: IntArray,
     deadline: float,
     seed: int,
     on_improve: Callable[[IntArray], None],
+    target: float | None = None,
 ) -> tuple[IntArray, int]:
-    """Destroy-and-repair on the assignment; sub-models of about ``target`` units.
+    """Destroy-and-repair on the assignment; sub-models of about ``size`` units, until the
+    deadline, stagnation, or a plan of cost ``target`` (a proven lower bound) is found.
 
     Neighbourhoods: all units of a few bins that trade well with each other (or random
     bins), or a set of units with cheap alternatives (or random ones) with every bin's
@@ -284,7 +384,8 @@ def _lns(
     n, m = d.cost.shape
     used = np.zeros(m, dtype=np.int64)
     np.add.at(used, assign, d.iload[np.arange(n), assign])
-    target = float(min(n, 40))
+    size = float(min(n, 40))
+    goal = -np.inf if target is None else target + 1e-9
     # large instances gain more from many quick sub-solves, small ones from harder ones
     sub_limit, fast, slow = (0.3, 0.06, 0.25) if n > 800 else (0.5, 0.15, 0.45)
     rounds = 0
@@ -293,11 +394,14 @@ def _lns(
     patience = max(5.0, 0.5 * (deadline - start))
     finite_cost = np.where(np.isfinite(d.cost), d.cost, np.inf)
     while (
-        time.perf_counter() < deadline and time.perf_counter() - last_gain < patience and not stop_requested()
+        time.perf_counter() < deadline
+        and time.perf_counter() - last_gain < patience
+        and not stop_requested()
+        and d.total(assign) > goal
     ):
         rounds += 1
         kind = rng.random()
-        want = int(target)
+        want = int(size)
         if kind < 0.6 and m > 2:
             b0 = int(rng.integers(m))
             if kind < 0.2:
@@ -354,9 +458,9 @@ def _lns(
             last_gain = time.perf_counter()
         # grow neighbourhoods that solve fast, shrink slow ones
         if spent < fast:
-            target = min(float(n), target * 1.05)
+            size = min(float(n), size * 1.05)
         elif spent > slow:
-            target = max(10.0, target * 0.9)
+            size = max(10.0, size * 0.9)
     return assign, rounds
 
 
@@ -428,12 +532,25 @@ def solve_loaded(
 
     if progress is not None:
         progress(time.perf_counter() - t0, best_obj, bound)
-    lns_deadline = t0 + 0.8 * limit
-    assign, rounds = _lns(d, assign, lns_deadline, seed, on_improve)
+
+    def on_bound(b: float) -> None:
+        nonlocal bound
+        bound = max(bound, b)
+
+    cg = _column_generation(d, assign, t0 + 0.45 * limit, t0 + 0.65 * limit, seed, on_improve, on_bound)
+    if cg is not None:
+        assign = cg.assign
+        bound = max(bound, cg.bound)
+    lns_deadline = t0 + 0.85 * limit
+    target = bound if d.scale == 1.0 else None
+    if target is None or d.total(assign) > target + 1e-9:
+        assign, rounds = _lns(d, assign, lns_deadline, seed, on_improve, target=target)
+    else:
+        rounds = 0
     hint = _solution(model, d, assign, t0, bound)
     remaining = deadline - time.perf_counter()
     final = hint
-    if remaining > 0.5:
+    if remaining > 0.5 and hint.objective - bound > 1e-9 * max(1.0, abs(hint.objective)):
         last = solve_cpsat(model, hint=hint, lower=bound, time_limit=remaining, seed=seed + 1, workers=w)
         if last.status in ("optimal", "feasible"):
             bound = max(bound, last.bound)
@@ -444,8 +561,10 @@ def solve_loaded(
         "optimal" if final.objective - final.bound <= 1e-9 * max(1.0, abs(final.objective)) else "feasible"
     )
     final.seconds = time.perf_counter() - t0
-    final.solver = "cpsat+lns"
+    final.solver = "cpsat+colgen+lns" if cg is not None and cg.dives else "cpsat+lns"
     final.stats = {"lns_rounds": rounds, "first_objective": first.objective}
+    if cg is not None:
+        final.stats |= cg.stats()
     return final
 
 
