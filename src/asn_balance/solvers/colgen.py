@@ -233,7 +233,7 @@ class Master:
         stall: float | None = None,
     ) -> tuple[float, float, bool]:
         """Column generation until no column prices out (or the deadline, or ``max_rounds``,
-        or ``stall`` seconds without a better Lagrangian bound).
+        or ``stall`` seconds in which neither the Lagrangian bound rose nor the LP value fell).
 
         Returns the master LP value, the best Lagrangian bound seen, and whether it converged.
         """
@@ -244,9 +244,12 @@ class Master:
                 self.add(i, units)
         rounds = 0
         gained = time.perf_counter()
+        lowest = np.inf
         while True:
             rounds += 1
             value, u, v = self._solve()
+            if value < lowest - _EPS * max(1.0, abs(value)):
+                lowest, gained = value, time.perf_counter()
             a = alpha if center is not None else 0.0
             while True:
                 pi = a * center + (1.0 - a) * u if (a > 0 and center is not None) else u

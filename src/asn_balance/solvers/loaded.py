@@ -315,7 +315,7 @@ def _column_generation(
         master.add(b, np.flatnonzero(assign == b).astype(np.int64))
     center = compact_duals(d.icost.astype(float), d.iload.astype(float), master.cap.astype(float), allowed)
     try:
-        # a master whose bound does not move for a third of its time will not converge in time
+        # a master stuck (degenerate) for a third of its time will not converge in time
         stall = max(2.0, (root_deadline - time.perf_counter()) / 3)
         _, lag, converged = master.generate(root_deadline, center=center, stall=stall)
     except RuntimeError:
