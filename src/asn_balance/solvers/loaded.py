@@ -1,14 +1,19 @@
-"""Models with loads (capacities per bin): CP-SAT plus a large-neighbourhood search.
+"""Models with loads (capacities per bin): CP-SAT, column generation and a large-neighbourhood search.
 
 With loads the model is no longer a flow (the Generalized Assignment Problem is NP-hard).
-The search runs in three stages within the time limit:
+The search runs in stages within the time limit:
 
 1. CP-SAT on the whole model for a short while: the first plan and a proven bound, and
    on easy instances a proof of optimality;
-2. large-neighbourhood search: free every unit in a few bins (bins chosen at random, or
-   bins whose units have cheap alternatives in each other) or a random set of units, and
-   re-solve that small sub-model exactly with CP-SAT, keeping what improves;
-3. CP-SAT on the whole model again, warm-started from the best plan, for the bound.
+2. set-partitioning column generation (:mod:`.colgen`): the Lagrangian bound of the
+   knapsack relaxation, much tighter than the compact LP on hard instances, and, when its
+   master converges in time, LP dives that give plans close to that bound;
+3. large-neighbourhood search from the best plan: free every unit in a few bins (bins
+   chosen at random, or bins whose units have cheap alternatives in each other) or a random
+   set of units, and re-solve that small sub-model exactly with CP-SAT, keeping what
+   improves;
+4. CP-SAT on the whole model again, warm-started from the best plan, for the bound (skipped
+   once the plan meets the bound).
 
 The LNS applies when every group is one unit and the staffing cost is off (the GAP shape);
 otherwise CP-SAT alone runs for the whole time. Above 800 units CP-SAT's own LP does not
