@@ -17,23 +17,14 @@ import asn_balance as ab
 from asn_balance import synth
 from asn_balance.batch import SUMMARY_COLUMNS, WorkerError
 from asn_balance.cli import app
+from json_helpers import strip_timing
 
 N_AGENCIES = 20
 POLICY = ab.Policy(plan_date="2026-01-01")
-TIMING = {"seconds", "solver_seconds", "compile_seconds"}
-
-
-def _strip(x: Any) -> Any:
-    """JSON data without the timing keys, which differ from run to run."""
-    if isinstance(x, dict):
-        return {k: _strip(v) for k, v in x.items() if k not in TIMING}
-    if isinstance(x, list):
-        return [_strip(v) for v in x]
-    return x
 
 
 def _plan(result: ab.Result) -> Any:
-    return _strip(json.loads(result.to_json()))
+    return strip_timing(json.loads(result.to_json()))
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +125,9 @@ def _run(*args: str) -> Any:
 
 def _plans(out: Path) -> dict[str, Any]:
     return {
-        p.stem: _strip(json.loads(p.read_text())) for p in sorted(out.glob("*.json")) if p.stem != "summary"
+        p.stem: strip_timing(json.loads(p.read_text()))
+        for p in sorted(out.glob("*.json"))
+        if p.stem != "summary"
     }
 
 
@@ -182,7 +175,7 @@ def test_batch_command_local_and_dask(
         "value": "XX",
         "rule": "invalid_grade",
     }
-    assert _strip(doc["agencies"]) == _strip(
+    assert strip_timing(doc["agencies"]) == strip_timing(
         json.loads((tmp_path / "dask" / "summary.json").read_text())["agencies"]
     )
 

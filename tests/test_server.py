@@ -24,12 +24,12 @@ psutil = pytest.importorskip("psutil")
 
 import asn_balance as ab  # noqa: E402
 from asn_balance import synth  # noqa: E402
+from json_helpers import strip_timing  # noqa: E402
 
 KEY = "test-key-123"
 AUTH = {"X-API-Key": KEY}
 MAX_BODY_MB = 8
 POLICY = {"plan_date": "2026-01-01"}
-TIMING = {"seconds", "solver_seconds", "compile_seconds"}
 
 
 def _free_port() -> int:
@@ -48,14 +48,6 @@ def _doc(frames: dict[str, pd.DataFrame]) -> dict[str, Any]:
                 df[c] = df[c].dt.strftime("%Y-%m-%d")
         out[name] = json.loads(df.to_json(orient="records"))
     return out
-
-
-def _strip(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {k: _strip(v) for k, v in x.items() if k not in TIMING}
-    if isinstance(x, list):
-        return [_strip(v) for v in x]
-    return x
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +117,7 @@ def test_plan_end_to_end(server: dict[str, Any]) -> None:
     problem = ab.Problem.read(frames, ab.Policy(**POLICY))
     expected = ab.solve(problem, deterministic=True).to_dict()
     assert view["result"]["summary"]["deterministic"] is True
-    assert _strip(view["result"]) == _strip(json.loads(json.dumps(expected)))
+    assert strip_timing(view["result"]) == strip_timing(json.loads(json.dumps(expected)))
 
     moves = [{"nip": m["employee_id"], "to_position": m["to_position"]} for m in view["result"]["moves"]]
     r = client.post("/check", json={**_doc(frames), "policy": POLICY, "moves": moves})

@@ -42,17 +42,14 @@ DP_CELL_LIMIT = 40_000_000
 _EPS = 1e-6
 
 
-def knapsack(
-    profit: FloatArray, weight: IntArray, capacity: int, extra: int = 0
-) -> tuple[list[IntArray], float]:
+def knapsack(profit: FloatArray, weight: IntArray, capacity: int) -> tuple[IntArray, float]:
     """0-1 knapsack by dynamic programming: the items of largest total ``profit`` whose
     ``weight`` sums to at most ``capacity`` (only items of positive profit are considered).
 
-    Returns the chosen item sets and the best total profit: first the optimal set, then up to
-    ``extra`` runner-up sets (the best ones within smaller capacities, each different).
+    Returns the chosen item indices (sorted) and their total profit.
     """
     if capacity < 0:
-        return [np.zeros(0, dtype=np.int64)], 0.0
+        return np.zeros(0, dtype=np.int64), 0.0
     idx = np.flatnonzero((profit > 1e-9) & (weight <= capacity))
     dp = np.zeros(capacity + 1)
     keep = np.zeros((len(idx), capacity + 1), dtype=bool)
@@ -68,44 +65,13 @@ def knapsack(
         better = cand > dp[w:] + 1e-12
         keep[r, w:] = better
         dp[w:] = np.where(better, cand, dp[w:])
-    starts = [capacity]
-    if extra > 0:  # the last capacity of each smaller distinct value of dp (dp is non-decreasing)
-        steps = np.flatnonzero(np.diff(dp) > 1e-9)  # dp[c] < dp[c + 1]
-        starts += [int(c) for c in steps[::-1][:extra]]
-    sets: list[IntArray] = []
-    for c0 in starts:
-        out: list[int] = []
-        c = c0
-        for r in range(len(idx) - 1, -1, -1):
-            if keep[r, c]:
-                out.append(int(idx[r]))
-                c -= int(ws[r])
-        sets.append(np.array(sorted(out), dtype=np.int64))
-    return sets, float(dp[capacity])
-
-
-def compact_duals(
-    cost: FloatArray, load: FloatArray, cap: FloatArray, allowed: BoolArray
-) -> FloatArray | None:
-    """Duals of the assignment rows of the compact LP relaxation (GLOP), or None."""
-    n, m = cost.shape
-    lp = pywraplp.Solver.CreateSolver("GLOP")
-    if lp is None:
-        return None
-    xs: dict[tuple[int, int], pywraplp.Variable] = {}
-    for j, i in zip(*np.nonzero(allowed), strict=True):
-        xs[(int(j), int(i))] = lp.NumVar(0.0, 1.0, "")
-    rows = [lp.Constraint(1.0, 1.0) for _ in range(n)]
-    caps = [lp.Constraint(-lp.infinity(), float(cap[i])) for i in range(m)]
-    obj = lp.Objective()
-    for (j, i), v in xs.items():
-        rows[j].SetCoefficient(v, 1.0)
-        caps[i].SetCoefficient(v, float(load[j, i]))
-        obj.SetCoefficient(v, float(cost[j, i]))
-    obj.SetMinimization()
-    if lp.Solve() != pywraplp.Solver.OPTIMAL:
-        return None
-    return np.array([r.dual_value() for r in rows], dtype=float)
+    out: list[int] = []
+    c = capacity
+    for r in range(len(idx) - 1, -1, -1):
+        if keep[r, c]:
+            out.append(int(idx[r]))
+            c -= int(ws[r])
+    return np.array(sorted(out), dtype=np.int64), float(dp[capacity])
 
 
 class Master:
@@ -137,16 +103,8 @@ class Master:
         self.free_unit = np.ones(self.n, dtype=bool)
         self.fixed_cost = 0.0
         self.lp_solves = 0
-        self.extra = 0  # runner-up columns per bin and pricing round (more made the LP slower)
         self.lam = np.zeros(0)
         self.artificial = np.zeros(self.n)
-        self._build()
-
-    def dp_cells(self) -> int:
-        """Knapsack table cells of one pricing round (a measure of its cost)."""
-        return int(((self.cap + 1) * self.allowed_t.sum(axis=1)).sum())
-
-    def _build(self) -> None:
         lp = pywraplp.Solver.CreateSolver("GLOP")
         assert lp is not None
         self.lp = lp
@@ -162,11 +120,11 @@ class Master:
             self.unit_rows[j].SetCoefficient(v, 1.0)
             self.obj.SetCoefficient(v, big)
             self.art_vars.append(v)
-        self.vars = []
-        for k, (i, units) in enumerate(self.cols):
-            v = self._var(i, units)
-            v.SetBounds(self.lower[k], self.upper[k] if np.isfinite(self.upper[k]) else inf)
-            self.vars.append(v)
+        self.vars: list[pywraplp.Variable] = []
+
+    def dp_cells(self) -> int:
+        """Knapsack table cells of one pricing round (a measure of its cost)."""
+        return int(((self.cap + 1) * self.allowed_t.sum(axis=1)).sum())
 
     def _var(self, i: int, units: IntArray) -> pywraplp.Variable:
         v = self.lp.NumVar(0.0, self.lp.infinity(), "")
@@ -189,18 +147,17 @@ class Master:
         self.vars.append(self._var(int(i), units))
         return True
 
-    def price(self, u: FloatArray, extra: int = 0) -> tuple[list[tuple[int, IntArray]], float]:
-        """The best column of every free bin at unit duals ``u`` (and up to ``extra``
-        runner-up columns per bin), and the Lagrangian bound at ``u`` (fixed columns' cost
-        included)."""
+    def price(self, u: FloatArray) -> tuple[list[tuple[int, IntArray]], float]:
+        """The best column of every free bin at unit duals ``u``, and the Lagrangian bound
+        at ``u`` (fixed columns' cost included)."""
         out: list[tuple[int, IntArray]] = []
         lag = float(u[self.free_unit].sum()) + self.fixed_cost
         for i in np.flatnonzero(self.free_bin).tolist():
             ok = self.free_unit & self.allowed_t[i]
             profit = np.where(ok, u - self.cost_t[i], -1.0)
-            sets, value = knapsack(profit, self.load_t[i], int(self.cap[i]), extra)
+            units, value = knapsack(profit, self.load_t[i], int(self.cap[i]))
             lag -= value
-            out.extend((i, units) for units in sets)
+            out.append((i, units))
         return out, lag
 
     def _solve(self) -> tuple[float, FloatArray, FloatArray]:
@@ -253,7 +210,7 @@ class Master:
             a = alpha if center is not None else 0.0
             while True:
                 pi = a * center + (1.0 - a) * u if (a > 0 and center is not None) else u
-                cols, lag = self.price(pi, self.extra)
+                cols, lag = self.price(pi)
                 if lag > best + _EPS * max(1.0, abs(best)):
                     gained = time.perf_counter()
                 if lag > best:

@@ -35,7 +35,7 @@ import numpy.typing as npt
 from ortools.sat.python import cp_model
 
 from ..engine import AssignmentModel, EngineSolution
-from .colgen import DP_CELL_LIMIT, Master, compact_duals, dive
+from .colgen import DP_CELL_LIMIT, Master, dive
 from .control import running, stop_requested
 from .cpsat import solve_cpsat
 
@@ -171,8 +171,9 @@ def _greedy(d: _Dense, key: FloatArray | None = None) -> IntArray | None:
     return assign
 
 
-def _lp(d: _Dense) -> tuple[FloatArray, float] | None:
-    """LP relaxation (GLOP): fractional assignment ``x[unit, bin]`` and its value, or None."""
+def _lp(d: _Dense) -> tuple[FloatArray, float, FloatArray] | None:
+    """LP relaxation (GLOP): fractional assignment ``x[unit, bin]``, its value and the duals
+    of the assignment rows (one per unit), or None."""
     from ortools.linear_solver.python import model_builder as mb
 
     n, m = d.cost.shape
@@ -190,8 +191,7 @@ def _lp(d: _Dense) -> tuple[FloatArray, float] | None:
     )
     x = series.to_numpy().reshape(n, m)
     cost = np.where(ok, d.cost, 0.0)
-    for j in range(n):
-        model.add(mb.LinearExpr.sum(x[j, :]) == 1.0)
+    rows = pd.Series([model.add(mb.LinearExpr.sum(x[j, :]) == 1.0) for j in range(n)])
     fin = np.isfinite(d.cap)
     for b in np.flatnonzero(fin):
         model.add(mb.LinearExpr.weighted_sum(x[:, b], d.load[:, b].tolist()) <= float(d.cap[b]))
@@ -200,7 +200,8 @@ def _lp(d: _Dense) -> tuple[FloatArray, float] | None:
     if solver.solve(model) != mb.SolveStatus.OPTIMAL:
         return None
     values = solver.values(series).to_numpy(dtype=float).reshape(n, m)
-    return values, float(solver.objective_value)
+    duals = solver.dual_values(rows).to_numpy(dtype=float)
+    return values, float(solver.objective_value), duals
 
 
 def _lp_round(d: _Dense, x: FloatArray, deadline: float) -> IntArray | None:
@@ -318,7 +319,8 @@ def _column_generation(
         return None
     for b in range(d.cost.shape[1]):
         master.add(b, np.flatnonzero(assign == b).astype(np.int64))
-    center = compact_duals(d.icost.astype(float), d.iload.astype(float), master.cap.astype(float), allowed)
+    lp = _lp(d)  # its duals, in the scaled costs, start the smoothing (any duals give a valid bound)
+    center = None if lp is None else lp[2] * d.scale
     try:
         # a master stuck (degenerate) for a third of its time will not converge in time
         stall = max(2.0, (root_deadline - time.perf_counter()) / 3)
@@ -355,12 +357,12 @@ def _column_generation(
             plan = dive(master, dive_deadline, complete, rng if dives else None)
             dives += 1
             if plan is not None and np.all(plan >= 0):
-                used = np.zeros(len(d.icap), dtype=np.int64)
-                np.add.at(used, plan, d.iload[np.arange(n), plan])
-                if np.all(used <= d.icap) and np.isfinite(d.total(plan)):
-                    dive_best = min(dive_best, d.total(plan))
-                    if d.total(plan) < best_total - 1e-9:
-                        best, best_total = plan, d.total(plan)
+                used = np.bincount(plan, weights=d.iload[np.arange(n), plan], minlength=len(d.icap))
+                total = d.total(plan)
+                if np.all(used <= d.icap) and np.isfinite(total):
+                    dive_best = min(dive_best, total)
+                    if total < best_total - 1e-9:
+                        best, best_total = plan, total
                         on_improve(best)
             master.generate(dive_deadline, alpha=0.0)  # back to the root LP for the next dive
         except RuntimeError:
