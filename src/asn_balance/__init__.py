@@ -8,25 +8,40 @@ keep the civil-service rules and move as few people as possible.
 >>> result = ab.solve(problem)                                  # doctest: +SKIP
 >>> ab.check(problem, result).ok                                # doctest: +SKIP
 True
+
+The names below are resolved on first use (PEP 562): ``import asn_balance`` loads no
+pandas, no OR-Tools and nothing else until a name is asked for. The layers behind them are
+mapped in ``docs/architecture.md``.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
+import sys
+import types
+from typing import TYPE_CHECKING, Any
 
-from . import datasets
-from .batch import solve_many
-from .check import CheckReport, Violation, check
-from .compare import Comparison, compare
-from .decision import Frontier, WhyNot, frontier, why_not
-from .engine import AssignmentModel, EngineSolution, Pair, SideConstraint
-from .errors import InputError, InputProblem
-from .planner import compile_problem, solve
-from .problem import Problem
-from .result import PlanError, Result
-from .schema import RULES, TERMS, Policy
-from .solvers.control import request_stop
-from .terms import plan_terms
+from . import _outputs
+from ._version import __version__
+
+if TYPE_CHECKING:  # what the lazy names resolve to, for type checkers and IDEs
+    from . import datasets
+    from .analysis.compare import Comparison, compare
+    from .analysis.frontier import Frontier, frontier
+    from .analysis.why_not import WhyNot, why_not
+    from .apps.batch import solve_many
+    from .check import CheckReport, Violation, check
+    from .compile import compile_problem
+    from .engine import AssignmentModel, EngineSolution, Pair, SideConstraint
+    from .engine.control import request_stop
+    from .evaluate import evaluate
+    from .evaluate.result import PlanError, Result
+    from .evaluate.terms import plan_terms
+    from .model.errors import InputError, InputProblem
+    from .model.policy import RULES, TERMS, Policy
+    from .model.problem import Problem
+    from .planner import solve
 
 __all__ = [
     "RULES",
@@ -51,6 +66,7 @@ __all__ = [
     "compare",
     "compile_problem",
     "datasets",
+    "evaluate",
     "frontier",
     "plan_terms",
     "request_stop",
@@ -59,6 +75,72 @@ __all__ = [
     "why_not",
 ]
 
-__version__ = "0.1.0"
+#: public name -> module that defines it
+_LAZY: dict[str, str] = {
+    "RULES": "model.policy",
+    "TERMS": "model.policy",
+    "Policy": "model.policy",
+    "InputError": "model.errors",
+    "InputProblem": "model.errors",
+    "Problem": "model.problem",
+    "AssignmentModel": "engine.model",
+    "EngineSolution": "engine.model",
+    "Pair": "engine.model",
+    "SideConstraint": "engine.model",
+    "request_stop": "engine.control",
+    "compile_problem": "compile.compiler",
+    "evaluate": "evaluate.evaluation",
+    "plan_terms": "evaluate.terms",
+    "PlanError": "evaluate.result",
+    "Result": "evaluate.result",
+    "solve": "planner",
+    "CheckReport": "check.verifier",
+    "Violation": "check.verifier",
+    "check": "check.verifier",
+    "Comparison": "analysis.compare",
+    "compare": "analysis.compare",
+    "Frontier": "analysis.frontier",
+    "frontier": "analysis.frontier",
+    "WhyNot": "analysis.why_not",
+    "why_not": "analysis.why_not",
+    "solve_many": "apps.batch",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "datasets":
+        return importlib.import_module(f"{__name__}.datasets")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+class _Facade(types.ModuleType):
+    """The package module: a submodule named like a public function (``asn_balance.check``,
+    the old ``asn_balance.compare``) never replaces that function when it is imported."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _LAZY and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Facade
+
+# Outputs that the data classes of the upper layers offer without importing the layers below
+# them (see asn_balance/_outputs.py).
+_outputs.register("problem.html", "asn_balance.reports.cards:problem_card")
+_outputs.register("result.html", "asn_balance.reports.cards:result_card")
+_outputs.register("result.plot", "asn_balance.reports.plots:plot_result")
+_outputs.register("result.write", "asn_balance.io.files:write_result")
+_outputs.register("frontier.plot", "asn_balance.reports.plots:plot_frontier")
+_outputs.register("frontier.write", "asn_balance.io.files:atomic_write_text")
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

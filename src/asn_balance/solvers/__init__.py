@@ -1,11 +1,7 @@
-"""Solvers for :class:`asn_balance.engine.AssignmentModel`.
+"""Deprecated alias of :mod:`asn_balance.engine` (``solve_model`` is
+:func:`asn_balance.engine.dispatch.solve_model`, ``solve_flow``
+:func:`asn_balance.engine.backends.flow.solve_flow`); removed in 0.3."""
 
-Only the modules in this package import OR-Tools.
-"""
+from asn_balance._compat import moved_many
 
-from __future__ import annotations
-
-from .budget import solve_model
-from .flow import solve_flow
-
-__all__ = ["solve_flow", "solve_model"]
+__getattr__, __dir__ = moved_many(__name__, ("asn_balance.engine.dispatch", "asn_balance.engine.backends.flow"))

@@ -76,15 +76,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from asn_balance.domain import (
+from ..model.domain import (
     PERIOD_FACTORS,
     education_rank,
     grade_rank,
     parse_competencies,
     parse_coverage,
 )
-from asn_balance.errors import InputError, InputProblem
-from asn_balance.schema import RULES, TERMS, Policy
+from ..model.errors import InputError, InputProblem
+from ..model.policy import RULES, TERMS, Policy
 
 __all__ = [
     "CHECKED_RULES",

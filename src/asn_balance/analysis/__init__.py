@@ -1,0 +1,1 @@
+"""Decision support on top of plans: why-not, the move-budget frontier, comparing plans."""

@@ -1,0 +1,184 @@
+"""The move-budget frontier: :func:`frontier` solves the problem for a series of move
+budgets, the best balance ``B`` reachable with at most ``K`` moves, each point with its proven
+lower bound.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import _outputs
+from ..evaluate.result import Result
+from ..model.errors import InputError, InputProblem
+from ..model.problem import Problem
+
+__all__ = ["Frontier", "frontier"]
+
+@dataclass
+class Frontier:
+    """Balance reachable per move budget (see :func:`frontier`).
+
+    Attributes
+    ----------
+    points : DataFrame
+        One row per budget: ``budget, moves, balance, bound, objective, status, seconds``;
+        ``balance`` is ``B`` of the best plan found with at most ``budget`` moves and
+        ``bound`` a proven lower bound on the best ``B`` possible.
+    balance_before : float
+        ``B`` with nobody moved.
+    results : list of Result
+        The plan of every point.
+    """
+
+    points: pd.DataFrame
+    balance_before: float
+    results: list[Result] = field(default_factory=list, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"points": [{"budget", "moves", "balance", "bound", "objective", "status", "seconds"}]}``."""
+        rows = []
+        for r in self.points.to_dict(orient="records"):
+            rows.append(
+                {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
+            )
+        return {"points": rows}
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The frontier as JSON (see :meth:`to_dict`)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, default=_jsonable)
+
+    def write(self, path: str | PathLike[str]) -> Path:
+        """Write the frontier as JSON."""
+        from ..io.files import atomic_write_text
+
+        p = Path(path)
+        atomic_write_text(p, self.to_json())
+        return p
+
+    def plot(self, *, lang: str = "id", ax: Any = None) -> Any:
+        """The balance-vs-moves frontier as a matplotlib Figure (needs ``asn-balance[plot]``).
+
+        Parameters
+        ----------
+        lang : {"id", "en"}
+            Language of the labels.
+        ax : matplotlib Axes, optional
+            Draw into this axes (its figure is returned).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            ``B`` of the best plan per number of moves, each point labelled with its
+            budget, the proven lower bound dashed and ``B`` now dotted.
+        """
+        return _outputs.output("frontier.plot")(self, lang=lang, ax=ax)
+
+    def _repr_html_(self) -> str:
+        return (
+            f"<p>asn_balance Frontier (B now {html.escape(f'{self.balance_before:.4f}')})</p>"
+            + self.points.to_html(index=False)
+        )
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, np.floating):
+        return float(x)
+    return str(x)
+
+
+def frontier(
+    problem: Problem,
+    budgets: Sequence[int],
+    *,
+    time_limit: float | None = None,
+    seed: int = 0,
+    progress: Callable[[int, int, Result], None] | None = None,
+) -> Frontier:
+    """The best balance ``B`` for each move budget, with proven bounds.
+
+    Each point minimises ``B`` subject to every hard rule of the policy and at most
+    ``budget`` moves (soft terms and the move price are set aside, so that the points
+    answer "how many moves buy how much balance"; among equal ``B`` the fewest moves).
+    Points are solved in increasing budget, and a plan found for a smaller budget is kept
+    when a larger budget's search did not beat it, so the balance never increases.
+
+    Parameters
+    ----------
+    problem : Problem
+        Data and policy (its ``max_moves`` is replaced by each budget).
+    budgets : sequence of int
+        Move budgets (non-negative).
+    time_limit : float, optional
+        Seconds per point (budget search and CP-SAT).
+    seed : int
+        Random seed for CP-SAT.
+    progress : callable, optional
+        ``progress(index, budget, result)`` after each point.
+
+    Returns
+    -------
+    Frontier
+    """
+    from ..planner import solve
+
+    wanted = sorted({int(b) for b in budgets})
+    if any(b < 0 for b in wanted):
+        raise InputError([InputProblem("frontier", None, "budgets", str(budgets), "invalid_option",
+                                       "budgets must be non-negative integers")])  # fmt: skip
+    pure = problem.with_policy(
+        move_cost=0.0, preference_weight=0.0, spouse_weight=0.0, fit_weight=0.0, rotation_weight=0.0,
+        lexicographic=False, max_moves=None,
+    )  # fmt: skip
+    rows: list[dict[str, Any]] = []
+    results: list[Result] = []
+    prev: Result | None = None
+    for k, b in enumerate(wanted):
+        res = solve(pure.with_policy(max_moves=b), time_limit=time_limit, seed=seed)
+        if (
+            prev is not None
+            and prev.has_plan
+            and (not res.has_plan or prev.balance_after < res.balance_after - 1e-12)
+        ):
+            # the larger budget's bound stays valid; the smaller budget's plan is feasible here
+            res = _replace_plan(prev, bound=res.bound if math.isfinite(res.bound) else float("-inf"))
+        rows.append(
+            {
+                "budget": b,
+                "moves": res.n_moves if res.has_plan else None,
+                "balance": res.balance_after if res.has_plan else float("nan"),
+                "bound": res.bound,
+                "objective": res.objective,
+                "status": res.status,
+                "seconds": round(res.seconds, 3),
+            }
+        )
+        results.append(res)
+        if res.has_plan:
+            prev = res
+        if progress is not None:
+            progress(k, b, res)
+    points = pd.DataFrame(
+        rows, columns=["budget", "moves", "balance", "bound", "objective", "status", "seconds"]
+    )
+    return Frontier(points, problem.balance(), results)
+
+
+def _replace_plan(prev: Result, bound: float) -> Result:
+    """The previous (smaller budget) plan as the answer for a larger budget."""
+    from dataclasses import replace
+
+    gap_ok = prev.balance_after - bound <= 1e-6 * max(1.0, abs(prev.balance_after))
+    return replace(prev, bound=min(bound, prev.objective), status="optimal" if gap_ok else "feasible")
+

@@ -1,0 +1,308 @@
+"""Why (not) a move: :func:`why_not` answers "why is employee E not moved to T?" with either
+the named rules that forbid the move, or the exact cost of forcing it (the problem re-solved
+with the move imposed) and which terms of the objective get worse.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from os import PathLike
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..compile.eligibility import mover_rules_all, target_rules
+from ..compile.unit_rules import UnitRules, unit_rules
+from ..compile.wishes import Wishes, wishes
+from ..evaluate.result import Result
+from ..evaluate.terms import plan_terms
+from ..model.errors import InputError, InputProblem
+from ..model.policy import RULES, TERMS
+from ..model.problem import Problem
+
+__all__ = ["WhyNot", "why_not"]
+
+PlanSource = Result | str | PathLike[str] | Mapping[str, Any] | pd.DataFrame
+
+
+_WORDS = {
+    "id": {
+        "forbidden": "{e} tidak dapat dipindahkan ke {t}: {rules}.",
+        "in_plan": "{e} sudah dipindahkan ke {t} dalam rencana ini.",
+        "costly": "{e} dapat dipindahkan ke {t}, tetapi fungsi tujuan naik {cost} ({obj0} -> {obj1}); "
+        "memburuk: {worse}.",
+        "free": "{e} dapat dipindahkan ke {t} tanpa memperburuk rencana ({obj0} -> {obj1}).",
+        "none": "tidak ada",
+    },
+    "en": {
+        "forbidden": "{e} cannot move to {t}: {rules}.",
+        "in_plan": "{e} already moves to {t} in this plan.",
+        "costly": "{e} can move to {t}, but the objective rises by {cost} ({obj0} -> {obj1}); "
+        "worse: {worse}.",
+        "free": "{e} can move to {t} without making the plan worse ({obj0} -> {obj1}).",
+        "none": "none",
+    },
+}
+
+
+@dataclass
+class WhyNot:
+    """The answer of :func:`why_not`.
+
+    Attributes
+    ----------
+    employee_id, target : str
+        The question.
+    target_kind : {"position", "unit"}
+        What ``target`` names.
+    verdict : {"forbidden", "in_plan", "costly"}
+        ``forbidden``: hard rules forbid it (see ``rules``); ``in_plan``: the plan
+        already makes the move; ``costly``: allowed, at the ``cost`` of forcing it (zero
+        or more; a plan that is not optimal may even gain).
+    rules : list of (str, str)
+        The rules that forbid the move, with details.
+    objective_plan, objective_forced : float
+        Objective of the given plan (recomputed under the problem's policy) and of the
+        best plan that makes the move (``nan`` if forbidden).
+    cost : float
+        ``objective_forced - objective_plan`` (``nan`` if forbidden).
+    terms : dict
+        ``term -> (plan value, forced value)`` for every term of the objective.
+    status : str
+        Solver status of the forced solve (``"-"`` when none ran).
+    position : str
+        The position the forced plan moves the employee to (for a unit target).
+    message : str
+        The answer in words.
+    forced : Result or None
+        The forced plan.
+    """
+
+    employee_id: str
+    target: str
+    target_kind: str
+    verdict: str
+    rules: list[tuple[str, str]] = field(default_factory=list)
+    objective_plan: float = float("nan")
+    objective_forced: float = float("nan")
+    cost: float = float("nan")
+    terms: dict[str, tuple[float, float]] = field(default_factory=dict)
+    status: str = "-"
+    position: str = ""
+    message: str = ""
+    forced: Result | None = None
+
+    def worse_terms(self) -> list[str]:
+        """Terms that are higher in the forced plan than in the given plan."""
+        return [k for k, (a, b) in self.terms.items() if k in TERMS and b > a + 1e-9]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (``nan`` as ``None``)."""
+
+        def clean(x: float) -> float | None:
+            return None if not math.isfinite(x) else float(x)
+
+        return {
+            "employee_id": self.employee_id,
+            "target": self.target,
+            "target_kind": self.target_kind,
+            "verdict": self.verdict,
+            "rules": [{"rule": r, "detail": d} for r, d in self.rules],
+            "objective_plan": clean(self.objective_plan),
+            "objective_forced": clean(self.objective_forced),
+            "cost": clean(self.cost),
+            "terms": {k: {"plan": clean(a), "forced": clean(b)} for k, (a, b) in self.terms.items()},
+            "worse": self.worse_terms(),
+            "status": self.status,
+            "position": self.position,
+            "message": self.message,
+        }
+
+    def __repr__(self) -> str:
+        return f"WhyNot({self.verdict}: {self.message})"
+
+
+def _plan_moves(problem: Problem, plan: PlanSource) -> tuple[np.ndarray, np.ndarray]:
+    """Employee and target position numbers of a plan's moves."""
+    from ..io.plans import read_plan
+
+    if isinstance(plan, Result):
+        frame = plan.moves[["employee_id", "to_position"]].astype(str)
+    elif isinstance(plan, pd.DataFrame):
+        frame = read_plan(plan)
+    elif isinstance(plan, Mapping):
+        moves = plan.get("moves", [])
+        frame = read_plan(moves if isinstance(moves, pd.DataFrame) else pd.DataFrame(list(moves)))
+    else:
+        frame = read_plan(plan)
+    return problem.move_indices(frame)
+
+
+def _forbidding(problem: Problem, i: int, j: int, w: Wishes, ur: UnitRules) -> list[tuple[str, str]]:
+    """Every hard rule that forbids employee ``i`` to move to position ``j``."""
+    pol = problem.policy
+    out: list[tuple[str, str]] = [(r, RULES.get(r, "")) for r in mover_rules_all(problem, i)]
+    if int(problem.employee_position[i]) == j:
+        out.append(("same_position", "the employee already works there"))
+        return out
+    out += target_rules(problem, i, j)
+    listed = w.rank_of(np.array([i]), np.array([j]))[0] > 0
+    if pol.volunteers_only_to_preferences and w.volunteer[i] and w.n_listed[i] > 0 and not listed:
+        out.append(("volunteers_only_to_preferences", "the volunteer did not list this place"))
+    home_u = int(ur.position_unit[problem.employee_position[i]])
+    to_u = int(ur.position_unit[j])
+    if ur.max_out[home_u] == 0:
+        out.append(("max_moves_out", f"unit {ur.unit_ids[home_u]} allows no moves out"))
+    if ur.max_in[to_u] == 0:
+        out.append(("max_moves_in", f"unit {ur.unit_ids[to_u]} allows no moves in"))
+    if pol.spouses_hard and home_u != to_u:
+        for a, b in zip(w.spouse_first.tolist(), w.spouse_second.tolist(), strict=True):
+            if i in (a, b):
+                partner = b if i == a else a
+                if mover_rules_all(problem, partner):
+                    out.append(("spouse_same_unit", f"spouse {problem.employee_index[partner]} cannot move"))
+    return out
+
+
+def _fmt(x: float, lang: str) -> str:
+    s = f"{x:.4f}"
+    return s.replace(".", ",") if lang == "id" else s
+
+
+def why_not(
+    problem: Problem,
+    plan: PlanSource,
+    employee_id: str,
+    target: str,
+    *,
+    time_limit: float | None = None,
+    lang: str = "id",
+    max_positions: int = 10,
+) -> WhyNot:
+    """Why is ``employee_id`` not moved to ``target`` in ``plan``?
+
+    Parameters
+    ----------
+    problem : Problem
+        Data and policy.
+    plan : Result, path, mapping or DataFrame
+        The plan asked about (its moves are read; its objective is recomputed under the
+        problem's policy).
+    employee_id : str
+        The employee.
+    target : str
+        A ``position_id``, or a ``unit_id`` (then the best allowed position of the unit).
+    time_limit : float, optional
+        Seconds for each forced solve (the flow path needs none).
+    lang : {"id", "en"}
+        Language of the message.
+    max_positions : int
+        For a unit target, at most this many allowed positions are tried.
+
+    Returns
+    -------
+    WhyNot
+
+    Raises
+    ------
+    InputError
+        Unknown employee or target (rules ``unknown_employee``, ``unknown_target``).
+    """
+    from ..compile.compiler import compile_problem
+    from ..engine.dispatch import solve_model
+    from ..planner import evaluate_solution
+
+    lang = "en" if lang == "en" else "id"
+    words = _WORDS[lang]
+    employee_id, target = str(employee_id), str(target)
+    i = int(problem.employee_index.get_indexer(pd.Index([employee_id]))[0])
+    problems = []
+    if i < 0:
+        problems.append(InputProblem("why-not", None, "employee", employee_id, "unknown_employee",
+                                     "no employee has this id"))  # fmt: skip
+    j = int(problem.position_index.get_indexer(pd.Index([target]))[0])
+    units = problem.positions["unit_id"].to_numpy(dtype=object)
+    kind = "position"
+    if j >= 0:
+        candidates = [j]
+    else:
+        kind = "unit"
+        candidates = np.flatnonzero(units == target).tolist()
+        if not candidates:
+            problems.append(InputProblem("why-not", None, "target", target, "unknown_target",
+                                         "neither a position_id nor a unit_id"))  # fmt: skip
+    if problems:
+        raise InputError(problems)
+    pe, pt = _plan_moves(problem, plan)
+    w = wishes(problem)
+    base = plan_terms(problem, pe, pt, w)
+    answer = WhyNot(employee_id, target, kind, "costly", objective_plan=base["objective"])
+    moved = pt[pe == i]
+    if len(moved) and int(moved[0]) in candidates:
+        answer.verdict = "in_plan"
+        answer.position = str(problem.position_index[int(moved[0])])
+        answer.terms = {k: (base[k], base[k]) for k in (*TERMS, "objective")}
+        answer.objective_forced, answer.cost = base["objective"], 0.0
+        answer.message = words["in_plan"].format(e=employee_id, t=target)
+        return answer
+    ur = unit_rules(problem)
+    reasons = {c: _forbidding(problem, i, c, w, ur) for c in candidates}
+    allowed = [c for c in candidates if not reasons[c]]
+    if not allowed:
+        seen: dict[tuple[str, str], None] = {}
+        for c in candidates:
+            for r, d in reasons[c]:
+                detail = d if kind == "position" else f"{problem.position_index[c]}: {d}".rstrip(": ")
+                seen[(r, detail)] = None
+        answer.verdict = "forbidden"
+        answer.rules = list(seen)
+        names = ", ".join(dict.fromkeys(r for r, _ in answer.rules))
+        answer.message = words["forbidden"].format(e=employee_id, t=target, rules=names)
+        return answer
+    best: Result | None = None
+    best_j = -1
+    t0 = time.perf_counter()
+    failures: list[tuple[str, str]] = []
+    for c in allowed[:max_positions]:
+        comp = compile_problem(problem, force=(i, c))
+        sol = solve_model(comp.model, time_limit=time_limit)
+        res = evaluate_solution(problem, comp, sol, lang=lang, started=t0)
+        if not res.has_plan:
+            failures += [(_rule_of(line), line) for line in res.diagnosis if _rule_of(line)]
+            continue
+        if best is None or res.objective < best.objective:
+            best, best_j = res, c
+    if best is None:
+        answer.verdict = "forbidden"
+        answer.rules = failures or [("infeasible", "no plan with this move meets the hard rules")]
+        names = ", ".join(dict.fromkeys(r for r, _ in answer.rules))
+        answer.message = words["forbidden"].format(e=employee_id, t=target, rules=names)
+        return answer
+    after = best.breakdown.get("after", {})
+    answer.forced = best
+    answer.status = best.status
+    answer.position = str(problem.position_index[best_j])
+    answer.objective_forced = best.objective
+    answer.cost = best.objective - base["objective"]
+    answer.terms = {k: (base[k], float(after.get(k, float("nan")))) for k in (*TERMS, "objective")}
+    worse = answer.worse_terms()
+    o0, o1 = _fmt(base["objective"], lang), _fmt(best.objective, lang)
+    if answer.cost > 1e-9:
+        answer.message = words["costly"].format(
+            e=employee_id, t=target, cost=_fmt(answer.cost, lang), obj0=o0, obj1=o1,
+            worse=", ".join(worse) or words["none"],
+        )  # fmt: skip
+    else:
+        answer.message = words["free"].format(e=employee_id, t=target, obj0=o0, obj1=o1)
+    return answer
+
+
+def _rule_of(line: str) -> str:
+    if line.endswith("]") and "[" in line:
+        return line[line.rindex("[") + 1 : -1]
+    return ""
+

@@ -1,0 +1,1 @@
+"""Applications: the command line, the HTTP service and batch planning."""

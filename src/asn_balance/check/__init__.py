@@ -1,0 +1,34 @@
+"""The independent verifier of a plan.
+
+It imports only the model's domain codes, the Policy and the errors: no solver, no compile,
+no evaluate. It re-implements what it checks on purpose, so that a bug in the planner is
+not repeated here.
+"""
+
+from __future__ import annotations
+
+from .verifier import (
+    CHECKED_RULES,
+    PLAN_RULES,
+    CheckReport,
+    HasMoves,
+    PlanLike,
+    ProblemLike,
+    Violation,
+    balance_of,
+    check,
+    objective_of,
+)
+
+__all__ = [
+    "CHECKED_RULES",
+    "PLAN_RULES",
+    "CheckReport",
+    "HasMoves",
+    "PlanLike",
+    "ProblemLike",
+    "Violation",
+    "balance_of",
+    "check",
+    "objective_of",
+]

@@ -1,0 +1,377 @@
+"""Compile a :class:`~asn_balance.model.problem.Problem` into a generic
+:class:`~asn_balance.engine.AssignmentModel`.
+
+Movers with the same current position and the same eligible classes are interchangeable and
+become one engine *group*; everybody else is *fixed* staff of their position. Employees with
+wishes or a spouse get a group of their own. Unit rules become side rows, spouses pairs; the
+objective's per-move terms (fit, preferences, spouses) become arc costs and its per-stay terms
+(rotation due, unmet volunteer wish) stay costs folded into the arcs and an offset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ..engine.model import AssignmentModel, Pair, SideConstraint
+from ..model.problem import Problem
+from .eligibility import Eligibility, competency_matrix, eligibility
+from .unit_rules import UnitRules, unit_rules
+from .wishes import Wishes, wishes
+
+__all__ = ["Compiled", "compile_problem", "stay_costs"]
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """An engine model and the maps back to the problem's employees and positions."""
+
+    model: AssignmentModel
+    eligibility: Eligibility
+    employee_group: IntArray  # per employee: engine group, -1 if fixed
+    pair_employees: list[tuple[int, int]] = field(default_factory=list)
+    wishes: Wishes | None = None  # the problem's wishes, read once for compile and report
+
+
+class _Classes:
+    """Base classes of the eligibility plus derived ones (unit parts, single bins, minus home)."""
+
+    def __init__(self, indptr: IntArray, bins: IntArray, position_unit: IntArray) -> None:
+        self.lists: list[IntArray] = [bins[indptr[c] : indptr[c + 1]] for c in range(len(indptr) - 1)]
+        self.unit = position_unit
+        self.cache: dict[tuple[object, ...], int] = {}
+
+    def derived(self, key: tuple[object, ...], bins: IntArray) -> int:
+        c = self.cache.get(key)
+        if c is None:
+            c = self.cache[key] = len(self.lists)
+            self.lists.append(np.asarray(bins, dtype=np.int64))
+        return c
+
+    def single(self, b: int) -> int:
+        return self.derived(("bin", b), np.array([b], dtype=np.int64))
+
+    def unit_parts(self, c: int) -> list[int]:
+        bins = self.lists[c]
+        units = self.unit[bins]
+        return [self.derived(("unit", c, int(u)), bins[units == u]) for u in np.unique(units)]
+
+    def minus(self, c: int, home: int) -> int | None:
+        bins = self.lists[c]
+        rest = bins[bins != home]
+        if len(rest) == len(bins):
+            return c
+        return self.derived(("minus", c, home), rest) if len(rest) else None
+
+    def csr(self) -> tuple[IntArray, IntArray]:
+        sizes = np.array([len(x) for x in self.lists], dtype=np.int64)
+        indptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        bins = np.concatenate(self.lists).astype(np.int64) if self.lists else np.zeros(0, dtype=np.int64)
+        return indptr, bins
+
+
+def _qualified(problem: Problem, keys: list[tuple[str, int]]) -> npt.NDArray[np.bool_]:
+    """Per employee and coverage key ``(competency, level)``: level reached."""
+    names = sorted({name for name, _ in keys})  # a competency may come with several levels
+    levels = competency_matrix(problem.employees["competencies"], names)
+    cols = [names.index(name) for name, _ in keys]
+    return levels[:, cols] >= np.array([level for _, level in keys], dtype=np.int64)
+
+
+def stay_costs(problem: Problem, w: Wishes) -> npt.NDArray[np.float64]:
+    """Per employee, the objective cost of staying: rotation due and unmet volunteer wish."""
+    pol = problem.policy
+    months = problem.employees["months_in_position"].to_numpy(dtype=float)
+    overdue = months > pol.max_months_in_position
+    return pol.rotation_weight * overdue + w.stay_cost(pol.preference_weight)
+
+
+def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -> Compiled:
+    """Compile a problem into an :class:`~asn_balance.engine.AssignmentModel`.
+
+    Parameters
+    ----------
+    problem : Problem
+        The problem.
+    force : (employee, position), optional
+        Employee number and position number of a move the plan must make (why-not).
+    """
+    el = eligibility(problem)
+    pol = problem.policy
+    w = wishes(problem)
+    ur = unit_rules(problem)
+    pos_of = problem.employee_position
+    n_pos = problem.n_positions
+    n_emp = problem.n_employees
+    unit_of = ur.position_unit
+    movable = el.profile >= 0
+    stay = stay_costs(problem, w)
+    offset = float(stay.sum())
+    fit_w = float(pol.fit_weight)
+    # voluntary_first: a non-volunteer's move carries the engine's larger tie-break tick, so
+    # among plans of equal objective volunteers move first (the objective itself is unchanged)
+    tick = 2 if pol.voluntary_first else 1
+
+    # who needs individual arcs: wishes, spouses, the forced move
+    in_pair = np.zeros(n_emp, dtype=bool)
+    in_pair[w.spouse_first] = True
+    in_pair[w.spouse_second] = True
+    custom = movable & (w.volunteer | (w.n_listed > 0) | in_pair)
+    if force is not None:
+        custom[force[0]] = True
+    cov_keys = sorted({(c.competency, c.level) for c in ur.coverage})
+    qual = _qualified(problem, cov_keys) if cov_keys else np.zeros((n_emp, 0), dtype=bool)
+    qual_code = (qual * (1 << np.arange(len(cov_keys), dtype=np.int64))).sum(axis=1).astype(np.int64)
+    classes = _Classes(el.class_indptr, el.class_positions, unit_of)
+
+    # regular movers: grouped by home, arc signature of the profile, stay cost and coverage mask
+    n_prof = el.n_profiles
+    starts = np.searchsorted(el.arc_profile, np.arange(n_prof + 1))
+    sig_of = np.full(n_prof, -1, dtype=np.int64)
+    seen: dict[bytes, int] = {}
+    for p in range(n_prof):
+        if starts[p + 1] > starts[p]:
+            key = (
+                el.arc_class[starts[p] : starts[p + 1]].tobytes()
+                + el.arc_shortfall[starts[p] : starts[p + 1]].tobytes()
+            )
+            sig_of[p] = seen.setdefault(key, len(seen))
+    regular = movable & ~custom
+    reg = np.flatnonzero(regular)
+    reg = reg[sig_of[el.profile[reg]] >= 0]
+    stay_code, _ = pd.factorize(stay[reg], sort=True)
+    key_frame = pd.DataFrame(
+        {"home": pos_of[reg], "sig": sig_of[el.profile[reg]], "stay": stay_code, "qual": qual_code[reg]}
+    )
+    grp_reg = key_frame.groupby(list(key_frame.columns), sort=True).ngroup().to_numpy(np.int64)
+    n_reg_groups = int(grp_reg.max()) + 1 if len(grp_reg) else 0
+    first = np.zeros(n_reg_groups, dtype=np.int64)
+    first[grp_reg[::-1]] = reg[::-1]
+    sizes = np.bincount(grp_reg, minlength=n_reg_groups).astype(np.int64)
+    employee_group = np.full(n_emp, -1, dtype=np.int64)
+    employee_group[reg] = grp_reg
+
+    g_home: list[IntArray] = [pos_of[first]]
+    g_size: list[IntArray] = [sizes]
+    # arcs of regular groups, vectorised over the profile's arcs
+    prof_rep = el.profile[first]
+    per = (starts[prof_rep + 1] - starts[prof_rep]).astype(np.int64)
+    arc_g = np.repeat(np.arange(n_reg_groups, dtype=np.int64), per)
+    offs = np.arange(len(arc_g), dtype=np.int64) - np.repeat(np.cumsum(per) - per, per)
+    src = np.repeat(starts[prof_rep], per) + offs
+    arc_c = el.arc_class[src].astype(np.int64)
+    arc_cost = fit_w * el.arc_shortfall[src] - stay[first][arc_g]
+    tracked = qual_code[first] > 0
+    if tracked.any():  # coverage needs the unit a qualified mover goes to: split its classes by unit
+        keep = ~tracked[arc_g]
+        new_g, new_c, new_cost = [arc_g[keep]], [arc_c[keep]], [arc_cost[keep]]
+        for a in np.flatnonzero(~keep).tolist():
+            parts = classes.unit_parts(int(arc_c[a]))
+            new_g.append(np.full(len(parts), arc_g[a]))
+            new_c.append(np.asarray(parts, dtype=np.int64))
+            new_cost.append(np.full(len(parts), arc_cost[a]))
+        arc_g = np.concatenate(new_g).astype(np.int64)
+        arc_c = np.concatenate(new_c).astype(np.int64)
+        arc_cost = np.concatenate(new_cost).astype(float)
+    arcs_g: list[IntArray] = [arc_g]
+    arcs_c: list[IntArray] = [arc_c]
+    arcs_cost: list[npt.NDArray[np.float64]] = [arc_cost]
+    arcs_tick: list[IntArray] = [np.full(len(arc_g), tick, dtype=np.int64)]  # regular movers: no volunteers
+
+    # custom movers: one group each, one arc per admissible position
+    cust = np.flatnonzero(custom)
+    pair_partner: dict[int, int] = {}
+    for a_, b_ in zip(w.spouse_first.tolist(), w.spouse_second.tolist(), strict=True):
+        pair_partner[a_] = b_
+        pair_partner[b_] = a_
+    next_group = n_reg_groups
+    homes_c: list[int] = []
+    for e in cust.tolist():
+        home = int(pos_of[e])
+        if force is not None and e == force[0]:
+            bins = np.array([force[1]], dtype=np.int64)
+            p = int(el.profile[e])
+            short_of = _shortfall_map(el, starts, p) if p >= 0 else {}
+        else:
+            p = int(el.profile[e])
+            short_of = _shortfall_map(el, starts, p)
+            bins = np.array(
+                sorted(b for c in short_of for b in classes.lists[c].tolist() if b != home), dtype=np.int64
+            )
+            if len(bins) and pol.volunteers_only_to_preferences and w.volunteer[e] and w.n_listed[e] > 0:
+                bins = bins[w.rank_of(np.full(len(bins), e), bins) > 0]
+            partner = pair_partner.get(e)
+            if partner is not None and not movable[partner] and pol.spouses_hard and len(bins):
+                bins = bins[unit_of[bins] == unit_of[home]]
+        if len(bins) == 0:
+            continue
+        cls_short = {b: s for c, s in short_of.items() for b in classes.lists[c].tolist()}
+        cost = fit_w * np.array([cls_short.get(int(b), 0) for b in bins.tolist()], dtype=float)
+        cost += w.move_cost(np.full(len(bins), e), bins, pol.preference_weight)
+        partner = pair_partner.get(e)
+        if partner is not None and not movable[partner] and not pol.spouses_hard:
+            cost += pol.spouse_weight * (unit_of[bins] != unit_of[home])
+        cost -= stay[e]
+        g = next_group
+        next_group += 1
+        employee_group[e] = g
+        homes_c.append(-1 if force is not None and e == force[0] else home)
+        arcs_g.append(np.full(len(bins), g, dtype=np.int64))
+        arcs_c.append(np.array([classes.single(int(b)) for b in bins.tolist()], dtype=np.int64))
+        arcs_cost.append(cost)
+        arcs_tick.append(np.full(len(bins), 1 if w.volunteer[e] else tick, dtype=np.int64))
+    g_home.append(np.asarray(homes_c, dtype=np.int64))
+    g_size.append(np.ones(len(homes_c), dtype=np.int64))
+    group_home = np.concatenate(g_home).astype(np.int64)
+    group_size = np.concatenate(g_size).astype(np.int64)
+    arc_group = np.concatenate(arcs_g).astype(np.int64)
+    arc_class = np.concatenate(arcs_c).astype(np.int64)
+    arc_costs = np.concatenate(arcs_cost).astype(float)
+    arc_ticks = np.concatenate(arcs_tick).astype(np.int64)
+
+    # a reward for moving must not be collectable by a move home: take the home out of the class
+    move_cost = float(pol.move_cost)
+    neg = np.flatnonzero(move_cost + arc_costs < 0)
+    if len(neg):
+        keep = np.ones(len(arc_group), dtype=bool)
+        for a in neg.tolist():
+            home = int(group_home[arc_group[a]])
+            c = classes.minus(int(arc_class[a]), home) if home >= 0 else int(arc_class[a])
+            if c is None:
+                keep[a] = False
+            else:
+                arc_class[a] = c
+        arc_group, arc_class, arc_costs, arc_ticks = (
+            arc_group[keep],
+            arc_class[keep],
+            arc_costs[keep],
+            arc_ticks[keep],
+        )
+    indptr, class_bins = classes.csr()
+
+    grouped = employee_group >= 0
+    fixed = np.bincount(pos_of[~grouped], minlength=n_pos).astype(np.int64)
+    # (a group left without arcs keeps its units at home, which the engine treats as staying)
+
+    side = _side_rows(problem, ur, cov_keys, qual, employee_group, group_home, group_size, arc_group,
+                      arc_class, indptr, class_bins, fixed, force)  # fmt: skip
+    pairs: list[Pair] = []
+    pair_employees: list[tuple[int, int]] = []
+    for a_, b_ in zip(w.spouse_first.tolist(), w.spouse_second.tolist(), strict=True):
+        ga, gb = int(employee_group[a_]), int(employee_group[b_])
+        if ga >= n_reg_groups and gb >= n_reg_groups and (pol.spouses_hard or pol.spouse_weight > 0):
+            weight = float("inf") if pol.spouses_hard else float(pol.spouse_weight)
+            subject = f"{problem.employee_index[a_]} & {problem.employee_index[b_]}"
+            pairs.append(Pair("spouse_same_unit", subject, ga, gb, weight))
+            pair_employees.append((a_, b_))
+
+    need = problem.need
+    pos = problem.positions
+    max_staff = pos["max_staff"].to_numpy(dtype=float)
+    model = AssignmentModel(
+        target=need.astype(float),
+        weight=np.maximum(need, 1.0).astype(float),
+        min_staff=pos["min_staff"].to_numpy(dtype=np.int64),
+        max_staff=np.where(np.isnan(max_staff), -1, max_staff).astype(np.int64),
+        fixed=fixed,
+        group_size=group_size,
+        group_home=group_home,
+        class_indptr=indptr,
+        class_bins=class_bins,
+        arc_group=arc_group,
+        arc_class=arc_class,
+        arc_cost=arc_costs,
+        # ticks only where they tell volunteers from others (uniform ticks change nothing)
+        arc_tick=arc_ticks if len(np.unique(arc_ticks)) > 1 else None,
+        move_cost=move_cost,
+        max_moves=pol.max_moves,
+        side=tuple(side),
+        pairs=tuple(pairs),
+        bin_block=unit_of.astype(np.int64) if pairs else None,
+        offset=offset,
+    )
+    return Compiled(model, el, employee_group, pair_employees, w)
+
+
+def _shortfall_map(el: Eligibility, starts: IntArray, p: int) -> dict[int, int]:
+    """Class -> competency shortfall for the arcs of profile ``p``."""
+    if p < 0:
+        return {}
+    sl = slice(int(starts[p]), int(starts[p + 1]))
+    return dict(zip(el.arc_class[sl].tolist(), el.arc_shortfall[sl].tolist(), strict=True))
+
+
+def _side_rows(
+    problem: Problem,
+    ur: UnitRules,
+    cov_keys: list[tuple[str, int]],
+    qual: npt.NDArray[np.bool_],
+    employee_group: IntArray,
+    group_home: IntArray,
+    group_size: IntArray,
+    arc_group: IntArray,
+    arc_class: IntArray,
+    indptr: IntArray,
+    class_bins: IntArray,
+    fixed: IntArray,
+    force: tuple[int, int] | None,
+) -> list[SideConstraint]:
+    """Unit caps and coverage as linear rows over the arcs."""
+    if not ur.any:
+        return []
+    unit_of = ur.position_unit
+    pos_of = problem.employee_position
+    # the unit a group's units leave from (the forced employee's real home, too)
+    row_home = group_home.copy()
+    if force is not None and employee_group[force[0]] >= 0:
+        row_home[employee_group[force[0]]] = pos_of[force[0]]
+    arc_from_unit = unit_of[row_home[arc_group].clip(0)]
+    arc_from_unit = np.where(row_home[arc_group] >= 0, arc_from_unit, -1)
+    first_bin = class_bins[indptr[arc_class]]
+    arc_to_unit = unit_of[first_bin]
+    rows: list[SideConstraint] = []
+    e0 = np.zeros(0, dtype=np.int64)
+    for u in np.flatnonzero(ur.max_out >= 0).tolist():
+        arcs = np.flatnonzero(arc_from_unit == u).astype(np.int64)
+        ones = np.ones(len(arcs), np.int64)
+        subject = f"unit {ur.unit_ids[u]}"
+        rows.append(SideConstraint("max_moves_out", subject, arcs, ones, e0, e0, 0, None, int(ur.max_out[u])))
+    for u in np.flatnonzero(ur.max_in >= 0).tolist():
+        bins = np.flatnonzero(unit_of == u).astype(np.int64)
+        rows.append(SideConstraint("max_moves_in", f"unit {ur.unit_ids[u]}", e0, e0, bins,
+                                   np.ones(len(bins), np.int64), 0, None, int(ur.max_in[u])))  # fmt: skip
+    if ur.coverage:
+        grouped = employee_group >= 0
+        emp_unit = unit_of[pos_of]
+        n_groups = len(group_home)
+        for cov in ur.coverage:
+            k = cov_keys.index((cov.competency, cov.level))
+            q = qual[:, k]
+            const = int(np.sum(q & (emp_unit == cov.unit)))  # everybody qualified there now
+            g_q = np.zeros(n_groups, dtype=bool)
+            g_q[employee_group[grouped & q]] = True
+            qa = g_q[arc_group]
+            coef = (qa & (arc_to_unit == cov.unit)).astype(np.int64) - (
+                qa & (arc_from_unit == cov.unit)
+            ).astype(np.int64)
+            nz = np.flatnonzero(coef != 0).astype(np.int64)
+            rows.append(
+                SideConstraint(
+                    "coverage",
+                    f"unit {cov.unit_id} {cov.competency}>={cov.level} x{cov.count}",
+                    nz,
+                    coef[nz],
+                    e0,
+                    e0,
+                    const,
+                    int(cov.count),
+                    None,
+                )
+            )
+    return rows
+

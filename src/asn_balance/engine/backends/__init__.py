@@ -1,0 +1,1 @@
+"""Solver backends for :class:`~asn_balance.engine.AssignmentModel`; the dispatcher picks one."""

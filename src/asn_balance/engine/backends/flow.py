@@ -1,0 +1,375 @@
+"""Exact convex min-cost flow for the flow-shaped part of an assignment model.
+
+Network (one direction, no cycles of positive use):
+
+``group --(stay, 0)--> home bin``; ``group --(move cost)--> class hub --(0)--> bin``;
+``bin --(marginal staffing costs)--> sink``.
+
+The convex staffing cost ``f_b(k)`` becomes unit arcs ``bin -> sink`` whose costs are
+the marginals ``F_b(k) - F_b(k-1)`` of the integer-rounded cumulative cost
+``F_b(k) = round(S f_b(k))``; rounding the cumulative (not the marginals) keeps the
+error of any plan below ``0.5 / S`` per bin. Only marginals up to a cap ``K_b`` are
+listed; one more arc per bin carries any further units at the first omitted marginal,
+a lower bound of all later ones. If that relaxation ever sends flow on it the caps grow
+and the flow is solved again, so the result is exact for the full model.
+
+``min_staff`` is a lower bound (node demand), ``max_staff`` caps the marginal arcs. When
+the bounds cannot all hold, a second flow that minimises the total violation names the
+bins that cannot be satisfied.
+
+Each move costs one more unit of ``1 / S`` than its price, so that among plans of equal
+objective the one with the fewest moves wins.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+import numpy as np
+import numpy.typing as npt
+from ortools.graph.python import min_cost_flow
+
+from ..model import AssignmentModel, EngineSolution
+
+__all__ = ["solve_flow"]
+
+log = logging.getLogger(__name__)
+
+IntArray = npt.NDArray[np.int64]
+_INT64_BUDGET = 8.0e18  # OR-Tools refuses max|cost| * (nodes + 1)^2 >= 2^63 (about 9.22e18).
+_MAX_SCALE = 1.0e12
+
+
+def _cumulative(model: AssignmentModel, bins: IntArray, k: IntArray) -> npt.NDArray[np.float64]:
+    return (k - model.target[bins]) ** 2 / model.weight[bins]
+
+
+def solve_flow(
+    model: AssignmentModel,
+    *,
+    price: float = 0.0,
+    caps: IntArray | None = None,
+    bin_in_cost: npt.NDArray[np.float64] | None = None,
+) -> EngineSolution:
+    """Solve the model without its move budget, exactly, as a min-cost flow.
+
+    Parameters
+    ----------
+    model : AssignmentModel
+        The model; ``max_moves`` is ignored here.
+    price : float
+        Extra price per move (a Lagrange multiplier of the budget).
+    caps : ndarray of int, optional
+        Initial marginal-arc caps per bin (grown automatically when too small).
+    bin_in_cost : ndarray of float, optional
+        A non-negative price per unit moved into each bin (Lagrange multipliers of caps on
+        moves in). Not part of the reported objective; ``stats["in_cost"]`` holds its total.
+
+    Returns
+    -------
+    EngineSolution
+        ``optimal`` with ``bound`` equal to the objective less the rounding tolerance,
+        or ``infeasible`` with the bins whose bounds cannot hold.
+    """
+    t0 = time.perf_counter()
+    cur = model.initial_staff()
+    lo = model.min_staff.astype(np.int64)
+    hi = np.where(model.max_staff >= 0, model.max_staff, np.iinfo(np.int64).max // 4).astype(np.int64)
+    n_units = model.n_units
+    if caps is None:
+        cap = np.maximum(np.maximum(cur, lo), np.ceil(2 * model.target).astype(np.int64) + 2)
+    else:
+        cap = np.maximum(np.maximum(caps.astype(np.int64), lo), cur)
+    cap = np.minimum(np.minimum(cap, hi), n_units)
+    cap = np.maximum(cap, np.minimum(lo, n_units))
+
+    if lo.sum() > n_units or np.any(lo > hi):
+        return _diagnose(model, t0)
+
+    rounds = 0
+    while True:
+        rounds += 1
+        sol = _solve_once(model, price, lo, hi, cap, cur, n_units, t0, bin_in_cost)
+        if isinstance(sol, EngineSolution):
+            sol.stats["rounds"] = rounds
+            return sol
+        grow = sol  # bins whose overflow arc carried flow: amounts
+        cap = np.minimum(np.minimum(cap + 2 * grow + 2 * (grow > 0), hi), n_units)
+        log.debug("flow: growing marginal caps of %d bins", int((grow > 0).sum()))
+
+
+def _solve_once(
+    model: AssignmentModel,
+    price: float,
+    lo: IntArray,
+    hi: IntArray,
+    cap: IntArray,
+    cur: IntArray,
+    n_units: int,
+    t0: float,
+    bin_in_cost: npt.NDArray[np.float64] | None = None,
+) -> EngineSolution | IntArray:
+    nb, nc, ng = model.n_bins, model.n_classes, model.n_groups
+    hub0, grp0, sink = nb, nb + nc, nb + nc + ng
+    n_nodes = sink + 1
+
+    # marginal arcs bin -> sink for k = lo+1 .. cap
+    n_marg = np.maximum(cap - lo, 0)
+    m_bin = np.repeat(np.arange(nb, dtype=np.int64), n_marg)
+    offs = np.arange(len(m_bin), dtype=np.int64) - np.repeat(np.cumsum(n_marg) - n_marg, n_marg)
+    m_k = np.repeat(lo, n_marg) + offs + 1
+    # overflow arcs: bins whose cap is below their hard cap (and below n_units)
+    ov_bins = np.flatnonzero((cap < hi) & (cap < n_units)).astype(np.int64)
+    ov_cap = np.minimum(hi[ov_bins], n_units) - cap[ov_bins]
+
+    # unscaled costs
+    f_hi = _cumulative(model, m_bin, m_k)
+    f_lo = _cumulative(model, m_bin, m_k - 1)
+    ov_k = cap[ov_bins] + 1
+    ov_marg = _cumulative(model, ov_bins, ov_k) - _cumulative(model, ov_bins, ov_k - 1)
+    move_unit = model.move_cost + price + model.arc_cost
+    biggest = max(
+        float(np.max(np.abs(f_hi - f_lo), initial=0.0)),
+        float(np.max(np.abs(ov_marg), initial=0.0)),
+        float(np.max(np.abs(move_unit), initial=0.0)),
+        float(np.max(np.abs(bin_in_cost), initial=0.0)) if bin_in_cost is not None else 0.0,
+        1e-9,
+    )
+    tick = model.max_tick
+    # the largest integer cost is at most scale * biggest + 0.5 + tick (rounding and tie-break)
+    scale = min(_MAX_SCALE, (_INT64_BUDGET / (n_nodes + 1) ** 2 - 0.5 - tick) / biggest)
+    if scale >= 100:  # two significant digits: a round price such as 0.1 stays exact
+        step = 10.0 ** (math.floor(math.log10(scale)) - 1)
+        scale = math.floor(scale / step) * step
+    big_f_hi = np.rint(scale * f_hi).astype(np.int64)
+    big_f_lo = np.rint(scale * f_lo).astype(np.int64)
+    ov_cost = np.rint(scale * (_cumulative(model, ov_bins, ov_k))).astype(np.int64) - np.rint(
+        scale * _cumulative(model, ov_bins, ov_k - 1)
+    ).astype(np.int64)
+
+    # arcs
+    g_idx = np.flatnonzero(model.group_home >= 0).astype(np.int64)  # unplaced groups cannot stay
+    stay_t, stay_h = grp0 + g_idx, model.group_home[g_idx].astype(np.int64)
+    mv_t = grp0 + model.arc_group.astype(np.int64)
+    mv_h = hub0 + model.arc_class.astype(np.int64)
+    mv_cap = model.group_size[model.arc_group].astype(np.int64)
+    mv_cost = np.rint(scale * move_unit).astype(np.int64) * np.ones(len(mv_t), dtype=np.int64) + model.ticks()
+    cls_of = np.repeat(np.arange(nc, dtype=np.int64), np.diff(model.class_indptr))
+    hb_t = hub0 + cls_of
+    hb_h = model.class_bins.astype(np.int64)
+    hb_cap = np.full(len(hb_t), n_units, dtype=np.int64)
+
+    tails = np.concatenate([stay_t, mv_t, hb_t, m_bin, ov_bins])
+    heads = np.concatenate([stay_h, mv_h, hb_h, np.full(len(m_bin) + len(ov_bins), sink, dtype=np.int64)])
+    caps_ = np.concatenate(
+        [
+            model.group_size[g_idx].astype(np.int64),
+            mv_cap,
+            hb_cap,
+            np.ones(len(m_bin), dtype=np.int64),
+            ov_cap,
+        ]
+    )
+    costs = np.concatenate(
+        [
+            np.zeros(len(g_idx), dtype=np.int64),
+            mv_cost,
+            np.zeros(len(hb_t), dtype=np.int64)
+            if bin_in_cost is None
+            else np.rint(scale * bin_in_cost[hb_h]).astype(np.int64),
+            big_f_hi - big_f_lo,
+            ov_cost,
+        ]
+    )
+    supply = np.zeros(n_nodes, dtype=np.int64)
+    supply[:nb] = model.fixed.astype(np.int64) - lo
+    supply[grp0:sink] = model.group_size
+    supply[sink] = -(n_units - int(lo.sum()))
+
+    mcf = min_cost_flow.SimpleMinCostFlow()
+    mcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps_, costs)
+    mcf.set_nodes_supplies(np.arange(n_nodes, dtype=np.int64), supply)
+    status = mcf.solve()
+    if status == mcf.INFEASIBLE:
+        return _diagnose(model, t0)
+    if status != mcf.OPTIMAL:
+        raise RuntimeError(f"min-cost flow failed with status {status!r} (scale {scale:g})")
+    flows = mcf.flows(np.arange(len(tails), dtype=np.int64))
+
+    a0 = len(g_idx)
+    a1 = a0 + len(mv_t)
+    a2 = a1 + len(hb_t)
+    a3 = a2 + len(m_bin)
+    ov_flow = flows[a3:]
+    if np.any(ov_flow > 0):
+        grow = np.zeros(nb, dtype=np.int64)
+        grow[ov_bins] = ov_flow
+        return grow
+
+    staff = lo.copy()
+    np.add.at(staff, m_bin, flows[a2:a3])
+    mv_flow = flows[a0:a1]
+    hb_flow = flows[a1:a2]
+    move_group, move_bin, move_count, arc_of_move = decompose(
+        model.arc_group, model.arc_class, mv_flow, cls_of, hb_h, hb_flow, model.group_home
+    )
+    moves = int(move_count.sum())
+    arc_total = float(np.sum(model.arc_cost[arc_of_move] * move_count)) if len(move_count) else 0.0
+    objective = model.objective(staff, moves, arc_total)
+    # Any plan's integer cost is S * (true objective) + (per bin, within +-0.5) + (per moved
+    # unit, between 0.5 and 0.5 + tick: rounded price and tie-break). Comparing with an optimal
+    # plan Q: S * (obj - opt) <= nb + (0.5 + tick) moves(Q) - 0.5 moves. moves(Q) <= movable
+    # units, and <= opt / price <= obj / price when moves have a price.
+    movable = float(model.group_size.sum())
+    unit_price = float(np.min(move_unit, initial=0.0))
+    moves_q = min(movable, objective / unit_price) if unit_price > 0 else movable
+    tol = max(0.0, nb + (0.5 + tick) * moves_q - 0.5 * moves) / scale
+    seconds = time.perf_counter() - t0
+    return EngineSolution(
+        status="optimal",
+        objective=objective,
+        bound=objective - tol,
+        staff=staff,
+        move_group=move_group,
+        move_bin=move_bin,
+        move_count=move_count,
+        move_arc=arc_of_move,
+        seconds=seconds,
+        solver="flow",
+        moves=moves,
+        arc_cost_total=arc_total,
+        stats={
+            "nodes": n_nodes,
+            "arcs": len(tails),
+            "scale": scale,
+            "rounding_tolerance": tol,
+            "flow_cost": int(mcf.optimal_cost()),
+            "price": price,
+            "in_cost": float(np.dot(bin_in_cost[hb_h], hb_flow)) if bin_in_cost is not None else 0.0,
+        },
+    )
+
+
+def decompose(
+    arc_group: IntArray,
+    arc_class: IntArray,
+    mv_flow: IntArray,
+    hb_class: IntArray,
+    hb_bin: IntArray,
+    hb_flow: IntArray,
+    group_home: IntArray,
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Pair each hub's inflows (groups) with its outflows (bins), vectorised.
+
+    Inflow and outflow arcs are sorted by hub and cut into unit intervals on one common
+    axis; as every hub conserves flow, both cumulative sums meet at every hub boundary.
+    """
+    ia = np.flatnonzero(mv_flow > 0)
+    oa = np.flatnonzero(hb_flow > 0)
+    if len(ia) == 0:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e, e, e
+    ia = ia[np.argsort(arc_class[ia], kind="stable")]
+    oa = oa[np.argsort(hb_class[oa], kind="stable")]
+    cin = np.cumsum(mv_flow[ia])
+    cout = np.cumsum(hb_flow[oa])
+    if cin[-1] != cout[-1]:
+        raise RuntimeError("flow is not conserved at the hubs")
+    cuts = np.union1d(cin, cout)
+    starts = np.concatenate([[0], cuts[:-1]])
+    amount = cuts - starts
+    i_in = ia[np.searchsorted(cin, starts, side="right")]
+    i_out = oa[np.searchsorted(cout, starts, side="right")]
+    groups = arc_group[i_in].astype(np.int64)
+    bins = hb_bin[i_out].astype(np.int64)
+    real = group_home[groups] != bins  # a unit routed back home simply stays
+    return groups[real], bins[real], amount[real].astype(np.int64), i_in[real].astype(np.int64)
+
+
+def _diagnose(model: AssignmentModel, t0: float) -> EngineSolution:
+    """Minimise total bound violation to name the bins whose bounds cannot hold."""
+    nb, nc, ng = model.n_bins, model.n_classes, model.n_groups
+    hub0, grp0, sink = nb, nb + nc, nb + nc + ng
+    n_units = model.n_units
+    lo = model.min_staff.astype(np.int64)
+    hi = np.where(model.max_staff >= 0, model.max_staff, n_units).astype(np.int64)
+    hi = np.minimum(hi, n_units)
+    lo_c = np.minimum(lo, hi)
+    cls_of = np.repeat(np.arange(nc, dtype=np.int64), np.diff(model.class_indptr))
+    b = np.arange(nb, dtype=np.int64)
+    placed = np.flatnonzero(model.group_home >= 0)
+    tails = np.concatenate([grp0 + placed, grp0 + model.arc_group, hub0 + cls_of, b, b, b, b]).astype(
+        np.int64
+    )
+    heads = np.concatenate(
+        [model.group_home[placed], hub0 + model.arc_class, model.class_bins, np.full(4 * nb, sink)]
+    ).astype(np.int64)
+    caps = np.concatenate(
+        [
+            model.group_size[placed],
+            model.group_size[model.arc_group],
+            np.full(len(cls_of), n_units),
+            lo_c,  # meeting the minimum: rewarded
+            hi - lo_c,  # within bounds
+            np.full(nb, n_units),  # above the maximum: penalised
+            np.maximum(lo - lo_c, 0),  # min above max: still rewarded
+        ]
+    ).astype(np.int64)
+    costs = np.concatenate(
+        [
+            np.zeros(len(placed)),
+            np.ones(len(model.arc_group)),  # prefer fewer moves among equal violation
+            np.zeros(len(cls_of)),
+            np.full(nb, -(n_units + 1) * 4),
+            np.zeros(nb),
+            np.full(nb, (n_units + 1) * 4),
+            np.full(nb, -(n_units + 1) * 4),
+        ]
+    ).astype(np.int64)
+    supply = np.zeros(sink + 1, dtype=np.int64)
+    supply[:nb] = model.fixed
+    supply[grp0:sink] = model.group_size
+    supply[sink] = -n_units
+    mcf = min_cost_flow.SimpleMinCostFlow()
+    mcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+    mcf.set_nodes_supplies(np.arange(sink + 1, dtype=np.int64), supply)
+    status = mcf.solve()
+    if status != mcf.OPTIMAL:  # some unplaced unit has no arc at all: nothing to name per bin
+        return EngineSolution(
+            status="infeasible",
+            objective=float("nan"),
+            bound=float("nan"),
+            staff=model.initial_staff(),
+            move_group=np.zeros(0, dtype=np.int64),
+            move_bin=np.zeros(0, dtype=np.int64),
+            move_count=np.zeros(0, dtype=np.int64),
+            seconds=time.perf_counter() - t0,
+            solver="flow",
+            stats={"diagnosis": "an unplaced group has no eligible bin"},
+        )
+    flows = mcf.flows(np.arange(len(tails), dtype=np.int64))
+    k = len(tails) - 4 * nb
+    staff = np.zeros(nb, dtype=np.int64)
+    for j in range(4):
+        staff += flows[k + j * nb : k + (j + 1) * nb]
+    bad: list[tuple[int, str, int, int]] = []
+    for i in np.flatnonzero(staff < lo):
+        bad.append((int(i), "min_staff", int(staff[i]), int(lo[i])))
+    for i in np.flatnonzero((model.max_staff >= 0) & (staff > model.max_staff)):
+        bad.append((int(i), "max_staff", int(staff[i]), int(model.max_staff[i])))
+    if not bad and lo.sum() > n_units:
+        bad.append((-1, "min_staff", n_units, int(lo.sum())))
+    return EngineSolution(
+        status="infeasible",
+        objective=float("nan"),
+        bound=float("nan"),
+        staff=staff,
+        move_group=np.zeros(0, dtype=np.int64),
+        move_bin=np.zeros(0, dtype=np.int64),
+        move_count=np.zeros(0, dtype=np.int64),
+        seconds=time.perf_counter() - t0,
+        solver="flow",
+        infeasible_bins=bad,
+    )

@@ -1,0 +1,158 @@
+"""The dispatcher: pick the backend that fits the model, and the side-constraint path.
+
+* no side rows, flow-shaped, no budget (or a budget the optimum keeps): the exact convex
+  min-cost flow (:mod:`.backends.flow`);
+* a move budget: the Lagrangian over exact flows, then CP-SAT (:mod:`.backends.budget`);
+* side rows or pairs: the relaxation without them bounds; on large models a Lagrangian on
+  the rows (:mod:`.backends.side`) and neighbourhoods; CP-SAT decides, warm-started from
+  the repaired relaxation (:mod:`.backends.cpsat`);
+* not flow-shaped (loads): the GAP search (:mod:`.gap.loaded`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from .backends.budget import PROOF_TOL, solve_budget
+from .backends.cpsat import find_conflict, solve_cpsat
+from .backends.flow import solve_flow
+from .backends.neighbourhoods import restricted
+from .backends.side import lagrangian_side, repair
+from .clock import Progress, deterministic_search, in_deterministic_search
+from .gap.loaded import solve_loaded
+from .model import AssignmentModel, EngineSolution
+
+__all__ = ["Progress", "deterministic_search", "side_holds", "solve_model"]
+
+
+def solve_model(
+    model: AssignmentModel,
+    *,
+    time_limit: float | None = None,
+    seed: int = 0,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> EngineSolution:
+    """Solve an assignment model as well as the time limit allows.
+
+    Parameters
+    ----------
+    model : AssignmentModel
+        The model.
+    time_limit : float, optional
+        Seconds for the whole solve (the budget search and CP-SAT); ``None`` = 60 s
+        for the CP-SAT part. The exact flow path ignores it (it is polynomial).
+    seed : int
+        Random seed for CP-SAT.
+    workers : int, optional
+        CP-SAT workers (default 1: deterministic; more run CP-SAT's parallel portfolio,
+        whose plans may differ from run to run).
+    progress : callable, optional
+        Called with ``(elapsed, objective, bound)`` when either improves.
+
+    Returns
+    -------
+    EngineSolution
+    """
+    t0 = time.perf_counter()
+    if model.has_side:
+        return _solve_side(model, t0, time_limit, seed, workers, progress)
+    if not model.flow_shaped:
+        return solve_loaded(model, time_limit=time_limit, seed=seed, workers=workers, progress=progress)
+    base = solve_flow(model)
+    within = model.max_moves is None or base.moves <= model.max_moves
+    if progress is not None and base.status == "optimal" and within:
+        progress(time.perf_counter() - t0, base.objective, base.bound)
+    if base.status != "optimal" or within:
+        base.seconds = time.perf_counter() - t0
+        return base
+    return solve_budget(model, base, t0, time_limit, seed, workers, progress)
+
+
+def side_holds(model: AssignmentModel, sol: EngineSolution) -> bool:
+    """Whether a plan meets the side constraints, the hard pairs and the budget."""
+    if sol.status not in ("optimal", "feasible"):
+        return False
+    if model.max_moves is not None and sol.moves > model.max_moves:
+        return False
+    if model.side:
+        if sol.move_arc is None:
+            return False
+        flow, inflow = model.plan_flows(sol)
+        if not all(row.holds(flow, inflow) for row in model.side):
+            return False
+    _, hard_apart = model.pair_cost(sol.move_group, sol.move_bin)
+    return hard_apart == 0
+
+
+def _solve_side(
+    model: AssignmentModel,
+    t0: float,
+    time_limit: float | None,
+    seed: int,
+    workers: int | None,
+    progress: Progress | None,
+) -> EngineSolution:
+    """Side constraints and pairs: the relaxation's optimum bounds, CP-SAT decides."""
+    limit = 60.0 if time_limit is None else float(time_limit)
+    relax = solve_model(model.without_side(), time_limit=0.3 * limit, seed=seed, workers=workers)
+    if relax.status == "infeasible":
+        relax.seconds = time.perf_counter() - t0
+        return relax
+    lower = relax.bound if np.isfinite(relax.bound) else -np.inf
+    if side_holds(model, relax):
+        pair_total, _ = model.pair_cost(relax.move_group, relax.move_bin)
+        relax.objective += pair_total
+        if pair_total == 0 and relax.status == "optimal":
+            relax.seconds = time.perf_counter() - t0
+            relax.solver += "+side"
+            return relax
+    hint = relax if relax.status in ("optimal", "feasible") else None
+    plans: list[EngineSolution] = []
+    large = len(model.arc_group) > 20_000
+    if model.side and hint is not None and large:
+        # a deterministic search runs every subgradient step (no wall-clock deadline)
+        lag_deadline = math.inf if in_deterministic_search() else t0 + 0.3 * limit
+        lag, plans = lagrangian_side(model, deadline=lag_deadline)
+        if np.isfinite(lag):
+            lower = max(lower, lag)
+    if hint is not None and large:
+        # large models: neighbourhoods of the relaxed plans; the whole model is too big for CP-SAT
+        start = restricted(model, relax, plans[-5:], t0 + 0.95 * limit, seed)
+        if start is not None and side_holds(model, start):
+            start.bound = min(lower, start.objective)
+            gap_ok = start.objective - lower <= PROOF_TOL * max(1.0, abs(start.objective))
+            start.status = "optimal" if gap_ok else "feasible"
+            start.seconds = time.perf_counter() - t0
+            start.solver = "flow+lagrange+cpsat-lns"
+            start.stats["relaxation_bound"] = float(lower)
+            return start
+    repaired = None
+    if hint is not None and model.side:
+        repaired = repair(model, relax)  # a feasible start for CP-SAT, and a fallback plan
+        if repaired is not None:
+            hint = repaired
+    remaining = max(0.5, limit - (time.perf_counter() - t0))
+    sol = solve_cpsat(
+        model,
+        hint=hint,
+        lower=lower,
+        time_limit=remaining,
+        seed=seed,
+        workers=workers,
+        progress=(lambda e, o, b: progress(time.perf_counter() - t0, o, b)) if progress else None,
+    )
+    if sol.status == "time_limit" and repaired is not None and side_holds(model, repaired):
+        sol = repaired  # CP-SAT found nothing better in time: the repaired relaxation stands
+        sol.bound = min(lower, sol.objective)
+    if sol.status == "infeasible":
+        conflict = find_conflict(model, time_limit=min(20.0, max(2.0, 0.5 * limit)))
+        sol.conflicts = [(kind, str(i)) for kind, i in conflict] if conflict else []
+    sol.seconds = time.perf_counter() - t0
+    sol.solver = "flow+cpsat"
+    sol.stats["relaxation_bound"] = float(lower)
+    return sol
+

@@ -1,0 +1,1 @@
+"""Loaded (capacitated, GAP-shaped) models: construction, column generation, LNS."""

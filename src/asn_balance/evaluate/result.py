@@ -1,0 +1,240 @@
+"""The result of a planning run: status, bound, moves, per-position and per-unit metrics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import _outputs
+
+__all__ = ["STATUSES", "PlanError", "Result"]
+
+#: ``optimal``: proven optimal; ``feasible``: a plan, not proven optimal (time ran out);
+#: ``infeasible``: no plan satisfies the hard rules (see ``diagnosis``);
+#: ``time_limit``: no plan was found within the time limit.
+STATUSES = ("optimal", "feasible", "infeasible", "time_limit")
+
+
+class PlanError(RuntimeError):
+    """Raised by :meth:`Result.raise_for_status` when there is no plan."""
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        v = float(value)
+        return None if not math.isfinite(v) else v
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): _clean(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+
+
+@dataclass
+class Result:
+    """A plan and everything needed to defend it.
+
+    Attributes
+    ----------
+    status : str
+        One of :data:`STATUSES`.
+    objective : float
+        The objective of the plan, the sum of its terms (see ``breakdown``): with the
+        default policy and no wishes ``balance_after + move_cost * n_moves`` (``nan``
+        without a plan).
+    bound : float
+        Proven lower bound on the optimal objective.
+    seconds : float
+        Wall time of the whole run (compile, solve, report).
+    moves : DataFrame
+        ``employee_id, name, from_position, to_position, from_unit, to_unit, jabatan_from,
+        jabatan_to, reason``.
+    positions : DataFrame
+        ``position_id, unit_id, jabatan, workload_hours, need_fte, staff_before,
+        staff_after, ej_before, ej_after, band_before, band_after`` and directions.
+    units : DataFrame
+        The same per unit (EU instead of EJ).
+    diagnosis : list of str
+        Why the problem is infeasible (empty otherwise).
+    info : dict
+        Solver, parameters and versions, for reproducing the run.
+    breakdown : dict
+        ``{"before": {term: value}, "after": {term: value}}`` over the objective's terms
+        (balance, moves, preferences, spouses, fit, rotation) and ``objective``.
+    training : DataFrame or None
+        The training plan: one row per mover and competency below the target's
+        ``competency_standard`` (``None`` when the positions give no standard).
+    training_totals : DataFrame or None
+        The training plan per target unit and competency: people and levels missing.
+    """
+
+    status: str
+    objective: float
+    bound: float
+    seconds: float
+    balance_before: float
+    balance_after: float
+    moves: pd.DataFrame
+    positions: pd.DataFrame
+    units: pd.DataFrame
+    diagnosis: list[str] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)
+    breakdown: dict[str, dict[str, float]] = field(default_factory=dict)
+    training: pd.DataFrame | None = None
+    training_totals: pd.DataFrame | None = None
+
+    @property
+    def gap(self) -> float:
+        """Gap ``(objective - bound) / max(|objective|, 1)``: relative, absolute below 1.
+
+        About 1e-11 for a proven optimum (the integer rounding tolerance of the flow);
+        ``nan`` without a plan.
+        """
+        if not (math.isfinite(self.objective) and math.isfinite(self.bound)):
+            return float("nan")
+        return max(0.0, (self.objective - self.bound) / max(abs(self.objective), 1.0))
+
+    @property
+    def n_moves(self) -> int:
+        """Number of moved employees."""
+        return len(self.moves)
+
+    @property
+    def has_plan(self) -> bool:
+        """Whether the result holds a plan (optimal or feasible)."""
+        return self.status in ("optimal", "feasible")
+
+    def raise_for_status(self) -> Result:
+        """Return ``self`` if there is a plan, else raise :class:`PlanError` with the diagnosis."""
+        if not self.has_plan:
+            detail = "; ".join(self.diagnosis) or "no plan"
+            raise PlanError(f"{self.status}: {detail}")
+        return self
+
+    def summary(self) -> dict[str, Any]:
+        """Key figures of the plan as a JSON-ready dict."""
+        pos = self.positions
+        bands_b = pos["band_before"].value_counts().reindex(list("ABCDE"), fill_value=0)
+        bands_a = pos["band_after"].value_counts().reindex(list("ABCDE"), fill_value=0)
+        out: dict[str, Any] = {
+            "status": self.status,
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": self.gap,
+            "seconds": round(self.seconds, 3),
+            "moves": self.n_moves,
+            "balance_before": self.balance_before,
+            "balance_after": self.balance_after,
+            "balance": self.balance_after,
+            "employees": int(pos["staff_before"].sum()),
+            "positions": len(pos),
+            "units": len(self.units),
+            "need_fte": float(pos["need_fte"].sum()),
+            "positions_under_staffed_before": int((pos["direction_before"] == "kurang").sum()),
+            "positions_under_staffed_after": int((pos["direction_after"] == "kurang").sum()),
+            "positions_over_staffed_before": int((pos["direction_before"] == "lebih").sum()),
+            "positions_over_staffed_after": int((pos["direction_after"] == "lebih").sum()),
+            "bands_before": {k: int(v) for k, v in bands_b.items()},
+            "bands_after": {k: int(v) for k, v in bands_a.items()},
+            "diagnosis": list(self.diagnosis),
+            "objective_terms": self.breakdown,
+        }
+        out.update({k: v for k, v in self.info.items() if k not in out})
+        return _clean(out)  # type: ignore[no-any-return]
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """``summary`` (key/value), ``moves``, ``positions`` and ``units`` as DataFrames."""
+        summ = {k: (json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v)
+                for k, v in self.summary().items()}  # fmt: skip
+        out = {
+            "summary": pd.DataFrame({"key": list(summ), "value": [str(v) for v in summ.values()]}),
+            "moves": self.moves.copy(),
+            "positions": self.positions.copy(),
+            "units": self.units.copy(),
+        }
+        if self.training is not None and self.training_totals is not None:
+            out["training"] = self.training.copy()
+            out["training_totals"] = self.training_totals.copy()
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"summary", "moves", "positions", "units"}`` as plain JSON-ready data, plus
+        ``"training"`` and ``"training_totals"`` when the positions give a competency standard."""
+        out = {
+            "summary": self.summary(),
+            "moves": _records(self.moves),
+            "positions": _records(self.positions),
+            "units": _records(self.units),
+        }
+        if self.training is not None and self.training_totals is not None:
+            out["training"] = _records(self.training)
+            out["training_totals"] = _records(self.training_totals)
+        return out
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The plan as JSON text (see :meth:`to_dict`)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, allow_nan=False)
+
+    def write(self, path: str | PathLike[str]) -> Path:
+        """Write the plan by suffix: ``.json``, ``.xlsx``, or else a folder of CSV files.
+
+        A plan holds four tables, so ``plan.csv`` is written as the folder ``plan/``.
+        Returns the path written.
+        """
+        return Path(_outputs.output("result.write")(self, path))
+
+    def __repr__(self) -> str:
+        return (
+            f"Result(status={self.status!r}, objective={self.objective:.6g}, bound={self.bound:.6g}, "
+            f"moves={self.n_moves}, balance {self.balance_before:.4g} -> {self.balance_after:.4g}, "
+            f"{self.seconds:.2f}s)"
+        )
+
+    def plot(self, kind: str = "ej", *, lang: str = "id", ax: Any = None, **kwargs: Any) -> Any:
+        """A plot of the plan as a matplotlib Figure (needs ``pip install 'asn-balance[plot]'``).
+
+        Parameters
+        ----------
+        kind : {"ej", "ej_units", "gaps", "bands", "flows"}
+            ``ej``: EJ per position before vs after, sorted, bands shaded; ``ej_units``: EU
+            per unit (the ``top`` units with the largest gap); ``gaps``: distribution of the
+            staffing gap per position; ``bands``: positions per EJ band; ``flows``: moves
+            between units (the ``top`` largest flows).
+        lang : {"id", "en"}
+            Language of the labels.
+        ax : matplotlib Axes, optional
+            Draw into this axes (its figure is returned).
+        **kwargs
+            Passed to the plot (``top``).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Raises
+        ------
+        ImportError
+            When matplotlib is not installed.
+        """
+        return _outputs.output("result.plot")(self, kind, lang=lang, ax=ax, **kwargs)
+
+    def _repr_html_(self) -> str:
+        return str(_outputs.output("result.html")(self))

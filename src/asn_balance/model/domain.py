@@ -1,0 +1,311 @@
+"""Domain codes of the Indonesian civil service used throughout the package.
+
+Grades (golongan/ruang), education levels, ABK period factors, EJ bands, competency
+and coverage strings and NIP structure. Pure functions and constants, no I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "BANDS",
+    "BAND_COLORS",
+    "BAND_FILLS",
+    "BKN_EDUCATION_CODES",
+    "COMPETENCY_LEVELS",
+    "EDUCATION_LEVELS",
+    "GRADES",
+    "PERIOD_FACTORS",
+    "band_of",
+    "direction_of",
+    "education_rank",
+    "format_competencies",
+    "format_coverage",
+    "grade_rank",
+    "nip_problem",
+    "parse_competencies",
+    "parse_coverage",
+    "parse_education",
+    "parse_grade",
+    "parse_period",
+]
+
+#: Golongan/ruang in ascending order; SIASN ids are 11..14, 21..24, 31..34, 41..45.
+GRADES: Final[tuple[str, ...]] = (
+    "I/a", "I/b", "I/c", "I/d",
+    "II/a", "II/b", "II/c", "II/d",
+    "III/a", "III/b", "III/c", "III/d",
+    "IV/a", "IV/b", "IV/c", "IV/d", "IV/e",
+)  # fmt: skip
+_GRADE_RANK: Final[dict[str, int]] = {g: i for i, g in enumerate(GRADES)}
+_ROMAN: Final[dict[str, int]] = {"I": 1, "II": 2, "III": 3, "IV": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_SIASN_GRADE: Final[dict[int, str]] = {}
+for _g in GRADES:
+    _major = {"I": 1, "II": 2, "III": 3, "IV": 4}[_g.split("/")[0]]
+    _SIASN_GRADE[10 * _major + "abcde".index(_g[-1]) + 1] = _g
+
+#: Education levels in ascending order.
+EDUCATION_LEVELS: Final[tuple[str, ...]] = ("SD", "SMP", "SMA", "D1", "D2", "D3", "D4", "S1", "S2", "S3")
+_EDU_RANK: Final[dict[str, int]] = {e: i for i, e in enumerate(EDUCATION_LEVELS)}
+_EDU_ALIASES: Final[dict[str, str]] = {
+    "SLTP": "SMP", "MTS": "SMP", "SLTA": "SMA", "SMK": "SMA", "SMU": "SMA", "MA": "SMA",
+    "STM": "SMA", "SMEA": "SMA", "DI": "D1", "DII": "D2", "DIII": "D3", "DIV": "D4",
+    "SARJANA": "S1", "MAGISTER": "S2", "DOKTOR": "S3", "SST": "D4",
+}  # fmt: skip
+#: BKN/SIASN codes of the education level (``tkPendidikanTerakhirId``): 05 SD, 10 SLTP,
+#: 12 SLTP Kejuruan, 15 SLTA, 17 SLTA Kejuruan, 18 SLTA Keguruan, 20 Diploma I, 25 Diploma
+#: II, 30 Diploma III/Sarjana Muda, 35 Diploma IV, 40 S-1/Sarjana, 45 S-2, 50 S-3/Doktor.
+BKN_EDUCATION_CODES: Final[dict[int, str]] = {
+    5: "SD", 10: "SMP", 12: "SMP", 15: "SMA", 17: "SMA", 18: "SMA", 20: "D1", 25: "D2",
+    30: "D3", 35: "D4", 40: "S1", 45: "S2", 50: "S3",
+}  # fmt: skip
+
+#: ABK period factors: how many times a yearly volume repeats.
+PERIOD_FACTORS: Final[dict[str, int]] = {"tahun": 1, "bulan": 12, "minggu": 50, "hari": 250}
+_PERIOD_ALIASES: Final[dict[str, str]] = {
+    "tahun": "tahun", "tahunan": "tahun", "year": "tahun", "yearly": "tahun", "annual": "tahun",
+    "bulan": "bulan", "bulanan": "bulan", "month": "bulan", "monthly": "bulan",
+    "minggu": "minggu", "mingguan": "minggu", "pekan": "minggu", "week": "minggu", "weekly": "minggu",
+    "hari": "hari", "harian": "hari", "day": "hari", "daily": "hari",
+    "thn": "tahun", "th": "tahun", "bln": "bulan", "mgg": "minggu", "hr": "hari",
+}  # fmt: skip
+
+#: EJ bands, best described by their lower bounds: A > 1.00, B 0.90-1.00, C 0.70-0.89,
+#: D 0.50-0.69, E < 0.50.
+BANDS: Final[tuple[str, ...]] = ("A", "B", "C", "D", "E")
+#: The colours every output gives the bands (plots, HTML, Excel), one palette.
+#: Strong colour of each EJ band (markers, bars, chips): A red (under-staffed), B green
+#: (about right), C yellow, D orange, E blue (much over-staffed).
+BAND_COLORS: Final[dict[str, str]] = {
+    "A": "#D9534F",
+    "B": "#5CA35C",
+    "C": "#E3B505",
+    "D": "#E8843A",
+    "E": "#4A90C8",
+}
+#: Light fill of each EJ band (shaded areas, table and spreadsheet cells), hex without ``#``.
+BAND_FILLS: Final[dict[str, str]] = {
+    "A": "F4CCCC",
+    "B": "D9EAD3",
+    "C": "FFF2CC",
+    "D": "FCE5CD",
+    "E": "CFE2F3",
+}
+
+#: Lowest and highest competency level (of ``competencies`` and of ``coverage``).
+COMPETENCY_LEVELS: Final[tuple[int, int]] = (1, 5)
+_LO, _HI = COMPETENCY_LEVELS
+
+# The name is everything before the first ":" or "=" (stripped, not empty): no backtracking,
+# so a cell of megabytes is parsed in linear time.
+_COMP_ITEM = re.compile(r"^([^:;=]*)[:=]\s*([0-9]{1,9})\s*$")
+_COVER_ITEM = re.compile(r"^([^:;=]*)[:=]\s*([0-9]{1,9})\s*[x\u00d7]\s*([0-9]{1,9})\s*$", re.IGNORECASE)
+
+
+def parse_grade(value: object) -> str | None:
+    """Return the canonical grade (``III/b``) for a spelling, or ``None`` if invalid.
+
+    Accepts ``III/b``, ``iii/b``, ``III-b``, ``III b``, ``IIIb``, ``3b``, ``3/b`` and the
+    SIASN ids 11..45.
+    """
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return _SIASN_GRADE.get(int(value))
+    if isinstance(value, float) and value.is_integer():
+        return _SIASN_GRADE.get(int(value))
+    if not isinstance(value, str):
+        return None
+    s = value.strip()
+    if re.fullmatch(r"[0-9]{1,3}", s):
+        return _SIASN_GRADE.get(int(s))
+    m = re.fullmatch(r"(IV|III|II|I|[1-4])\s*[/\-. ]?\s*([A-Ea-e])", s, flags=re.IGNORECASE)
+    if not m:
+        return None
+    major = _ROMAN.get(m.group(1).upper())
+    if major is None:
+        return None
+    grade = ("I", "II", "III", "IV")[major - 1] + "/" + m.group(2).lower()
+    return grade if grade in _GRADE_RANK else None
+
+
+def grade_rank(grade: str) -> int:
+    """Rank of a canonical grade, 0 for ``I/a`` up to 16 for ``IV/e``."""
+    return _GRADE_RANK[grade]
+
+
+def parse_education(value: object) -> str | None:
+    """Return the canonical education level (``S1``) for a spelling, or ``None``.
+
+    Also accepts the BKN/SIASN codes of :data:`BKN_EDUCATION_CODES` (``40`` or ``"40"``
+    is ``S1``, ``"05"`` or ``5`` is ``SD``).
+    """
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return BKN_EDUCATION_CODES.get(int(value))
+    if not isinstance(value, str):
+        return None
+    if re.fullmatch(r"[0-9]{1,3}", value.strip()):
+        return BKN_EDUCATION_CODES.get(int(value.strip()))
+    s = re.sub(r"[\s\-./]", "", value.strip().upper())
+    s = _EDU_ALIASES.get(s, s)
+    return s if s in _EDU_RANK else None
+
+
+def education_rank(level: str) -> int:
+    """Rank of a canonical education level, 0 for ``SD`` up to 9 for ``S3``."""
+    return _EDU_RANK[level]
+
+
+def parse_period(value: object) -> str | None:
+    """Return the canonical ABK period (``tahun``, ``bulan``, ``minggu``, ``hari``) or ``None``."""
+    if not isinstance(value, str):
+        return None
+    key = value.strip().lower()
+    key = key.removeprefix("per ").removeprefix("/").strip()
+    return _PERIOD_ALIASES.get(key)
+
+
+def parse_competencies(value: object) -> dict[str, int] | str:
+    """Parse ``keuangan:4;kesehatan:2`` into ``{"keuangan": 4, "kesehatan": 2}``.
+
+    Blank input gives ``{}``. Names are lower-cased and stripped (inner spaces become
+    ``_``); levels must lie in :data:`COMPETENCY_LEVELS` (1..5).
+    Items may be separated by ``;``, ``,`` or ``|``.
+
+    Returns
+    -------
+    dict or str
+        The mapping, or an error message (a string) saying what is wrong.
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return {}
+    if not isinstance(value, str):
+        return f"expected text like 'keuangan:3;administrasi:2', got {type(value).__name__}"
+    text = value.strip()
+    if not text:
+        return {}
+    out: dict[str, int] = {}
+    for item in re.split(r"[;,|]", text):
+        if not item.strip():
+            continue
+        m = _COMP_ITEM.match(item)
+        if not m or not m.group(1).strip():
+            return f"item {item.strip()!r} is not of the form name:level"
+        name = _comp_name(m.group(1))
+        level = int(m.group(2))
+        if not _LO <= level <= _HI:
+            return f"level {level} of {name!r} is outside {_LO}..{_HI}"
+        if name in out and out[name] != level:
+            return f"competency {name!r} is given twice"
+        out[name] = level
+    return out
+
+
+def format_competencies(levels: dict[str, int]) -> str:
+    """Canonical text of a competency mapping: sorted by name, ``name:level;...``."""
+    return ";".join(f"{k}:{v}" for k, v in sorted(levels.items()))
+
+
+def parse_coverage(value: object) -> list[tuple[str, int, int]] | str:
+    """Parse a unit's coverage ``keuangan:3x2;kesehatan:2x1`` into ``(name, level, count)`` items.
+
+    ``keuangan:3x2`` asks for at least 2 staff with ``keuangan`` at level 3 or above in
+    the unit. Blank input gives ``[]``. Items may be separated by ``;``, ``,`` or ``|``;
+    ``X`` and ``\u00d7`` may replace ``x`` and ``=`` may replace ``:``. Names are
+    normalised as by :func:`parse_competencies`; levels must lie in
+    :data:`COMPETENCY_LEVELS`, counts be at least 1. A name may appear with several levels
+    (``keuangan:3x2;keuangan:4x1``), but not twice with the same level and different counts.
+
+    Returns
+    -------
+    list of (str, int, int) or str
+        The items sorted by name and level (repeats removed), or an error message (a
+        string) saying what is wrong.
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    if not isinstance(value, str):
+        return f"expected text like 'keuangan:3x2;kesehatan:2x1', got {type(value).__name__}"
+    out: dict[tuple[str, int], int] = {}
+    for item in re.split(r"[;,|]", value.strip()):
+        if not item.strip():
+            continue
+        m = _COVER_ITEM.match(item)
+        if not m or not m.group(1).strip():
+            return f"item {item.strip()!r} is not of the form name:LEVELxCOUNT (e.g. keuangan:3x2)"
+        name = _comp_name(m.group(1))
+        level, count = int(m.group(2)), int(m.group(3))
+        if not _LO <= level <= _HI:
+            return f"level {level} of {name!r} is outside {_LO}..{_HI}"
+        if count < 1:
+            return f"count {count} of {name!r} must be at least 1"
+        if out.get((name, level), count) != count:
+            return f"{name!r} at level {level} is given twice"
+        out[(name, level)] = count
+    return [(name, level, count) for (name, level), count in sorted(out.items())]
+
+
+def format_coverage(items: list[tuple[str, int, int]]) -> str:
+    """Canonical text of coverage items: sorted by name and level, ``name:LxN;...``."""
+    return ";".join(f"{name}:{level}x{count}" for name, level, count in sorted(items))
+
+
+def _comp_name(raw: str) -> str:
+    """Competency name as compared: stripped, lower-case, inner spaces as ``_``."""
+    return re.sub(r"\s+", "_", raw.strip().lower())
+
+
+def band_of(ej: npt.ArrayLike) -> npt.NDArray[np.str_]:
+    """EJ band for each efficiency value.
+
+    A > 1.00, B 0.90-1.00, C 0.70-0.89, D 0.50-0.69, E < 0.50. Values are rounded to
+    two decimals first, as the bands are published. ``nan`` (no staff and no workload)
+    gives ``"-"``.
+    """
+    x = np.round(np.asarray(ej, dtype=float), 2)
+    out = np.full(x.shape, "-", dtype="<U1")
+    fin = ~np.isnan(x)
+    out[fin & (x > 1.0)] = "A"
+    out[fin & (x >= 0.90) & (x <= 1.0)] = "B"
+    out[fin & (x >= 0.70) & (x < 0.90)] = "C"
+    out[fin & (x >= 0.50) & (x < 0.70)] = "D"
+    out[fin & (x < 0.50)] = "E"
+    return out
+
+
+def direction_of(staff: npt.ArrayLike, need: npt.ArrayLike, tol: float = 0.05) -> npt.NDArray[np.str_]:
+    """``kurang`` (under-staffed), ``lebih`` (over-staffed) or ``pas`` (within ``tol`` FTE)."""
+    gap = np.asarray(staff, dtype=float) - np.asarray(need, dtype=float)
+    out = np.full(gap.shape, "pas", dtype="<U6")
+    out[gap < -tol] = "kurang"
+    out[gap > tol] = "lebih"
+    return out
+
+
+def nip_problem(nip: str) -> str | None:
+    """Why an 18-digit NIP is malformed, or ``None`` when it is well formed.
+
+    Structure: birth date ``YYYYMMDD`` + TMT CPNS ``YYYYMM`` + sex (1 male, 2 female) +
+    serial (3 digits, not 000). PPPK numbers (NI PPPK) carry ``21`` in place of the TMT
+    month, which is accepted.
+    """
+    if len(nip) != 18 or not (nip.isascii() and nip.isdigit()):
+        return "a NIP has 18 digits"
+    try:
+        born = _dt.date(int(nip[0:4]), int(nip[4:6]), int(nip[6:8]))
+    except ValueError:
+        return f"birth date {nip[0:8]} in the NIP is not a date"
+    year, month = int(nip[8:12]), int(nip[12:14])
+    if not (1 <= month <= 12 or month == 21):  # NI PPPK carries 21 in place of the month
+        return f"TMT {nip[8:14]} in the NIP has no month {month}"
+    if year < born.year + 14 or year > born.year + 70:
+        return f"TMT year {year} in the NIP does not fit birth year {born.year}"
+    if nip[14] not in "12":
+        return f"sex digit {nip[14]} in the NIP must be 1 or 2"
+    if nip[15:18] == "000":
+        return "serial 000 in the NIP is not valid"
+    return None
