@@ -18,7 +18,7 @@ Names follow ``best_known.csv`` of the shared collection: ``gapK-p`` for problem
 
 Each instance becomes an :class:`asn_balance.AssignmentModel`: jobs are unplaced groups
 of one unit, agents are bins with a load capacity and no staffing cost, and every
-(job, agent) pair is an arc with its cost and load. ``asn_balance.solvers.solve_model``
+(job, agent) pair is an arc with its cost and load. ``asn_balance.engine.dispatch.solve_model``
 then runs CP-SAT and the large-neighbourhood search of ``solvers/loaded.py``.
 """
 
@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from asn_balance.engine import AssignmentModel
-from asn_balance.solvers import solve_model
+from asn_balance.engine.dispatch import solve_model
 
 _ABCD_SIZES = ("05100", "05200", "10100", "10200", "20100", "20200")
 

@@ -15,7 +15,7 @@
   ``SimpleMinCostFlow`` wrapped so that only ``solve()`` (and, separately, loading the
   arcs) is timed: no Python driver around that network can be faster than this.
 
-Eligibility comes from :func:`asn_balance.rules.eligibility` (profiles x classes) and is
+Eligibility comes from :func:`asn_balance.compile.eligibility.eligibility` (profiles x classes) and is
 expanded to employee x position pairs with numpy. Every peer reads the same CSV folder
 with :meth:`Problem.read`, like the ``asn-balance`` CLI, and writes its moves so that the
 parent verifies them with :func:`asn_balance.check.check`, as it does asn_balance's plan.
@@ -37,9 +37,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from asn_balance.problem import Problem
-from asn_balance.rules import eligibility
-from asn_balance.schema import Policy
+from asn_balance.compile.eligibility import eligibility
+from asn_balance.model.policy import Policy
+from asn_balance.model.problem import Problem
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -410,9 +410,9 @@ class _TimedFlow:
 
 def run_flow(problem: Problem, time_limit: float, workers: int, seed: int) -> dict[str, Any]:
     """asn_balance's compile and solve with only the OR-Tools flow calls timed."""
-    import asn_balance.solvers.flow as flow_mod
+    import asn_balance.engine.backends.flow as flow_mod
+    from asn_balance.engine.dispatch import solve_model
     from asn_balance.planner import compile_problem
-    from asn_balance.solvers import solve_model
 
     flow_mod.min_cost_flow = types.SimpleNamespace(SimpleMinCostFlow=_TimedFlow)  # type: ignore[attr-defined]
     t0 = time.perf_counter()

@@ -4,7 +4,7 @@
                              [--peer-time-limit 60] [--max-moves K] [--out results.jsonl]
                              [--write-results]
 
-For each scale the scenario of :func:`asn_balance.synth.generate_scale` is written as a
+For each scale the scenario of :func:`asn_balance.datasets.synth.generate_scale` is written as a
 CSV folder; ``asn-balance plan DIR --out plan.json --quiet`` runs in a child process
 (``--repeat`` times, median wall time, peak RSS of each run measured separately through
 ``/usr/bin/time`` or a Python wrapper) and its plan is verified with
@@ -33,11 +33,11 @@ from typing import Any
 
 import pandas as pd
 
-from asn_balance import synth
 from asn_balance.check import check
+from asn_balance.datasets import synth
 from asn_balance.io import read_plan
-from asn_balance.problem import Problem
-from asn_balance.schema import Policy
+from asn_balance.model.policy import Policy
+from asn_balance.model.problem import Problem
 
 HERE = Path(__file__).resolve().parent
 PEERS = ("cpsat", "highs", "flow")

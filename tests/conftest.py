@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 
 from asn_balance import AssignmentModel, EngineSolution, Problem, Result, check, solve
-from asn_balance.result import STATUSES
-from asn_balance.solvers import solve_model
+from asn_balance.engine.dispatch import solve_model
+from asn_balance.evaluate.result import STATUSES
 
 #: Defaults of omitted employee cells: a movable PNS with no qualifications listed.
 EMPLOYEE_DEFAULTS: dict[str, Any] = {

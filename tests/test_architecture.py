@@ -122,7 +122,9 @@ def test_imports_point_down() -> None:
             elif other in TOP:
                 wrong.append(f"{path.relative_to(SRC)}:{line} imports the package facade ({mod})")
             elif LAYERS[other] >= rank:
-                wrong.append(f"{path.relative_to(SRC)}:{line} ({own}) imports {mod} ({other}): not a layer above")
+                wrong.append(
+                    f"{path.relative_to(SRC)}:{line} ({own}) imports {mod} ({other}): not a layer above"
+                )
     assert not wrong, "\n".join(wrong)
 
 
@@ -231,3 +233,27 @@ def test_modules_stay_small() -> None:
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > 720
     }
     assert not big, big
+
+
+def test_every_import_of_the_package_resolves() -> None:
+    """Imports inside functions are not run by every test: each must name a real module."""
+    missing = []
+    for path in sorted(SRC.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        name = _module_name(path)
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            elif (node.module or "").startswith("asn_balance"):
+                mod = node.module or ""
+            else:
+                continue
+            file = SRC.parent / mod.replace(".", "/")
+            if not (file.with_suffix(".py").exists() or (file / "__init__.py").exists()):
+                missing.append(f"{path.relative_to(SRC)}:{node.lineno} imports {mod}")
+    assert not missing, "\n".join(missing)

@@ -14,9 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 import asn_balance as ab
-from asn_balance import synth
-from asn_balance.batch import SUMMARY_COLUMNS, WorkerError
-from asn_balance.cli import app
+from asn_balance.apps.batch import SUMMARY_COLUMNS, WorkerError
+from asn_balance.apps.cli import app
+from asn_balance.datasets import synth
 from json_helpers import strip_timing
 
 N_AGENCIES = 20
@@ -220,7 +220,7 @@ def test_imports_without_the_extras() -> None:
         "    sys.modules[m] = None\n"
         "import asn_balance\n"
         "assert callable(asn_balance.solve_many)\n"
-        "from asn_balance.cli import main\n"
+        "from asn_balance.apps.cli import main\n"
         "sys.argv = ['asn-balance', 'serve']\n"
         "main()\n"
     )

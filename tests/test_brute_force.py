@@ -2,7 +2,7 @@
 
 Every assignment of each employee to any position (staying included) is enumerated and
 judged by the independent verifier :func:`asn_balance.check` alone, never by the rule
-builders of :mod:`asn_balance.rules`. To keep that affordable, ``check`` is asked once per
+builders of :mod:`asn_balance.compile.eligibility`. To keep that affordable, ``check`` is asked once per
 target position about a plan moving *everybody* there: its per-row violations (status,
 lock, months, jabatan, grade, education, competencies) say which single moves are allowed,
 and the staffing and budget rules are then applied to every assignment in numpy. A sample
@@ -25,7 +25,7 @@ import numpy.typing as npt
 import pytest
 
 from asn_balance import RULES, Problem, check
-from asn_balance.domain import GRADES, PERIOD_FACTORS
+from asn_balance.model.domain import GRADES, PERIOD_FACTORS
 from conftest import make_problem, solve_checked
 
 N_CASES = 150

@@ -1,7 +1,7 @@
 """The move budget ``max_moves``: Lagrangian price search over exact flows, then CP-SAT.
 
 On a hand-made chain the budget leaves a Lagrangian duality gap that only CP-SAT closes; on
-synthetic scenarios (``asn_balance.synth.generate``) and on medium "ring" problems built
+synthetic scenarios (``asn_balance.datasets.synth.generate``) and on medium "ring" problems built
 here, a sweep of budgets must give plans within the budget, a bound below the objective,
 ``optimal`` exactly when the gap is closed, never better than the unconstrained optimum,
 and an objective that never gets worse as the budget grows.
@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from asn_balance import Problem, Result
-from asn_balance.synth import generate
+from asn_balance.datasets.synth import generate
 from conftest import make_problem, solve_checked
 
 TOL = 1e-6

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 
 from asn_balance.check import CheckReport, Violation, balance_of, check, objective_of
-from asn_balance.domain import PERIOD_FACTORS, education_rank, grade_rank, parse_competencies
-from asn_balance.errors import InputError
-from asn_balance.schema import RULES, Policy
+from asn_balance.model.domain import PERIOD_FACTORS, education_rank, grade_rank, parse_competencies
+from asn_balance.model.errors import InputError
+from asn_balance.model.policy import RULES, Policy
 
 POSITION_COLUMNS = [
     "position_id", "unit_id", "unit_name", "jabatan", "workload_hours", "min_staff", "max_staff",
@@ -70,7 +70,7 @@ def tasks(*rows: tuple[str, str, float, str, float]) -> pd.DataFrame:
 
 @dataclass
 class FakeProblem:
-    """Stands in for asn_balance.problem.Problem."""
+    """Stands in for asn_balance.model.problem.Problem."""
 
     employees: pd.DataFrame
     positions: pd.DataFrame
@@ -415,16 +415,31 @@ def test_balance_of() -> None:
 
 
 def test_imports_only_what_is_allowed() -> None:
-    source = Path(__file__).parents[1] / "src" / "asn_balance" / "check.py"
-    tree = ast.parse(source.read_text())
+    """Every module of the checker imports numpy, pandas, itself and the model's codes, policy
+    and errors only (relative imports resolved); see also tests/test_architecture.py."""
+    folder = Path(__file__).parents[1] / "src" / "asn_balance" / "check"
     modules: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            modules.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            modules.add(node.module or "")
-    allowed = {"asn_balance.domain", "asn_balance.schema", "asn_balance.errors", "numpy", "pandas"}
-    third_party = {m for m in modules if m.split(".")[0] in {"asn_balance", "numpy", "pandas", "ortools"}}
+    for source in sorted(folder.rglob("*.py")):
+        tree = ast.parse(source.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                if node.level == 1:
+                    modules.add("asn_balance.check" + (f".{node.module}" if node.module else ""))
+                elif node.level == 2:
+                    modules.add("asn_balance" + (f".{node.module}" if node.module else ""))
+                else:
+                    modules.add(node.module or "")
+    assert "asn_balance.model.domain" in modules  # the walk sees the relative imports
+    allowed = {"asn_balance.model.domain", "asn_balance.model.policy", "asn_balance.model.errors", "numpy",
+               "pandas"}  # fmt: skip
+    third_party = {
+        m
+        for m in modules
+        if m.split(".")[0] in {"asn_balance", "numpy", "pandas", "ortools", "highspy"}
+        and not m.startswith("asn_balance.check")
+    }
     assert {m if not m.startswith("numpy.") else "numpy" for m in third_party} <= allowed
 
 

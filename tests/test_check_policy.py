@@ -23,7 +23,7 @@ import pytest
 
 from asn_balance import Policy, Problem
 from asn_balance.check import CHECKED_RULES, PLAN_RULES, CheckReport, check
-from asn_balance.schema import RULES, TERMS
+from asn_balance.model.policy import RULES, TERMS
 
 PLAN_DATE = dt.date(2026, 1, 15)
 
@@ -568,9 +568,9 @@ def test_problem_without_units_and_policy_columns() -> None:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_terms_agree_with_the_planners_terms(seed: int) -> None:
-    """The terms recomputed here equal those of :mod:`asn_balance.terms` on random plans."""
-    from asn_balance import synth
-    from asn_balance.terms import plan_terms
+    """The terms recomputed here equal those of :mod:`asn_balance.evaluate.terms` on random plans."""
+    from asn_balance.datasets import synth
+    from asn_balance.evaluate.terms import plan_terms
 
     tables = synth.generate(400, seed=seed, policy_columns=True)
     problem = Problem.read(tables).with_policy(

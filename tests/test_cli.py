@@ -24,7 +24,6 @@ import re
 import shutil
 import subprocess
 import sys
-import types
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -36,7 +35,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from asn_balance import datasets
-from asn_balance.cli import app
+from asn_balance.apps.cli import app
 
 # --------------------------------------------------------------------------- data
 
@@ -156,7 +155,7 @@ def console_script() -> list[str]:
     exe = shutil.which("asn-balance") or shutil.which("asn-balance", path=str(Path(sys.executable).parent))
     if exe:
         return [exe]
-    return [sys.executable, "-c", "from asn_balance.cli import main; main()"]
+    return [sys.executable, "-c", "from asn_balance.apps.cli import main; main()"]
 
 
 def run(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -744,7 +743,7 @@ def test_abk_writes_report(tmp_path: Path, data: Path, suffix: str) -> None:
 
 def test_demo_in_process_on_generated_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The demo command itself, pointed at generated data (independent of the packaged files)."""
-    from asn_balance import synth
+    from asn_balance.datasets import synth
 
     folder = synth.write_csv_folder(synth.generate(150, seed=3), tmp_path / "plaju")
     monkeypatch.setattr(datasets, "demo_path", lambda: folder)
@@ -780,8 +779,8 @@ def test_help_lists_commands() -> None:
 
 # --------------------------------------------------------------------------- why-not and frontier
 #
-# The command line is tested against a stand-in for ``asn_balance.decision`` (what it passes
-# on, how it prints, its exit codes), then end to end on the real module once it exists.
+# The command line is tested against stand-ins for ``why_not`` and ``frontier`` (what it passes
+# on, how it prints, its exit codes), then end to end on the real functions.
 
 
 @dataclass
@@ -816,8 +815,8 @@ class FakeFrontier:
 
 @pytest.fixture
 def fake_decision(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Install a stand-in ``asn_balance.decision``; returns the calls it receives."""
-    from asn_balance.errors import InputError, InputProblem
+    """Install stand-ins for ``why_not`` and ``frontier``; returns the calls they receive."""
+    from asn_balance.model.errors import InputError, InputProblem
 
     calls: list[dict[str, Any]] = []
 
@@ -853,10 +852,12 @@ def fake_decision(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         )
         return FakeFrontier(points)
 
-    module = types.ModuleType("asn_balance.decision")
-    module.why_not = why_not  # type: ignore[attr-defined]
-    module.frontier = frontier  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "asn_balance.decision", module)
+    import asn_balance.analysis.frontier
+    import asn_balance.analysis.why_not
+
+    # the commands import the functions when they run, from these modules
+    monkeypatch.setattr(asn_balance.analysis.why_not, "why_not", why_not)
+    monkeypatch.setattr(asn_balance.analysis.frontier, "frontier", frontier)
     return calls
 
 
@@ -941,18 +942,6 @@ def test_frontier_exit_codes(fake_decision: list[dict[str, Any]], data: Path) ->
     assert "replaced" in result.stderr
 
 
-def _decision_available() -> bool:
-    try:
-        import asn_balance.decision  # noqa: F401
-    except Exception:  # not there yet, or half-written
-        return False
-    return True
-
-
-needs_decision = pytest.mark.skipif(not _decision_available(), reason="asn_balance.decision is not there yet")
-
-
-@needs_decision
 def test_why_not_end_to_end(tmp_path: Path, data: Path) -> None:
     plan = tmp_path / "plan.json"
     assert_clean_exit(invoke("plan", data, "--out", plan, "--quiet"), 0)
@@ -975,7 +964,6 @@ def test_why_not_end_to_end(tmp_path: Path, data: Path) -> None:
         assert args[2] in result.stderr or "P99" in result.stderr
 
 
-@needs_decision
 def test_frontier_end_to_end(tmp_path: Path, data: Path) -> None:
     out = tmp_path / "frontier.json"
     result = invoke("frontier", data, "--budgets", "0,1,3", "--out", out, "--time-limit", "10")

@@ -24,9 +24,9 @@ import pytest
 from typer.testing import CliRunner
 
 from asn_balance import Policy, cli
-from asn_balance.cli import POLICY_OPTIONS, app
-from asn_balance.errors import InputError
-from asn_balance.policy_file import load_policy, policy_from
+from asn_balance.apps.cli import POLICY_OPTIONS, app
+from asn_balance.model.errors import InputError
+from asn_balance.model.policy_file import load_policy, policy_from
 
 # --------------------------------------------------------------------------- data
 

@@ -17,9 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from asn_balance.solvers import solve_model
-from asn_balance.solvers.colgen import Master, dive, knapsack
-from asn_balance.solvers.loaded import _column_generation, _construct, _Dense, _lp, _sub_solve
+from asn_balance.engine.dispatch import solve_model
+from asn_balance.engine.gap.colgen import Master, dive, knapsack
+from asn_balance.engine.gap.loaded import _column_generation, _construct, _Dense, _lp, _sub_solve
 from gap_helpers import brute, gap
 
 

@@ -1,4 +1,4 @@
-"""Comparing two plans (``asn_balance.compare`` and ``asn-balance compare``).
+"""Comparing two plans (``asn_balance.analysis.compare`` and ``asn-balance compare``).
 
 Real plans of the packaged demo data are made with ``asn-balance plan`` (WKE 1,250 h, WKE
 1,200 h, and a budget of 10 moves), and every expected difference is computed here from
@@ -20,9 +20,9 @@ from typer.testing import CliRunner
 
 import asn_balance as ab
 from asn_balance import datasets
-from asn_balance.cli import app
-from asn_balance.compare import Comparison, compare, read_plan_document
-from asn_balance.errors import InputError
+from asn_balance.analysis.compare import Comparison, compare, read_plan_document
+from asn_balance.apps.cli import app
+from asn_balance.model.errors import InputError
 
 runner = CliRunner()
 
@@ -231,7 +231,7 @@ def test_different_data_is_reported_not_fatal(plans: dict[str, Path], tmp_path: 
     assert any("2 positions only in A" in n for n in c.notes)
     assert "different data" in c.text("en")
     # a plan of wholly other data
-    from asn_balance import synth
+    from asn_balance.datasets import synth
 
     folder = synth.write_csv_folder(synth.generate(120, seed=5), tmp_path / "other")
     other = ab.solve(ab.Problem.read(folder))

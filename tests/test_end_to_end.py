@@ -68,7 +68,7 @@ def console_script() -> list[str]:
     exe = shutil.which("asn-balance") or shutil.which("asn-balance", path=str(Path(sys.executable).parent))
     if exe:
         return [exe]
-    return [sys.executable, "-c", "from asn_balance.cli import main; main()"]
+    return [sys.executable, "-c", "from asn_balance.apps.cli import main; main()"]
 
 
 def run(*args: object) -> subprocess.CompletedProcess[str]:

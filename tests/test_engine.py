@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from asn_balance import AssignmentModel
-from asn_balance.solvers import solve_flow
+from asn_balance.engine.backends.flow import solve_flow
 from conftest import solve_model_checked, verify_engine_solution
 
 

@@ -18,12 +18,12 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 import asn_balance as ab
-from asn_balance import synth
-from asn_balance.cli import app
-from asn_balance.compare import compare, read_plan_document
-from asn_balance.excel import SHEETS, excel_bytes, infer_lang, write_excel
+from asn_balance.analysis.compare import compare, read_plan_document
+from asn_balance.apps.cli import app
+from asn_balance.datasets import synth
 from asn_balance.io import read_plan
-from asn_balance.plots import BAND_FILLS
+from asn_balance.io.excel import SHEETS, excel_bytes, infer_lang, write_excel
+from asn_balance.reports.plots import BAND_FILLS
 
 DATE = "2026-01-01"
 

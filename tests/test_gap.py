@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from asn_balance.solvers import solve_model
-from asn_balance.solvers.loaded import _Dense, _lns
+from asn_balance.engine.dispatch import solve_model
+from asn_balance.engine.gap.loaded import _Dense, _lns
 from gap_helpers import brute, gap
 
 ROOT = Path(__file__).resolve().parents[1]

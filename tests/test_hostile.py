@@ -34,11 +34,11 @@ from openpyxl import Workbook
 
 import asn_balance as ab
 from asn_balance import datasets
-from asn_balance.errors import InputError
 from asn_balance.io import write_frames
-from asn_balance.limits import DEFAULT_LIMITS, LIMIT_RULES, Limits
-from asn_balance.problem import Problem
-from asn_balance.tables import validate_tables
+from asn_balance.model.errors import InputError
+from asn_balance.model.limits import DEFAULT_LIMITS, LIMIT_RULES, Limits
+from asn_balance.model.problem import Problem
+from asn_balance.model.tables import validate_tables
 
 NIP1 = "198001012005011001"
 NIP2 = "198502142010012003"
@@ -388,7 +388,9 @@ def digest(path: Path) -> dict[str, tuple[str, int]]:
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    code = "import sys; from asn_balance.cli import main; sys.argv = ['asn-balance', *sys.argv[1:]]; main()"
+    code = (
+        "import sys; from asn_balance.apps.cli import main; sys.argv = ['asn-balance', *sys.argv[1:]]; main()"
+    )
     return subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=cwd, timeout=300, check=False
     )

@@ -54,7 +54,7 @@ def test_ctrl_c_in_the_cli_writes_the_plan_so_far(frames: dict, tmp_path: Path) 
         [
             sys.executable,
             "-m",
-            "asn_balance.cli",
+            "asn_balance",
             "plan",
             str(data),
             "--out",
@@ -86,7 +86,7 @@ def test_progress_lines_only_when_asked_off_a_terminal(tmp_path: Path) -> None:
     base = [
         sys.executable,
         "-m",
-        "asn_balance.cli",
+        "asn_balance",
         "plan",
         str(data),
         "--max-moves",

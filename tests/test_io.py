@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from asn_balance.errors import InputError
 from asn_balance.io import atomic_write_bytes, atomic_write_text, read_plan, read_tables, write_frames
-from asn_balance.tables import validate_tables
+from asn_balance.model.errors import InputError
+from asn_balance.model.tables import validate_tables
 
 NIP1 = "198001012005011001"
 NIP2 = "198502142010012003"

@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 
 import asn_balance as ab
 from asn_balance import datasets, synth
-from asn_balance.cli import app
-from asn_balance.jsonschema import (
+from asn_balance.apps.cli import app
+from asn_balance.io.jsonschema import (
     INPUT_SCHEMA_ID,
     PLAN_SCHEMA_ID,
     SCHEMA_VERSION,
@@ -30,8 +30,8 @@ from asn_balance.jsonschema import (
     shipped_schema,
     write_schemas,
 )
-from asn_balance.problem import Problem
-from asn_balance.tables import TABLES, canonical_hash
+from asn_balance.model.problem import Problem
+from asn_balance.model.tables import TABLES, canonical_hash
 
 Validator = jsonschema.Draft202012Validator
 
@@ -59,7 +59,7 @@ def test_schemas_are_valid_versioned_draft_2020_12(name: str) -> None:
 
 @pytest.mark.parametrize("name", ["input", "plan"])
 def test_shipped_files_are_up_to_date(name: str) -> None:
-    """Regenerate with ``python -m asn_balance.jsonschema`` when this fails."""
+    """Regenerate with ``python -m asn_balance.io.jsonschema`` when this fails."""
     assert shipped_schema(name) == schema(name)
     shipped = Path(ab.__file__).parent / "schemas" / f"{name}-{SCHEMA_VERSION}.json"
     assert shipped.read_text(encoding="utf-8") == schema_text(name)

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from asn_balance import Policy, Problem, synth
-from asn_balance.cli import app
+from asn_balance.apps.cli import app
 from conftest import solve_checked
 
 

@@ -1,6 +1,6 @@
 """A scenario with every policy column, through the CLI: plan, check, why-not, frontier, compare.
 
-The data come from :func:`asn_balance.synth.generate` with ``policy_columns=True`` (birth
+The data come from :func:`asn_balance.datasets.synth.generate` with ``policy_columns=True`` (birth
 dates, discipline, study leave, volunteers with preferences, spouses, retirement ages,
 competency standards, and a units table with caps and coverage).
 """
@@ -16,11 +16,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from asn_balance import Problem, check, synth
-from asn_balance.decision import frontier, why_not
+from asn_balance import Problem, check, frontier, synth, why_not
 from asn_balance.planner import solve
 
-CLI = [sys.executable, "-m", "asn_balance.cli"]
+CLI = [sys.executable, "-m", "asn_balance"]
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from asn_balance.decision import frontier, why_not
+from asn_balance import frontier, why_not
 from asn_balance.planner import solve
 from conftest import make_problem, solve_checked
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from asn_balance import Policy, Problem, check
-from asn_balance.domain import GRADES, PERIOD_FACTORS
+from asn_balance.model.domain import GRADES, PERIOD_FACTORS
 from conftest import employee_frame, position_frame, solve_checked, task_frame
 
 SETTINGS = settings(

@@ -24,10 +24,11 @@ from PIL import Image, ImageStat
 from typer.testing import CliRunner
 
 import asn_balance as ab
-from asn_balance import synth
-from asn_balance.cli import app
-from asn_balance.errors import InputError
-from asn_balance.report import SECTIONS, html_report, plan_result, section_titles, write_report
+from asn_balance.analysis.given_plan import plan_result
+from asn_balance.apps.cli import app
+from asn_balance.datasets import synth
+from asn_balance.model.errors import InputError
+from asn_balance.reports.html import SECTIONS, html_report, section_titles, write_report
 
 DATE = "2026-01-01"
 runner = CliRunner()

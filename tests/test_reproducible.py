@@ -23,9 +23,9 @@ import pytest
 import asn_balance as ab
 from asn_balance import datasets, synth
 from asn_balance.io import write_frames
-from asn_balance.jsonschema import canonical_input
-from asn_balance.problem import Problem
-from asn_balance.tables import HASH_SCHEME, TABLES, canonical_hash, canonical_text
+from asn_balance.io.jsonschema import canonical_input
+from asn_balance.model.problem import Problem
+from asn_balance.model.tables import HASH_SCHEME, TABLES, canonical_hash, canonical_text
 
 #: Summary keys that measure time: the only ones that may differ between identical runs.
 TIMING_KEYS = ("seconds", "solver_seconds", "compile_seconds")
@@ -33,7 +33,9 @@ DATE = "2025-01-01"
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    code = "import sys; from asn_balance.cli import main; sys.argv = ['asn-balance', *sys.argv[1:]]; main()"
+    code = (
+        "import sys; from asn_balance.apps.cli import main; sys.argv = ['asn-balance', *sys.argv[1:]]; main()"
+    )
     return subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=600, check=False
     )

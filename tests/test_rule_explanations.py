@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from asn_balance import Problem, synth
-from asn_balance.rules import eligibility, mover_rule, mover_rules_all, target_rules
+from asn_balance.compile.eligibility import eligibility, mover_rule, mover_rules_all, target_rules
 
 
 @pytest.mark.parametrize("jabatan_change", [False, True])

@@ -23,7 +23,7 @@ httpx = pytest.importorskip("httpx")
 psutil = pytest.importorskip("psutil")
 
 import asn_balance as ab  # noqa: E402
-from asn_balance import synth  # noqa: E402
+from asn_balance.datasets import synth  # noqa: E402
 from json_helpers import strip_timing  # noqa: E402
 
 KEY = "test-key-123"
@@ -54,7 +54,7 @@ def _doc(frames: dict[str, pd.DataFrame]) -> dict[str, Any]:
 def server() -> Iterator[dict[str, Any]]:
     port = _free_port()
     env = {**os.environ, "ASN_BALANCE_API_KEY": KEY}
-    cmd = [sys.executable, "-m", "asn_balance.cli", "serve", "--port", str(port),
+    cmd = [sys.executable, "-m", "asn_balance", "serve", "--port", str(port),
            "--max-body-mb", str(MAX_BODY_MB), "--max-running", "1", "--log-level", "warning"]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env)
     base = f"http://127.0.0.1:{port}"

@@ -21,11 +21,11 @@ import pytest
 from openpyxl import Workbook
 
 import asn_balance as ab
-from asn_balance.domain import BKN_EDUCATION_CODES, parse_education, parse_grade
-from asn_balance.errors import InputError
 from asn_balance.io import read_tables, write_frames
-from asn_balance.problem import Problem
-from asn_balance.tables import POSITION_ID_SEPARATOR, canonical_hash, validate_tables
+from asn_balance.model.domain import BKN_EDUCATION_CODES, parse_education, parse_grade
+from asn_balance.model.errors import InputError
+from asn_balance.model.problem import Problem
+from asn_balance.model.tables import POSITION_ID_SEPARATOR, canonical_hash, validate_tables
 
 SAMPLE = Path(__file__).resolve().parents[1] / "docs" / "siasn_sample"
 PLAN_DATE = dt.date(2025, 1, 1)
@@ -105,7 +105,9 @@ def test_sample_plans_end_to_end_and_checks() -> None:
 
 
 def test_sample_through_the_cli(tmp_path: Path) -> None:
-    code = "import sys; from asn_balance.cli import main; sys.argv = ['asn-balance', *sys.argv[1:]]; main()"
+    code = (
+        "import sys; from asn_balance.apps.cli import main; sys.argv = ['asn-balance', *sys.argv[1:]]; main()"
+    )
     out = tmp_path / "plan.json"
     res = subprocess.run(
         [sys.executable, "-c", code, "plan", str(SAMPLE), "--date", "2025-01-01", "--out", str(out), "-q"],

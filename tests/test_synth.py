@@ -1,4 +1,4 @@
-"""Tests of the scenario generator :mod:`asn_balance.synth` and the demo dataset."""
+"""Tests of the scenario generator :mod:`asn_balance.datasets.synth` and the demo dataset."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from asn_balance import Problem, datasets, synth
-from asn_balance.domain import (
+from asn_balance.model.domain import (
     EDUCATION_LEVELS,
     GRADES,
     PERIOD_FACTORS,
@@ -23,7 +23,7 @@ from asn_balance.domain import (
     parse_competencies,
     parse_coverage,
 )
-from asn_balance.tables import TABLES
+from asn_balance.model.tables import TABLES
 
 Tables = dict[str, pd.DataFrame]
 
@@ -291,7 +291,7 @@ def test_demo_is_small() -> None:
 def test_demo_files_are_reproducible(tmp_path: Path) -> None:
     """The committed demo is exactly what the generator makes with DEMO_SEED.
 
-    If this fails after a deliberate change of :mod:`asn_balance.synth`, regenerate the
+    If this fails after a deliberate change of :mod:`asn_balance.datasets.synth`, regenerate the
     files (see :mod:`asn_balance.datasets`) and commit them.
     """
     folder = synth.write_csv_folder(synth.generate(600, seed=datasets.DEMO_SEED), tmp_path)

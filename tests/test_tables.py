@@ -1,4 +1,4 @@
-"""Tests of :mod:`asn_balance.tables`: canonical columns, aliases, types, every problem at once."""
+"""Tests of :mod:`asn_balance.model.tables`: canonical columns, aliases, types, every problem at once."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from asn_balance.errors import InputError, InputProblem
-from asn_balance.tables import TABLES, Tables, normalise_header, validate_tables
+from asn_balance.model.errors import InputError, InputProblem
+from asn_balance.model.tables import TABLES, Tables, normalise_header, validate_tables
 
 Raw = dict[str, pd.DataFrame]
 

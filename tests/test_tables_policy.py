@@ -1,4 +1,4 @@
-"""Tests of the mutasi-policy columns of :mod:`asn_balance.tables` and the ``units`` table.
+"""Tests of the mutasi-policy columns of :mod:`asn_balance.model.tables` and the ``units`` table.
 
 Every new column is optional and its absence switches its rule off, so the defaults are
 no-ops. Each column is checked for accepted spellings (aliases, Excel-like dates,
@@ -20,10 +20,10 @@ import pandas as pd
 import pytest
 
 from asn_balance import Problem
-from asn_balance.domain import format_coverage, parse_coverage
-from asn_balance.errors import InputError, InputProblem
 from asn_balance.io import read_tables, write_frames
-from asn_balance.tables import TABLES, validate_tables
+from asn_balance.model.domain import format_coverage, parse_coverage
+from asn_balance.model.errors import InputError, InputProblem
+from asn_balance.model.tables import TABLES, validate_tables
 
 Raw = dict[str, pd.DataFrame]
 

@@ -32,10 +32,10 @@ if TYPE_CHECKING:  # what the lazy names resolve to, for type checkers and IDEs
     from .analysis.why_not import WhyNot, why_not
     from .apps.batch import solve_many
     from .check import CheckReport, Violation, check
-    from .compile import compile_problem
+    from .compile.compiler import compile_problem
     from .engine import AssignmentModel, EngineSolution, Pair, SideConstraint
     from .engine.control import request_stop
-    from .evaluate import evaluate
+    from .evaluate.evaluation import evaluate
     from .evaluate.result import PlanError, Result
     from .evaluate.terms import plan_terms
     from .model.errors import InputError, InputProblem

@@ -43,9 +43,7 @@ def moved(old: str, new: str) -> tuple[Callable[[str], Any], Callable[[], list[s
     return __getattr__, __dir__
 
 
-def moved_many(
-    old: str, new: tuple[str, ...]
-) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+def moved_many(old: str, new: tuple[str, ...]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """Like :func:`moved` for an old module whose code now lives in several modules (the
     first that has a name answers)."""
     warnings.warn(

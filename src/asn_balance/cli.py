@@ -5,7 +5,8 @@ if __name__ == "__main__":  # pragma: no cover - `python -m asn_balance.cli` as 
 
     from asn_balance.apps.cli import main
 
-    sys.exit(main())
+    main()
+    sys.exit(0)
 else:
     from asn_balance._compat import moved
 

@@ -1,4 +1,5 @@
-"""Deprecated alias of :mod:`asn_balance.analysis.why_not`, :mod:`asn_balance.analysis.frontier` (removed in 0.3)."""
+"""Deprecated alias of :mod:`asn_balance.analysis.why_not` and :mod:`asn_balance.analysis.frontier`
+(removed in 0.3)."""
 
 from asn_balance._compat import moved_many
 

@@ -24,6 +24,7 @@ from ..model.problem import Problem
 
 __all__ = ["Frontier", "frontier"]
 
+
 @dataclass
 class Frontier:
     """Balance reachable per move budget (see :func:`frontier`).
@@ -181,4 +182,3 @@ def _replace_plan(prev: Result, bound: float) -> Result:
 
     gap_ok = prev.balance_after - bound <= 1e-6 * max(1.0, abs(prev.balance_after))
     return replace(prev, bound=min(bound, prev.objective), status="optimal" if gap_ok else "feasible")
-

@@ -118,4 +118,3 @@ def plan_result(problem: Problem, plan: Any, *, lang: str = "id") -> Result:
         lang=lang,
         started=t0,
     )
-

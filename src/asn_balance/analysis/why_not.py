@@ -305,4 +305,3 @@ def _rule_of(line: str) -> str:
     if line.endswith("]") and "[" in line:
         return line[line.rindex("[") + 1 : -1]
     return ""
-

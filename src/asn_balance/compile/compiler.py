@@ -374,4 +374,3 @@ def _side_rows(
                 )
             )
     return rows
-

@@ -86,4 +86,3 @@ def _conflict_lines(
         elif kind == "max_moves":
             lines.append(f"the plan may move at most {problem.policy.max_moves} employees [max_moves]")
     return ["these rules cannot all hold together:", *lines] if lines else []
-

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..model.idlist import idlist_entries
 from ..model.problem import Problem
 
 __all__ = ["Wishes", "wishes"]
@@ -95,23 +96,10 @@ def wishes(problem: Problem) -> Wishes:
     n_listed = np.zeros(n, dtype=np.int64)
     pe, pp, pr = empty, empty, empty
     if "preferences" in emp.columns:
-        text = emp["preferences"].fillna("").astype(str)
-        has = (text.str.strip() != "").to_numpy()
-        if has.any():
-            rows = np.flatnonzero(has)
-            parts = text.iloc[rows].str.split(r"[;,|]", regex=True)
-            flat = parts.explode()
-            entry = flat.astype(str).str.strip()
-            lengths = np.array([len(x) for x in parts.tolist()], dtype=np.int64)
-            emp_of = np.repeat(rows, lengths)
-            keep = (entry != "").to_numpy()
-            entries = entry[keep].to_numpy(dtype=object)
-            emp_of = emp_of[keep]
-            # rank within each employee's list (1-based), first occurrence of an entry wins
-            frame = pd.DataFrame({"e": emp_of, "entry": entries})
-            frame = frame.drop_duplicates(["e", "entry"], keep="first")
-            frame["rank"] = frame.groupby("e").cumcount() + 1
-            n_listed = np.bincount(frame["e"].to_numpy(np.int64), minlength=n).astype(np.int64)
+        # one row per (employee, entry): 1-based rank, first occurrence of an entry wins
+        frame = idlist_entries(emp["preferences"])
+        if len(frame):
+            n_listed = np.bincount(frame["row"].to_numpy(np.int64), minlength=n).astype(np.int64)
             pid_idx = pd.Index(pos["position_id"].to_numpy(dtype=object))
             as_pos = pid_idx.get_indexer(pd.Index(frame["entry"]))
             direct = frame[as_pos >= 0].assign(p=as_pos[as_pos >= 0])
@@ -119,9 +107,11 @@ def wishes(problem: Problem) -> Wishes:
                 {"entry": pos["unit_id"].to_numpy(dtype=object), "p": np.arange(len(pos), dtype=np.int64)}
             )
             via_unit = frame.merge(units, on="entry", how="inner")  # an id may name both
-            both = pd.concat([direct[["e", "p", "rank"]], via_unit[["e", "p", "rank"]]], ignore_index=True)
-            both = both.groupby(["e", "p"], as_index=False)["rank"].min()
-            pe = both["e"].to_numpy(np.int64)
+            both = pd.concat(
+                [direct[["row", "p", "rank"]], via_unit[["row", "p", "rank"]]], ignore_index=True
+            )
+            both = both.groupby(["row", "p"], as_index=False)["rank"].min()
+            pe = both["row"].to_numpy(np.int64)
             pp = both["p"].to_numpy(np.int64)
             pr = both["rank"].to_numpy(np.int64)
     sf, ss = empty, empty

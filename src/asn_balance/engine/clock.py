@@ -107,4 +107,3 @@ def within(deadline: float) -> bool:
     if clock is None:
         return time.perf_counter() < deadline
     return clock.used < clock.budget
-

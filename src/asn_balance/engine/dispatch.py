@@ -155,4 +155,3 @@ def _solve_side(
     sol.solver = "flow+cpsat"
     sol.stats["relaxation_bound"] = float(lower)
     return sol
-

@@ -178,5 +178,3 @@ def phrases(problem: Problem, w: Wishes, ei: IntArray, ti: IntArray, lang: str) 
             parts.append(t["training"].format(items=", ".join(f"{k} {h} -> {s}" for k, h, s in short)))
         out.append(parts)
     return out
-
-

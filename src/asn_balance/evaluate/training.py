@@ -49,4 +49,3 @@ def training_plan(
         else pd.DataFrame(columns=["unit_id", "competency", "people", "levels"])
     )
     return training, totals
-

@@ -21,7 +21,6 @@ import pandas as pd
 __all__ = ["atomic_write_bytes", "atomic_write_text", "write_frames", "write_result"]
 
 
-
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically (temporary file in the same folder, then replace).
 

@@ -6,8 +6,8 @@ and coverage strings and NIP structure. Pure functions and constants, no I/O.
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
+from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
@@ -21,6 +21,8 @@ __all__ = [
     "COMPETENCY_LEVELS",
     "EDUCATION_LEVELS",
     "GRADES",
+    "NIP_LENGTH",
+    "NIP_PPPK_MONTH",
     "PERIOD_FACTORS",
     "band_of",
     "direction_of",
@@ -29,6 +31,7 @@ __all__ = [
     "format_coverage",
     "grade_rank",
     "nip_problem",
+    "nip_problems",
     "parse_competencies",
     "parse_coverage",
     "parse_education",
@@ -286,26 +289,99 @@ def direction_of(staff: npt.ArrayLike, need: npt.ArrayLike, tol: float = 0.05) -
     return out
 
 
-def nip_problem(nip: str) -> str | None:
-    """Why an 18-digit NIP is malformed, or ``None`` when it is well formed.
+#: Length of a NIP and of a NI PPPK.
+NIP_LENGTH: Final[int] = 18
+#: TMT month that marks a PPPK number (NI PPPK) in place of a month 1..12.
+NIP_PPPK_MONTH: Final[int] = 21
+_MONTH_DAYS: Final = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
 
-    Structure: birth date ``YYYYMMDD`` + TMT CPNS ``YYYYMM`` + sex (1 male, 2 female) +
-    serial (3 digits, not 000). PPPK numbers (NI PPPK) carry ``21`` in place of the TMT
-    month, which is accepted.
+
+def nip_problems(
+    nips: Sequence[object] | npt.ArrayLike, *, only_18_digits: bool = False
+) -> npt.NDArray[np.object_]:
+    """Why each NIP is malformed, or ``None`` where it is well formed (vectorised).
+
+    A NIP (*Nomor Induk Pegawai*) is 18 digits: birth date ``YYYYMMDD`` + TMT CPNS
+    ``YYYYMM`` + sex (1 male, 2 female) + serial (3 digits, not 000). The birth date must
+    be a real date, the TMT month 1..12 and the TMT year between birth year + 14 and birth
+    year + 70.
+
+    A PPPK number (NI PPPK) is built the same way except that the 6 digits after the birth
+    date are the year of appointment followed by the code ``21`` where a NIP has the TMT
+    month: ``199203152022212001``. So ``21`` is accepted as the TMT month, and only there:
+    a month 21 in the birth date (or any month 13..20, 22..) is wrong.
+
+    Parameters
+    ----------
+    nips : array-like
+        The ids (text; anything else is not a NIP).
+    only_18_digits : bool
+        Check only the values of exactly 18 ASCII digits and give ``None`` for the rest
+        (how ``employee_id`` is checked: it may be any id, a NIP only when it looks like
+        one). Otherwise a value of another shape is ``"a NIP has 18 digits"``.
+
+    Returns
+    -------
+    ndarray of object
+        Per value, the problem (``str``) or ``None``. Python code runs per malformed value
+        only, to word its problem.
     """
-    if len(nip) != 18 or not (nip.isascii() and nip.isdigit()):
-        return "a NIP has 18 digits"
-    try:
-        born = _dt.date(int(nip[0:4]), int(nip[4:6]), int(nip[6:8]))
-    except ValueError:
+    values = np.asarray(nips, dtype=object).reshape(-1)
+    n = len(values)
+    why = np.full(n, None, dtype=object)
+    lengths = np.fromiter((len(v) if isinstance(v, str) else -1 for v in values), dtype=np.int64, count=n)
+    at = np.flatnonzero(lengths == NIP_LENGTH)
+    points = values[at].astype(f"<U{NIP_LENGTH}").view(np.uint32).reshape(len(at), NIP_LENGTH)
+    digits_only = ((points >= ord("0")) & (points <= ord("9"))).all(axis=1)
+    if not only_18_digits:
+        shaped = np.zeros(n, dtype=bool)
+        shaped[at[digits_only]] = True
+        why[~shaped] = f"a NIP has {NIP_LENGTH} digits"
+    at = at[digits_only]
+    d = (points[digits_only] - ord("0")).astype(np.int64)
+
+    def number(a: int, b: int) -> npt.NDArray[np.int64]:
+        out: npt.NDArray[np.int64] = d[:, a:b] @ (10 ** np.arange(b - a - 1, -1, -1, dtype=np.int64))
+        return out
+
+    by, bm, bd, ty, tm = number(0, 4), number(4, 6), number(6, 8), number(8, 12), number(12, 14)
+    leap = ((by % 4 == 0) & (by % 100 != 0)) | (by % 400 == 0)
+    days = _MONTH_DAYS[np.clip(bm, 1, 12) - 1] + ((bm == 2) & leap)
+    born = (by >= 1) & (bm >= 1) & (bm <= 12) & (bd >= 1) & (bd <= days)
+    # Month 21 is accepted in the TMT part only: NI PPPK (BKN's numbering of PPPK staff)
+    # puts the code 21 after the year of appointment where a NIP has the TMT month. There
+    # used to be two checks that disagreed here: the vectorised one rejected TMT month 21,
+    # the one-value check (whose messages the validation showed, and which docs/schema.md
+    # describes) accepted it. Accepting it is right: otherwise every PPPK number is
+    # "malformed". A birth month of 21 is no date, for PNS and PPPK alike.
+    month = ((tm >= 1) & (tm <= 12)) | (tm == NIP_PPPK_MONTH)
+    year = (ty >= by + 14) & (ty <= by + 70)
+    sex = (d[:, 14] == 1) | (d[:, 14] == 2)
+    serial = number(15, 18) != 0
+    code = np.select([~born, ~month, ~year, ~sex, ~serial], [1, 2, 3, 4, 5], 0)
+    for k in np.flatnonzero(code):
+        why[at[k]] = _nip_message(int(code[k]), str(values[at[k]]))
+    return why
+
+
+def _nip_message(code: int, nip: str) -> str:
+    """The problem of a NIP that failed check ``code`` (1 birth date .. 5 serial)."""
+    if code == 1:
         return f"birth date {nip[0:8]} in the NIP is not a date"
-    year, month = int(nip[8:12]), int(nip[12:14])
-    if not (1 <= month <= 12 or month == 21):  # NI PPPK carries 21 in place of the month
-        return f"TMT {nip[8:14]} in the NIP has no month {month}"
-    if year < born.year + 14 or year > born.year + 70:
-        return f"TMT year {year} in the NIP does not fit birth year {born.year}"
-    if nip[14] not in "12":
+    if code == 2:
+        return f"TMT {nip[8:14]} in the NIP has no month {int(nip[12:14])}"
+    if code == 3:
+        return f"TMT year {int(nip[8:12])} in the NIP does not fit birth year {int(nip[0:4])}"
+    if code == 4:
         return f"sex digit {nip[14]} in the NIP must be 1 or 2"
-    if nip[15:18] == "000":
-        return "serial 000 in the NIP is not valid"
-    return None
+    return "serial 000 in the NIP is not valid"
+
+
+def nip_problem(nip: str) -> str | None:
+    """Why one NIP (or NI PPPK) is malformed, or ``None`` when it is well formed.
+
+    The rule is :func:`nip_problems` (this is it for one value): a value of another shape
+    than 18 digits is ``"a NIP has 18 digits"``.
+    """
+    why = nip_problems([nip])[0]
+    return None if why is None else str(why)

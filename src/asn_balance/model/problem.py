@@ -16,7 +16,7 @@ from . import abk
 from .limits import Limits
 from .policy import Policy
 from .readers import read_tables
-from .tables import Tables, validate_tables
+from .validate import Tables, validate_tables
 
 __all__ = ["Problem"]
 

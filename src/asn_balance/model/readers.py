@@ -533,5 +533,3 @@ def read_tables(
     if problems:
         raise InputError(problems)
     return found
-
-

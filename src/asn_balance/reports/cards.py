@@ -211,15 +211,13 @@ def problem_card(problem: Problem) -> str:
     str
         An HTML fragment.
     """
-    from ..model.domain import band_of, direction_of
-
     p = problem.policy
     emp = problem.employees
     staff = problem.staff
     need = problem.need
-    ej = abk.efficiency(problem.workload, staff, p.effective_hours)
-    bands = pd.Series(band_of(ej)).value_counts().reindex(list(_BANDS), fill_value=0)
-    direction = pd.Series(direction_of(staff, need)).value_counts()
+    now = abk.staffing(problem.workload, staff, need, p.effective_hours)
+    bands = pd.Series(now["band"]).value_counts().reindex(list(_BANDS), fill_value=0)
+    direction = pd.Series(now["direction"]).value_counts()
     by_status = emp["status"].astype(str).value_counts()
     status_text = ", ".join(f"{_e(k)} {int(v):,}" for k, v in by_status.items())
     rows = [
@@ -259,4 +257,3 @@ def problem_card(problem: Problem) -> str:
         f"<table><caption>rules</caption><thead><tr><th>rule</th><th>state</th><th>here</th></tr></thead>"
         f"<tbody>{rules}</tbody></table>{warn}</div>"
     )
-

@@ -371,4 +371,3 @@ def _bands_table(result: Result, w: Mapping[str, str], lang: str) -> str:
 
 def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "\u2026"
-

@@ -4,4 +4,6 @@
 
 from asn_balance._compat import moved_many
 
-__getattr__, __dir__ = moved_many(__name__, ("asn_balance.engine.dispatch", "asn_balance.engine.backends.flow"))
+__getattr__, __dir__ = moved_many(
+    __name__, ("asn_balance.engine.dispatch", "asn_balance.engine.backends.flow")
+)

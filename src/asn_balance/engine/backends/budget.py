@@ -215,4 +215,3 @@ def _lns(
             on_improve(best.objective)
     best.stats["lns_rounds"] = rounds
     return best
-

@@ -279,9 +279,7 @@ def solve_cpsat(
         xv = np.array([solver.value(v) for v in x], dtype=np.int64)
         yv = np.array([solver.value(v) for v in y], dtype=np.int64)
         sv = np.array([solver.value(v) for v in staff], dtype=np.int64)
-        mg, mb, mc, ma = decompose(
-            model.arc_group, model.arc_class, xv, cls_of, hb_bin, yv, model.group_home
-        )
+        mg, mb, mc, ma = decompose(model.arc_group, model.arc_class, xv, cls_of, hb_bin, yv, model.group_home)
         moves = int(mc.sum())
         arc_total = float(np.sum(model.arc_cost[ma] * mc)) if len(mc) else 0.0
         pair_total, _ = model.pair_cost(mg, mb)

@@ -10,6 +10,7 @@ import numpy as np
 from ..clock import in_deterministic_search, within
 from ..model import AssignmentModel, EngineSolution
 from .cpsat import solve_cpsat
+from .side import repair
 
 __all__ = ["restricted", "sub_solve"]
 
@@ -58,8 +59,6 @@ def restricted(
     limit = deadline - time.perf_counter()
     if limit < 0.5 and not in_deterministic_search():
         return None
-    from .backends.side import repair
-
     repaired = [x for x in (repair(model, p_sol) for p_sol in [*priced, relax]) if x is not None]
     best: EngineSolution | None = min(repaired, key=lambda x: x.objective) if repaired else None
     if best is None:
@@ -88,4 +87,3 @@ def restricted(
             best, idle = sol, 0
     best.stats["side_lns_rounds"] = rounds
     return best
-

@@ -1,0 +1,122 @@
+"""Command line: ``asn-balance demo | plan | check | why-not | frontier | compare | abk | serve |
+batch | report | schema``.
+
+Exit codes: 0 success; 1 infeasible problem, no plan, or a plan that fails the check; 2 bad
+input or options (one line per problem, all at once, no traceback).
+
+Every command that plans or evaluates a plan takes the same policy options
+(:data:`POLICY_OPTIONS`, added by :func:`policy_options`): a ``--policy`` TOML file, then
+one option per :class:`~asn_balance.model.policy.Policy` field on top of it.
+
+One module per command (``plan.py`` holds ``asn-balance plan``, ``why_not.py``
+``asn-balance why-not``, ...); what they share is in ``common.py``. The commands are
+registered on :data:`app` below, in the order ``--help`` lists them.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from ...model.errors import InputError
+from .abk import abk
+from .batch import batch
+from .check import PlanArg, check_cmd
+from .common import _PANEL as _PANEL
+from .common import _POLICY_FIELD as _POLICY_FIELD
+from .common import (
+    POLICY_OPTIONS,
+    DataArg,
+    F,
+    Hours,
+    Lang,
+    MaxFileMb,
+    MaxRows,
+    Quiet,
+    Seed,
+    TimeLimit,
+    app,
+    err,
+    out,
+    policy_options,
+)
+from .common import _build_policy as _build_policy
+from .common import _check_lang as _check_lang
+from .common import _echo_json as _echo_json
+from .common import _fail_input as _fail_input
+from .common import _fmt as _fmt
+from .common import _limits as _limits
+from .common import _opt as _opt
+from .common import _print_summary as _print_summary
+from .common import _read_problem as _read_problem
+from .common import _run_plan as _run_plan
+from .common import _solve_with_progress as _solve_with_progress
+from .common import _unwritable as _unwritable
+from .compare import compare_cmd
+from .demo import demo
+from .frontier import _parse_budgets as _parse_budgets
+from .frontier import frontier
+from .plan import plan
+from .report import report_cmd
+from .schema import schema_cmd
+from .serve import serve
+from .why_not import why_not_cmd
+
+__all__ = [
+    "POLICY_OPTIONS",
+    "DataArg",
+    "F",
+    "Hours",
+    "Lang",
+    "MaxFileMb",
+    "MaxRows",
+    "PlanArg",
+    "Quiet",
+    "Seed",
+    "TimeLimit",
+    "abk",
+    "app",
+    "batch",
+    "check_cmd",
+    "compare_cmd",
+    "demo",
+    "err",
+    "frontier",
+    "main",
+    "out",
+    "plan",
+    "policy_options",
+    "report_cmd",
+    "schema_cmd",
+    "serve",
+    "why_not_cmd",
+]
+
+#: Every command, in the order of ``asn-balance --help``: name -> function.
+_COMMANDS: dict[str, Callable[..., Any]] = {
+    "demo": demo,
+    "plan": plan,
+    "check": check_cmd,
+    "why-not": why_not_cmd,
+    "frontier": frontier,
+    "compare": compare_cmd,
+    "abk": abk,
+    "serve": serve,
+    "batch": batch,
+    "report": report_cmd,
+    "schema": schema_cmd,
+}
+for _name, _command in _COMMANDS.items():
+    app.command(_name)(_command)
+del _name, _command
+
+
+def main() -> None:
+    """Entry point of the ``asn-balance`` console script."""
+    try:
+        app()
+    except InputError as e:  # pragma: no cover - commands handle their own
+        for p in e.problems:
+            err.print(str(p), markup=False)
+        sys.exit(2)
