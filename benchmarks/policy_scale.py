@@ -15,7 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from asn_balance import Problem, check, synth
+from asn_balance import Problem, check
+from asn_balance.datasets import synth
 from asn_balance.planner import compile_problem, solve
 
 

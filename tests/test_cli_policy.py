@@ -23,8 +23,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from asn_balance import Policy, cli
-from asn_balance.apps.cli import POLICY_OPTIONS, app
+from asn_balance import Policy
+from asn_balance.apps.cli import POLICY_OPTIONS, app, common
 from asn_balance.model.errors import InputError
 from asn_balance.model.policy_file import load_policy, policy_from
 
@@ -148,7 +148,7 @@ def capture(monkeypatch: pytest.MonkeyPatch) -> None:
     def fake(data: Path | None, policy: Policy, *rest: Any, **kw: Any) -> Any:
         raise Captured(policy)
 
-    monkeypatch.setattr(cli, "_read_problem", fake)
+    monkeypatch.setattr(common, "_read_problem", fake)
 
 
 def captured_policy(*args: object) -> Policy:
@@ -428,7 +428,7 @@ def test_date_reproduces_the_plan_and_is_recorded(tmp_path: Path, data: Path) ->
 
 
 def test_policy_options_decorator_adds_the_options() -> None:
-    @cli.policy_options
+    @common.policy_options
     def cmd(x: int = 1, *, policy: Policy) -> tuple[int, Policy]:
         return x, policy
 

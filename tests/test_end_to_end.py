@@ -37,7 +37,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from asn_balance import Policy, Problem, check, datasets, solve, synth
+from asn_balance import Policy, Problem, check, datasets, solve
+from asn_balance.datasets import synth
 
 try:
     import highspy

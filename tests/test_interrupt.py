@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from asn_balance import Problem, check, request_stop, synth
+from asn_balance import Problem, check, request_stop
+from asn_balance.datasets import synth
 from asn_balance.planner import solve
 
 

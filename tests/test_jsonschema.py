@@ -18,8 +18,9 @@ import pytest
 from typer.testing import CliRunner
 
 import asn_balance as ab
-from asn_balance import datasets, synth
+from asn_balance import datasets
 from asn_balance.apps.cli import app
+from asn_balance.datasets import synth
 from asn_balance.io.jsonschema import (
     INPUT_SCHEMA_ID,
     PLAN_SCHEMA_ID,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from asn_balance import Policy, Problem, synth
+from asn_balance import Policy, Problem
 from asn_balance.apps.cli import app
+from asn_balance.datasets import synth
 from conftest import solve_checked
 
 

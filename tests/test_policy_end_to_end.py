@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from asn_balance import Problem, check, frontier, synth, why_not
+from asn_balance import Problem, check, frontier, why_not
+from asn_balance.datasets import synth
 from asn_balance.planner import solve
 
 CLI = [sys.executable, "-m", "asn_balance"]

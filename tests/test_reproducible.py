@@ -21,7 +21,8 @@ import pandas as pd
 import pytest
 
 import asn_balance as ab
-from asn_balance import datasets, synth
+from asn_balance import datasets
+from asn_balance.datasets import synth
 from asn_balance.io import write_frames
 from asn_balance.io.jsonschema import canonical_input
 from asn_balance.model.problem import Problem

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from asn_balance import Problem, synth
+from asn_balance import Problem
 from asn_balance.compile.eligibility import eligibility, mover_rule, mover_rules_all, target_rules
+from asn_balance.datasets import synth
 
 
 @pytest.mark.parametrize("jabatan_change", [False, True])

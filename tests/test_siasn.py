@@ -22,7 +22,7 @@ from openpyxl import Workbook
 
 import asn_balance as ab
 from asn_balance.io import read_tables, write_frames
-from asn_balance.model.domain import BKN_EDUCATION_CODES, parse_education, parse_grade
+from asn_balance.model.domain import BKN_EDUCATION_CODES, GRADES, parse_education, parse_grade
 from asn_balance.model.errors import InputError
 from asn_balance.model.problem import Problem
 from asn_balance.model.tables import POSITION_ID_SEPARATOR, canonical_hash, validate_tables
@@ -147,7 +147,7 @@ def test_unknown_bkn_codes_are_invalid(code: str) -> None:
 
 def test_siasn_grade_ids() -> None:
     ids = [11, 12, 13, 14, 21, 22, 23, 24, 31, 32, 33, 34, 41, 42, 43, 44, 45]
-    assert [parse_grade(str(i)) for i in ids] == list(ab.domain.GRADES)
+    assert [parse_grade(str(i)) for i in ids] == list(GRADES)
     assert parse_grade("15") is None and parse_grade("46") is None and parse_grade("10") is None
 
 

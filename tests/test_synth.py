@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from asn_balance import Problem, datasets, synth
+from asn_balance import Problem, datasets
+from asn_balance.datasets import synth
 from asn_balance.model.domain import (
     EDUCATION_LEVELS,
     GRADES,

@@ -17,6 +17,7 @@ mapped in ``docs/architecture.md``.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import logging
 import sys
 import types
@@ -108,10 +109,12 @@ _LAZY: dict[str, str] = {
 
 
 def __getattr__(name: str) -> Any:
-    if name == "datasets":
-        return importlib.import_module(f"{__name__}.datasets")
     module = _LAZY.get(name)
     if module is None:
+        # a subpackage or an old module path (``ab.io``, ``ab.datasets``, ``ab.domain``), as the
+        # eager package of 0.1 offered them
+        if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+            return importlib.import_module(f"{__name__}.{name}")
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
     globals()[name] = value
@@ -136,11 +139,10 @@ sys.modules[__name__].__class__ = _Facade
 
 # Outputs that the data classes of the upper layers offer without importing the layers below
 # them (see asn_balance/_outputs.py).
-_outputs.register("problem.html", "asn_balance.reports.cards:problem_card")
-_outputs.register("result.html", "asn_balance.reports.cards:result_card")
-_outputs.register("result.plot", "asn_balance.reports.plots:plot_result")
-_outputs.register("result.write", "asn_balance.io.files:write_result")
-_outputs.register("frontier.plot", "asn_balance.reports.plots:plot_frontier")
-_outputs.register("frontier.write", "asn_balance.io.files:atomic_write_text")
+_outputs.register("problem_html", "asn_balance.reports.cards:problem_card")
+_outputs.register("result_html", "asn_balance.reports.cards:result_card")
+_outputs.register("result_plot", "asn_balance.reports.plots:plot_result")
+_outputs.register("result_write", "asn_balance.io.files:write_result")
+_outputs.register("frontier_plot", "asn_balance.reports.plots:plot_frontier")
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -24,7 +24,7 @@ def register(name: str, target: Callable[..., Any] | str) -> None:
     Parameters
     ----------
     name : str
-        The output's name, e.g. ``"result.plot"``.
+        The output's name, e.g. ``"result_plot"``.
     target : callable or str
         The function, or where to import it from on first use.
     """

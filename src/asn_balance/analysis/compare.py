@@ -409,7 +409,7 @@ def compare(
     Parameters
     ----------
     a, b : Result, dict or path
-        The plans: a :class:`~asn_balance.result.Result`, a dict as written by
+        The plans: a :class:`~asn_balance.evaluate.result.Result`, a dict as written by
         ``Result.to_dict()``, or a plan file written by ``asn-balance plan --out``
         (``.json``, ``.xlsx`` or a folder of CSV files).
     labels : (str, str)

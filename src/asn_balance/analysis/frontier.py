@@ -82,7 +82,7 @@ class Frontier:
             ``B`` of the best plan per number of moves, each point labelled with its
             budget, the proven lower bound dashed and ``B`` now dotted.
         """
-        return _outputs.output("frontier.plot")(self, lang=lang, ax=ax)
+        return _outputs.output("frontier_plot")(self, lang=lang, ax=ax)
 
     def _repr_html_(self) -> str:
         return (

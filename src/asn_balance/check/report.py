@@ -25,7 +25,7 @@ PLAN_RULES: Final[dict[str, str]] = {
     "no_op_move": "a move must change the employee's position",
 }
 
-#: Every rule of :data:`asn_balance.schema.RULES` that :func:`check` verifies, in the order
+#: Every rule of :data:`asn_balance.model.policy.RULES` that :func:`check` verifies, in the order
 #: the violations of one plan row (then of one position, one unit, ...) are listed.
 CHECKED_RULES: Final[tuple[str, ...]] = (
     # who may move
@@ -70,7 +70,7 @@ class Violation:
     Attributes
     ----------
     rule : str
-        Rule name, a key of :data:`asn_balance.schema.RULES` or :data:`PLAN_RULES`.
+        Rule name, a key of :data:`asn_balance.model.policy.RULES` or :data:`PLAN_RULES`.
     subject : str
         The employee_id, the position_id, the unit_id (unit caps and coverage), the first
         employee_id of a spouse pair (in the employees table's order), or ``"plan"`` the
@@ -114,7 +114,7 @@ class CheckReport:
     staff_before : pandas.Series
         Current staff per position, indexed by position_id.
     terms : dict of str to float
-        Every term of the objective, keyed by :data:`asn_balance.schema.TERMS` in that order:
+        Every term of the objective, keyed by :data:`asn_balance.model.policy.TERMS` in that order:
         ``balance``, ``moves``, ``preferences``, ``spouses``, ``fit``, ``rotation``.
     """
 

@@ -5,7 +5,7 @@ policy alone: the workload and staff need of every position (ABK), the staff aft
 every term of the objective and every hard rule. It never imports the solvers, the rule
 builders, the engine, the ABK, planner, wishes, unit-rule or objective-term modules of this
 package, so that a bug there cannot hide itself here; it uses only the code tables and
-parsers of :mod:`asn_balance.domain`, the policy of :mod:`asn_balance.schema`, numpy and
+parsers of :mod:`asn_balance.model.domain`, the policy of :mod:`asn_balance.model.policy`, numpy and
 pandas.
 
 This module holds :func:`check`, which runs the rules in order; the pieces live beside it:
@@ -41,7 +41,7 @@ Definitions (shared with the rest of the package):
   rule) caps moves out (origin position in the unit, any target) and in (target in the unit)
   and asks for ``coverage``: ``c:LxN`` means at least ``N`` employees of the unit after the
   plan have competency ``c`` at level ``L`` or above (a missing competency is level 0);
-* objective = the sum of the terms (:data:`asn_balance.schema.TERMS`):
+* objective = the sum of the terms (:data:`asn_balance.model.policy.TERMS`):
 
   - ``balance`` ``B = sum((staff - need) ** 2 / max(need, 1))`` over all positions, after the
     plan;

@@ -1,6 +1,6 @@
 """Who may move, and where: the hard mutasi rules as sparse candidate arcs.
 
-Each rule has a name (see :data:`asn_balance.schema.RULES`) that appears in every
+Each rule has a name (see :data:`asn_balance.model.policy.RULES`) that appears in every
 message. Rules come in two kinds:
 
 * **mover rules** (``cpns_stays``, ``pppk_stays``, ``locked``, ``discipline``,

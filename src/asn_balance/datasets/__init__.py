@@ -8,7 +8,7 @@ puskesmas, dinas, badan and the secretariats). Positions that have ABK tasks lea
 ``workload_hours`` blank, so their workload comes from the tasks; the others give
 ``workload_hours`` directly and have no tasks.
 
-The files are made by :func:`asn_balance.synth.generate` and can be remade with::
+The files are made by :func:`asn_balance.datasets.synth.generate` and can be remade with::
 
     from asn_balance import datasets, synth
     synth.write_csv_folder(synth.generate(600, seed=datasets.DEMO_SEED), datasets.demo_path())
@@ -28,7 +28,7 @@ __all__ = ["DEMO_NAME", "DEMO_SEED", "DEMO_TABLES", "demo_path", "load_demo"]
 
 #: Name of the demo folder.
 DEMO_NAME: Final[str] = "plaju"
-#: Seed of :func:`asn_balance.synth.generate` that made the demo (600 employees).
+#: Seed of :func:`asn_balance.datasets.synth.generate` that made the demo (600 employees).
 DEMO_SEED: Final[int] = 2025
 #: The demo's tables, each a CSV file ``<name>.csv``.
 DEMO_TABLES: Final[tuple[str, ...]] = ("employees", "positions", "tasks")

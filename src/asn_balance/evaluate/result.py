@@ -199,7 +199,7 @@ class Result:
         A plan holds four tables, so ``plan.csv`` is written as the folder ``plan/``.
         Returns the path written.
         """
-        return Path(_outputs.output("result.write")(self, path))
+        return Path(_outputs.output("result_write")(self, path))
 
     def __repr__(self) -> str:
         return (
@@ -234,7 +234,7 @@ class Result:
         ImportError
             When matplotlib is not installed.
         """
-        return _outputs.output("result.plot")(self, kind, lang=lang, ax=ax, **kwargs)
+        return _outputs.output("result_plot")(self, kind, lang=lang, ax=ax, **kwargs)
 
     def _repr_html_(self) -> str:
-        return str(_outputs.output("result.html")(self))
+        return str(_outputs.output("result_html")(self))

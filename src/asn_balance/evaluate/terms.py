@@ -44,7 +44,7 @@ def plan_terms(
     Returns
     -------
     dict
-        ``{term: value}`` for :data:`~asn_balance.schema.TERMS`, plus ``"objective"``.
+        ``{term: value}`` for :data:`~asn_balance.model.policy.TERMS`, plus ``"objective"``.
     """
     pol = problem.policy
     w = w if w is not None else wishes(problem)

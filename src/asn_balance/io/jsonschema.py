@@ -4,9 +4,9 @@ Two versioned schemas (JSON Schema draft 2020-12), for systems that embed the pl
 
 ``input``
     :data:`INPUT_SCHEMA_ID`: the canonical JSON input document that
-    :meth:`Problem.read <asn_balance.problem.Problem.read>` accepts, ``{"employees":
+    :meth:`Problem.read <asn_balance.model.problem.Problem.read>` accepts, ``{"employees":
     [records], "positions": [...], "tasks": [...], "units": [...]}``, one model per table
-    of :data:`asn_balance.tables.TABLES` (canonical column names and spellings; extra
+    of :data:`asn_balance.model.tables.TABLES` (canonical column names and spellings; extra
     columns allowed). The readers accept more than the schema (aliases, Indonesian
     spellings, decimal commas, column mappings, SIASN exports); a document valid against
     the schema is read without a type error. Cross-references (an employee's
@@ -14,15 +14,15 @@ Two versioned schemas (JSON Schema draft 2020-12), for systems that embed the pl
     by validation.
 ``plan``
     :data:`PLAN_SCHEMA_ID`: the plan written by ``Result.write("plan.json")`` /
-    :meth:`Result.to_dict <asn_balance.result.Result.to_dict>` and ``asn-balance plan
+    :meth:`Result.to_dict <asn_balance.evaluate.result.Result.to_dict>` and ``asn-balance plan
     --out plan.json``: ``summary``, ``moves``, ``positions``, ``units`` and, when the
     positions give a competency standard, ``training`` and ``training_totals``.
 
-The models are built from :data:`~asn_balance.tables.TABLES` and
-:class:`~asn_balance.schema.Policy` at import, so they follow the code; the schemas are
+The models are built from :data:`~asn_balance.model.tables.TABLES` and
+:class:`~asn_balance.model.policy.Policy` at import, so they follow the code; the schemas are
 also shipped as ``asn_balance/schemas/input-1.json`` and ``plan-1.json`` (a test checks
 that they match). Print them with ``asn-balance schema input`` or ``asn-balance schema
-plan``; regenerate the shipped files with ``python -m asn_balance.jsonschema``.
+plan``; regenerate the shipped files with ``python -m asn_balance.io.jsonschema``.
 
 A change that makes a valid document invalid (a renamed or removed column, a narrower
 type) takes a new version number, hence a new ``$id``; added optional columns or keys do
@@ -428,8 +428,8 @@ def canonical_input(
 
     Only the canonical columns are written (extras and ``source_row`` are left out);
     blank numbers are ``null``, blank dates ``""``. Reading the document back with
-    :meth:`Problem.read <asn_balance.problem.Problem.read>` gives the same canonical
-    tables (and the same :func:`~asn_balance.tables.canonical_hash`).
+    :meth:`Problem.read <asn_balance.model.problem.Problem.read>` gives the same canonical
+    tables (and the same :func:`~asn_balance.model.tables.canonical_hash`).
 
     Parameters
     ----------
@@ -448,7 +448,7 @@ def canonical_input(
 
 
 def _main(argv: list[str] | None = None) -> int:
-    """``python -m asn_balance.jsonschema [FOLDER]``: write the schema files."""
+    """``python -m asn_balance.io.jsonschema [FOLDER]``: write the schema files."""
     args = sys.argv[1:] if argv is None else argv
     for path in write_schemas(args[0] if args else None):
         print(path)

@@ -343,7 +343,7 @@ def read_plan_document(source: PlanSource | PlanDocument) -> PlanDocument:
     Parameters
     ----------
     source : Result, mapping, path or PlanDocument
-        A :class:`~asn_balance.result.Result`, a dict as written by ``Result.to_dict()``
+        A :class:`~asn_balance.evaluate.result.Result`, a dict as written by ``Result.to_dict()``
         (``summary``, ``moves``, ``positions``, ``units``), or a path to a plan written
         by ``Result.write`` / ``asn-balance plan --out`` (``.json``, ``.xlsx`` or a folder
         of CSV files).

@@ -28,6 +28,11 @@ FloatArray = npt.NDArray[np.float64]
 def workload_from_tasks(tasks: pd.DataFrame, position_ids: pd.Index) -> FloatArray:
     """Annual workload hours per position summed over its tasks; ``nan`` where it has none.
 
+    The one implementation of beban kerja from task rows: volume x period factor x norma
+    waktu (minutes) / 60, summed per position. A task whose volume, period or norm is
+    missing adds nothing (as a blank row of an ABK worksheet); tasks of positions not in
+    ``position_ids`` are ignored, and a position id listed twice gets its sum twice.
+
     Parameters
     ----------
     tasks : DataFrame
@@ -38,14 +43,14 @@ def workload_from_tasks(tasks: pd.DataFrame, position_ids: pd.Index) -> FloatArr
     out = np.full(len(position_ids), np.nan)
     if tasks is None or len(tasks) == 0:
         return out
-    factor = tasks["period"].map(PERIOD_FACTORS).to_numpy(dtype=float)
-    hours = (
-        tasks["volume"].to_numpy(dtype=float) * factor * tasks["norm_minutes"].to_numpy(dtype=float) / 60.0
-    )
-    per = pd.Series(hours).groupby(tasks["position_id"].to_numpy()).sum()
-    idx = position_ids.get_indexer(per.index)
-    ok = idx >= 0
-    out[idx[ok]] = per.to_numpy()[ok]
+    factor = pd.Series(tasks["period"].to_numpy(dtype=object)).map(PERIOD_FACTORS).to_numpy(dtype=float)
+    volume = pd.to_numeric(pd.Series(tasks["volume"].to_numpy()), errors="coerce").to_numpy(dtype=float)
+    norm = pd.to_numeric(pd.Series(tasks["norm_minutes"].to_numpy()), errors="coerce").to_numpy(dtype=float)
+    hours = volume * factor * norm / 60.0
+    per = pd.Series(hours).groupby(tasks["position_id"].to_numpy()).sum()  # missing values add 0
+    at = pd.Index(per.index).get_indexer(pd.Index(position_ids))
+    found = at >= 0
+    out[found] = per.to_numpy(dtype=float)[at[found]]
     return out
 
 

@@ -1,7 +1,7 @@
 """Errors raised for bad input.
 
 A normal solver outcome (infeasible, time limit) is never an exception: it is a
-:class:`~asn_balance.result.Result` status. Exceptions are for input that cannot be
+:class:`~asn_balance.evaluate.result.Result` status. Exceptions are for input that cannot be
 planned at all, and they carry *every* problem found, not just the first.
 """
 

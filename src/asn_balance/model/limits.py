@@ -1,9 +1,9 @@
 """Limits on the input, so that hostile or broken files fail fast with a clear error.
 
-Every reader and :func:`asn_balance.tables.validate_tables` check their input against a
+Every reader and :func:`asn_balance.model.tables.validate_tables` check their input against a
 :class:`Limits`. A file beyond a limit is refused *before* it is read (its size is taken
 from the file system), a table beyond a limit before it is validated, and a cell beyond a
-limit is an :class:`~asn_balance.errors.InputProblem` like any other bad cell, all at
+limit is an :class:`~asn_balance.model.errors.InputProblem` like any other bad cell, all at
 once. The defaults are far above any real local government (the largest have some 30,000
 employees) and far below what would exhaust a laptop; raise them with
 ``Problem.read(..., limits=Limits(max_rows=2_000_000))`` or the CLI options
@@ -80,7 +80,7 @@ class Limits:
         Largest yearly workload of one position, given or summed over its tasks, in hours
         (1e8, some 80,000 FTE): beyond it the staffing costs lose their precision.
     max_problems : int
-        Most problems listed in one :class:`~asn_balance.errors.InputError` (1,000); the
+        Most problems listed in one :class:`~asn_balance.model.errors.InputError` (1,000); the
         rest are counted in a last problem ``too_many_problems``.
     """
 

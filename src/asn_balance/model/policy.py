@@ -1,6 +1,6 @@
 """The planning policy: which mutasi rules apply and how the objective is weighed.
 
-The input tables themselves are validated column-wise in :mod:`asn_balance.tables`
+The input tables themselves are validated column-wise in :mod:`asn_balance.model.tables`
 (vectorised, all problems at once); this module holds the typed settings.
 """
 

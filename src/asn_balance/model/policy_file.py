@@ -1,4 +1,4 @@
-"""Policy files: the options of :class:`~asn_balance.schema.Policy` kept in a TOML file.
+"""Policy files: the options of :class:`~asn_balance.model.policy.Policy` kept in a TOML file.
 
 A planning round is easier to defend and to repeat when its policy is written down once,
 beside the data, instead of retyped as command-line options::
@@ -13,7 +13,7 @@ beside the data, instead of retyped as command-line options::
 
 :func:`load_policy` reads and checks such a file; :func:`policy_from` lays command-line
 overrides over it and builds the :class:`Policy`. Every problem is reported at once, as an
-:class:`~asn_balance.errors.InputError` with table ``policy``.
+:class:`~asn_balance.model.errors.InputError` with table ``policy``.
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def load_policy(path: str | PathLike[str]) -> dict[str, Any]:
     Parameters
     ----------
     path : path
-        A TOML file whose keys are :class:`~asn_balance.schema.Policy` field names, at the
+        A TOML file whose keys are :class:`~asn_balance.model.policy.Policy` field names, at the
         top level or inside a ``[policy]`` table (both may be used, a key only once);
         ``-`` may stand for ``_`` in a key. ``plan_date`` is a TOML date or the text
         ``"YYYY-MM-DD"``. Values must have their field's type (an integer where an

@@ -25,7 +25,7 @@ class Problem:
     """Employees, positions, ABK tasks and the policy of one planning round.
 
     Build it with :meth:`from_frames` or :meth:`read`; both validate every cell and
-    cross-reference and raise :class:`~asn_balance.errors.InputError` listing every
+    cross-reference and raise :class:`~asn_balance.model.errors.InputError` listing every
     problem. The frames are copies: nothing the caller passed in is modified.
 
     Attributes
@@ -254,4 +254,4 @@ class Problem:
         )
 
     def _repr_html_(self) -> str:
-        return str(_outputs.output("problem.html")(self))
+        return str(_outputs.output("problem_html")(self))

@@ -21,9 +21,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .abk import workload_from_tasks
 from .cells import BoolArray, ObjArray, _blank_mask, _Cells, _isin, _map_unique, cells_of
 from .convert import _check_length, _check_unique, _Collector, _convert, _ProblemList
-from .domain import PERIOD_FACTORS, grade_rank, nip_problems
+from .domain import grade_rank, nip_problems
 from .errors import InputError, InputProblem
 from .idlist import idlist_entries
 from .limits import DEFAULT_LIMITS, Limits
@@ -287,7 +288,7 @@ def validate_tables(
         modified.
     limits : Limits, optional
         Limits on rows, columns, cell lengths and numbers (default :class:`Limits()
-        <asn_balance.limits.Limits>`).
+        <asn_balance.model.limits.Limits>`).
     plan_date : date, optional
         The date at which ``months_in_position`` is counted when it is made from
         ``tmt_jabatan`` (SIASN ``tmtJabatan``); ``None``: today.
@@ -397,18 +398,13 @@ def _check_workload(pos: _Checked, tsk: _Checked, limits: Limits, out: _Collecto
     if given is not None:
         hours = np.where(np.isnan(given), 0.0, given)
     if tsk.present and len(tsk.rows) and all(c in tsk.columns for c in ("volume", "period", "norm_minutes")):
-        factor = pd.Series(tsk.columns["period"], dtype=object).map(PERIOD_FACTORS)
-        each = (
-            np.nan_to_num(np.asarray(tsk.columns["volume"], dtype=float))
-            * factor.fillna(0).to_numpy(dtype=float)
-            * np.nan_to_num(np.asarray(tsk.columns["norm_minutes"], dtype=float))
-            / 60.0
+        rows = pd.DataFrame(
+            {
+                "position_id": np.asarray(tsk.cells["position_id"].text, dtype=object),
+                **{c: tsk.columns[c] for c in ("volume", "period", "norm_minutes")},
+            }
         )
-        per = pd.Series(each).groupby(pd.Series(tsk.cells["position_id"].text, dtype=object)).sum()
-        at = pd.Index(per.index).get_indexer(pd.Index(pos.cells["position_id"].text, dtype=object))
-        from_tasks = (
-            np.where(at >= 0, per.to_numpy()[np.maximum(at, 0)], np.nan) if len(per) else np.full(n, np.nan)
-        )
+        from_tasks = workload_from_tasks(rows, pd.Index(pos.cells["position_id"].text, dtype=object))
         hours = np.where(np.isnan(from_tasks), hours, from_tasks)
     big = ~np.isfinite(hours) | (hours > limits.max_workload_hours)
     out.cells(

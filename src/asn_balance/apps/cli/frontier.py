@@ -115,7 +115,7 @@ def frontier(
         except ImportError as e:
             _fail_input([InputProblem("options", None, "--plot", str(plot_path), "missing_extra", str(e))])
         except (OSError, ValueError) as e:
-            _unwritable(plot_path, "frontier plot", e)
+            _unwritable(plot_path, "frontier_plot", e)
         if not quiet:
             out.print(f"frontier plot written to {plot_path}", markup=False)
     if not quiet:

@@ -253,9 +253,7 @@ def imbalance_of(tables: Mapping[str, pd.DataFrame], effective_hours: float = WK
     hours = pd.to_numeric(pos["workload_hours"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     tasks = tables.get("tasks")
     if tasks is not None and len(tasks):
-        unique = pd.Index(ids.unique())  # the model's sum wants unique ids; map back to each row
-        got = workload_from_tasks(tasks.assign(position_id=tasks["position_id"].astype(str)), unique)
-        got = got[unique.get_indexer(ids)]
+        got = workload_from_tasks(tasks.assign(position_id=tasks["position_id"].astype(str)), pd.Index(ids))
         hours = np.where(np.isnan(got), hours, got)
     staff = ids.map(tables["employees"]["position_id"].astype(str).value_counts()).fillna(0).to_numpy(float)
     need = need_fte(np.nan_to_num(hours), effective_hours)

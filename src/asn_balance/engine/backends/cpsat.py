@@ -30,7 +30,7 @@ IntArray = npt.NDArray[np.int64]
 
 def _set_limits(solver: cp_model.CpSolver, seconds: float, deterministic_time: float | None) -> None:
     """The solver's stopping rule: wall-clock seconds, or in a deterministic search its
-    deterministic time only (see :func:`~asn_balance.solvers.budget.deterministic_search`)."""
+    deterministic time only (see :func:`~asn_balance.engine.clock.deterministic_search`)."""
     limit = deterministic_limit(deterministic_time)
     if limit is None:
         solver.parameters.max_time_in_seconds = seconds
