@@ -119,6 +119,11 @@ OPTIONS: list[tuple[tuple[str, ...], str, Any]] = [
     (("--spouses-hard",), "spouses_hard", True),
     (("--spouses-soft",), "spouses_hard", False),
     (("--fit-weight", "0.1"), "fit_weight", 0.1),
+    (("--d4-strict",), "d4_equals_s1", False),
+    (("--d4-equals-s1",), "d4_equals_s1", True),
+    (("--part-time-fte", "0.4"), "part_time_fte", 0.4),
+    (("--days-per-year", "235"), "days_per_year", 235),
+    (("--weeks-per-year", "47"), "weeks_per_year", 47),
 ]
 OPTION_IDS = [" ".join(a) for a, _, _ in OPTIONS]
 

@@ -398,7 +398,7 @@ def write_schemas(folder: str | Path | None = None) -> list[Path]:
     """Write every schema to ``folder`` (default: the package's ``schemas/``); returns the paths."""
     from .files import atomic_write_text
 
-    target = Path(folder) if folder is not None else Path(__file__).parent / "schemas"
+    target = Path(folder) if folder is not None else Path(__file__).parents[1] / "schemas"
     return [atomic_write_text(target / _file_name(name), schema_text(name)) for name in SCHEMAS]
 
 

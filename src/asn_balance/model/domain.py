@@ -15,6 +15,8 @@ import numpy.typing as npt
 
 __all__ = [
     "BANDS",
+    "PART_TIME",
+    "STATUSES",
     "BAND_COLORS",
     "BAND_FILLS",
     "BKN_EDUCATION_CODES",
@@ -38,6 +40,13 @@ __all__ = [
     "parse_grade",
     "parse_period",
 ]
+
+#: Employment statuses, canonical spellings: civil servants (PNS), candidates (CPNS, never
+#: moved), contract staff (PPPK) and, since 2025, part-time contract staff (PPPK Paruh Waktu,
+#: counted by FTE, never moved).
+STATUSES: Final[tuple[str, ...]] = ("PNS", "CPNS", "PPPK", "PPPK Paruh Waktu")
+#: The canonical status of part-time PPPK.
+PART_TIME: Final[str] = "PPPK Paruh Waktu"
 
 #: Golongan/ruang in ascending order; SIASN ids are 11..14, 21..24, 31..34, 41..45.
 GRADES: Final[tuple[str, ...]] = (

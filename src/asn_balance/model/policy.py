@@ -103,6 +103,14 @@ class Policy(BaseModel):
     fit_weight : float
         Cost per competency level a mover falls short of the target's
         ``competency_standard`` (the gap becomes a training need).
+    d4_equals_s1 : bool
+        A D-IV holder meets an S-1 minimum (job requirements read "S-1/D-IV"); ``False``
+        restores the strict order SD < ... < D4 < S1.
+    part_time_fte : float
+        FTE of a PPPK Paruh Waktu (part-time PPPK) without its own ``fte``.
+    days_per_year, weeks_per_year : int
+        ABK period factors of the ``hari`` and ``minggu`` periods (250 and 50 by default;
+        many ABK worksheets use 235 and 47).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -126,6 +134,10 @@ class Policy(BaseModel):
     spouse_weight: float = Field(1.0, ge=0, le=1e6, allow_inf_nan=False)
     spouses_hard: bool = False
     fit_weight: float = Field(0.02, ge=0, le=1e6, allow_inf_nan=False)
+    d4_equals_s1: bool = True
+    part_time_fte: float = Field(0.5, gt=0, le=1, allow_inf_nan=False)
+    days_per_year: int = Field(250, ge=1, le=366)
+    weeks_per_year: int = Field(50, ge=1, le=53)
 
     def date(self) -> dt.date:
         """The plan date: ``plan_date`` or today."""

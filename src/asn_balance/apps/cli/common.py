@@ -112,6 +112,15 @@ POLICY_OPTIONS: dict[str, Any] = {
         help="Spouses of one unit must stay in one unit (default soft: --spouse-weight).")],
     "fit_weight": Annotated[float | None, _opt(
         "--fit-weight", help="Cost per competency level a mover falls short of the target (default 0.02).")],
+    "d4_equals_s1": Annotated[bool | None, _opt(
+        "--d4-equals-s1/--d4-strict",
+        help="A D-IV holder meets an S-1 minimum, as job requirements read 'S-1/D-IV' (default yes).")],
+    "part_time_fte": Annotated[float | None, _opt(
+        "--part-time-fte", help="FTE of a PPPK Paruh Waktu without its own fte (default 0.5).")],
+    "days_per_year": Annotated[int | None, _opt(
+        "--days-per-year", help="ABK period factor of 'hari' tasks: working days a year (250; often 235).")],
+    "weeks_per_year": Annotated[int | None, _opt(
+        "--weeks-per-year", help="ABK period factor of 'minggu' tasks: weeks a year (50; often 47).")],
 }  # fmt: skip
 
 #: CLI parameter -> Policy field, where the names differ.
