@@ -15,8 +15,6 @@ import numpy.typing as npt
 
 __all__ = [
     "BANDS",
-    "PART_TIME",
-    "STATUSES",
     "BAND_COLORS",
     "BAND_FILLS",
     "BKN_EDUCATION_CODES",
@@ -25,7 +23,9 @@ __all__ = [
     "GRADES",
     "NIP_LENGTH",
     "NIP_PPPK_MONTH",
+    "PART_TIME",
     "PERIOD_FACTORS",
+    "STATUSES",
     "band_of",
     "direction_of",
     "education_rank",
