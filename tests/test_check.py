@@ -475,11 +475,12 @@ def naive(problem: FakeProblem, plan: dict[str, str]) -> tuple[set[tuple[str, st
             found.add(("min_months_in_position", e))
         if src["jabatan"] != dst["jabatan"] and not pol.allow_jabatan_change:
             found.add(("same_jabatan", e))
-        g = grade_rank(x["grade"]) if x["grade"] else None
-        if dst["min_grade"] and (g is None or g < grade_rank(dst["min_grade"])):
-            found.add(("min_grade", e))
-        if dst["max_grade"] and (g is None or g > grade_rank(dst["max_grade"])):
-            found.add(("max_grade", e))
+        if x["status"] not in ("PPPK", "PPPK Paruh Waktu"):  # min_grade/max_grade: the PNS scale only
+            g = grade_rank(x["grade"]) if x["grade"] else None
+            if dst["min_grade"] and (g is None or g < grade_rank(dst["min_grade"])):
+                found.add(("min_grade", e))
+            if dst["max_grade"] and (g is None or g > grade_rank(dst["max_grade"])):
+                found.add(("max_grade", e))
         ed = education_rank(x["education"]) if x["education"] else None
         if dst["min_education"] and (ed is None or ed < education_rank(dst["min_education"])):
             found.add(("min_education", e))

@@ -518,12 +518,16 @@ def test_allow_jabatan_change_option(tmp_path: Path) -> None:
     free = plan_json(folder, "--move-cost", "0", "--allow-jabatan-change", tmp_path=tmp_path, name="b.json")
     assert any(m["to_position"] == "P7" for m in free["moves"])
     assert free["summary"]["balance_after"] < keep["summary"]["balance_after"]
-    # the plan breaks same_jabatan unless check is told the same policy
+    # check uses the policy the plan records; the plan breaks same_jabatan only when the
+    # policy is overridden, and the difference is printed
     plan = tmp_path / "b.json"
+    assert_clean_exit(invoke("check", folder, plan), 0)
     assert_clean_exit(invoke("check", folder, plan, "--allow-jabatan-change"), 0)
-    strict = invoke("check", folder, plan)
+    strict = invoke("check", folder, plan, "--no-allow-jabatan-change")
     assert_clean_exit(strict, 1)
     assert "[same_jabatan]" in strict.stdout
+    differs = "policy differs from the plan's: allow_jabatan_change true (plan) -> false (given)"
+    assert differs in strict.stdout
 
 
 def test_lang_en_and_id_reasons(tmp_path: Path, data: Path) -> None:

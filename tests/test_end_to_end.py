@@ -55,6 +55,9 @@ needs_lp = pytest.mark.skipif(highspy is None and sp_optimize is None, reason="n
 
 GRADES = [f"{major}/{minor}" for major in ("I", "II", "III", "IV") for minor in "abcd"] + ["IV/e"]
 GRADE_RANK = {g: i for i, g in enumerate(GRADES)}
+PPPK_GRADES = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV",
+               "XVI", "XVII"]  # fmt: skip
+PPPK_RANK = {g: i for i, g in enumerate(PPPK_GRADES)}
 EDU_RANK = {e: i for i, e in enumerate(["SD", "SMP", "SMA", "D1", "D2", "D3", "D4", "S1", "S2", "S3"])}
 PERIOD = {"tahun": 1, "bulan": 12, "minggu": 50, "hari": 250}
 
@@ -120,12 +123,17 @@ def fits(emp: Any, pos: Any, current_jabatan: str, policy: Policy) -> bool:
     """Whether a mover fits a target position (target rules)."""
     if not policy.allow_jabatan_change and pos.jabatan != current_jabatan:
         return False
-    g = GRADE_RANK.get(emp.grade)
-    if pos.min_grade and (g is None or g < GRADE_RANK[pos.min_grade]):
+    # grade bounds of the mover's scale: PNS golongan/ruang for PNS, PPPK golongan I..XVII for PPPK
+    pppk = emp.status in ("PPPK", "PPPK Paruh Waktu")
+    ranks = PPPK_RANK if pppk else GRADE_RANK
+    low, high = (pos.min_grade_pppk, pos.max_grade_pppk) if pppk else (pos.min_grade, pos.max_grade)
+    g = ranks.get(emp.grade)
+    if low and (g is None or g < ranks[low]):
         return False
-    if pos.max_grade and (g is None or g > GRADE_RANK[pos.max_grade]):
+    if high and (g is None or g > ranks[high]):
         return False
-    if pos.min_education:
+    d4_meets = policy.d4_equals_s1 and emp.education == "D4" and pos.min_education == "S1"  # "S-1/D-IV"
+    if pos.min_education and not d4_meets:
         e = EDU_RANK.get(emp.education)
         if e is None or e < EDU_RANK[pos.min_education]:
             return False
@@ -135,7 +143,7 @@ def fits(emp: Any, pos: Any, current_jabatan: str, policy: Policy) -> bool:
 
 def movable(emp: Any, policy: Policy) -> bool:
     """Mover rules: only PNS (PPPK if allowed), not locked, enough months in position."""
-    if emp.status == "CPNS" or (emp.status == "PPPK" and not policy.allow_pppk):
+    if emp.status in ("CPNS", "PPPK Paruh Waktu") or (emp.status == "PPPK" and not policy.allow_pppk):
         return False
     if bool(emp.locked):
         return False
@@ -174,7 +182,7 @@ def build_network(problem: Problem) -> Network:
     fixed = np.bincount(home[~can], minlength=n_pos)
 
     movers = emp[can].assign(home=home[can])
-    keys = ["home", "grade", "education", "competencies"]
+    keys = ["home", "status", "grade", "education", "competencies"]
     groups = movers.groupby(keys, sort=True).size().reset_index(name="size")
     pos_rows = list(pos.itertuples())
     targets: list[list[int]] = []

@@ -231,8 +231,16 @@ def test_excel_number_nip_flagged(tmp_path: Path) -> None:
                         "months_in_position": [1]})  # fmt: skip
     pos = pd.DataFrame({"position_id": ["P1"], "unit_id": ["U1"], "jabatan": ["A"], "workload_hours": [1]})
     path = write_frames({"employees": emp, "positions": pos}, tmp_path / "nip.xlsx")
-    tables = validate_tables(read_tables(path))
-    assert any("scientific notation" in w for w in tables.warnings)
+    with pytest.raises(InputError) as info:
+        validate_tables(read_tables(path))
+    (problem,) = info.value.problems
+    assert (problem.table, problem.row, problem.column, problem.rule) == (
+        "employees",
+        2,
+        "employee_id",
+        "nip_as_number",
+    )
+    assert "format the column as text" in problem.message
 
 
 # --------------------------------------------------------------------------- JSON

@@ -199,7 +199,8 @@ def test_plan_result_shows_the_given_plan(
         assert_same_plan(res, solved)
         assert res.status == "optimal" and res.bound == pytest.approx(solved.bound, rel=1e-9)
         assert res.info["solver"] == "given plan" and res.info["source"] == str(path)
-        assert res.info["check"] == {"ok": True, "violations": 0}
+        assert res.info["check"]["ok"] is True and res.info["check"]["violations"] == 0
+        assert res.info["check"]["verified"] is True  # on its input, under its policy, its objective
     # a bare moves table carries no claim of optimality
     bare = plan_result(problem, solved.moves[["employee_id", "to_position"]])
     assert_same_plan(bare, solved)

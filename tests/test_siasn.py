@@ -285,7 +285,11 @@ def test_quoted_nips_stay_text(tmp_path: Path) -> None:
     t = validate_tables(read_tables(write_folder(tmp_path, EMP.format(rows=rows))))
     assert t.employees["employee_id"].tolist()[0] == NIP1  # never 1.98e17
     sci = write_folder(tmp_path / "sci", EMP.format(rows="1.98E+17;A;P1;PNS;;36;\n"))
-    assert any("scientific notation" in w for w in validate_tables(read_tables(sci)).warnings)
+    with pytest.raises(InputError) as info:
+        validate_tables(read_tables(sci))
+    assert [(q.rule, q.column, q.value) for q in info.value.problems] == [
+        ("nip_as_number", "employee_id", "1.98E+17")
+    ]
 
 
 def test_empty_rows_trailing_spaces_and_mixed_booleans(tmp_path: Path) -> None:

@@ -466,7 +466,7 @@ def test_missing_columns_one_problem_each() -> None:
 
 def test_every_problem_reported_at_once() -> None:
     raw = raw_tables()
-    set_cell("employees", 2, "grade", "X")(raw)
+    set_cell("employees", 2, "grade", "Z")(raw)
     set_cell("employees", 2, "months_in_position", "abc")(raw)
     set_cell("employees", 4, "position_id", "P404")(raw)
     set_cell("employees", 3, "locked", "kadang")(raw)
@@ -491,7 +491,7 @@ def test_every_problem_reported_at_once() -> None:
 def test_cross_references_skipped_when_positions_invalid() -> None:
     raw = raw_tables()
     raw["positions"] = raw["positions"].drop(columns=["position_id"])
-    set_cell("employees", 2, "grade", "X")(raw)
+    set_cell("employees", 2, "grade", "Z")(raw)
     got = [(p.table, p.row, p.column, p.rule) for p in problems_of(raw)]
     assert got == [
         ("employees", 2, "grade", "invalid_grade"),
@@ -542,11 +542,27 @@ def test_warning_for_workload_and_tasks() -> None:
     assert any("taken from the tasks" in w for w in tables.warnings)
 
 
-def test_warning_for_scientific_notation_ids() -> None:
+def test_scientific_notation_nips_are_errors_other_ids_warnings() -> None:
     raw = raw_tables()
     set_cell("employees", 2, "employee_id", "1.98001E+17")(raw)
+    with pytest.raises(InputError) as info:
+        validate_tables(raw)
+    assert [(q.row, q.column, q.rule) for q in info.value.problems] == [(2, "employee_id", "nip_as_number")]
+    raw = raw_tables()
+    set_cell("positions", 2, "unit_id", "1.5E+12")(raw)
     tables = validate_tables(raw)
     assert any("scientific notation" in w for w in tables.warnings)
+
+
+def test_nip_typed_as_a_number_in_a_dataframe_is_an_error() -> None:
+    raw = raw_tables()
+    emp = raw["employees"]
+    nips = pd.Series([1.9850716201012277e17] + [float("nan")] * (len(emp) - 1))
+    raw["employees"] = emp.assign(spouse_id=nips)
+    with pytest.raises(InputError) as info:
+        validate_tables(raw)
+    found = {(q.row, q.column, q.rule) for q in info.value.problems}
+    assert (2, "spouse_id", "nip_as_number") in found  # (and unknown_spouse: the digits are gone)
 
 
 def test_source_row_input_column_replaced() -> None:

@@ -28,6 +28,7 @@ from .engine.dispatch import Progress, solve_model
 from .engine.model import EngineSolution
 from .evaluate.evaluation import evaluate_moves
 from .evaluate.result import Result
+from .model.errors import InternalError
 from .model.problem import Problem
 
 __all__ = ["Compiled", "compile_problem", "evaluate_solution", "solve"]
@@ -117,6 +118,7 @@ def solve(
     progress: Progress | None = None,
     lang: str = "id",
     deterministic: bool = False,
+    deadline: float | None = None,
 ) -> Result:
     """Plan the transfers of a problem.
 
@@ -125,8 +127,15 @@ def solve(
     problem : Problem
         Data and policy.
     time_limit : float, optional
-        Seconds for the side-constrained part (move budget). The exact flow path needs
-        no limit.
+        Seconds for compiling and solving, counted from the call: the search (move budget,
+        unit rules, spouses, lexicographic passes), its repairs and, after an infeasible
+        search, the naming of the conflicting rules all end by then (CP-SAT calls stop
+        within about half a second of it). The exact flow is polynomial and always runs
+        to its end; the evaluation of the plan comes after. ``None``: 60 s for the search.
+    deadline : float, optional
+        The end as an absolute :func:`time.perf_counter` value instead, for a caller whose
+        clock started earlier (the CLI counts reading the files). ``time_limit`` still sets
+        the budget of a ``deterministic`` search.
     seed : int
         Random seed for CP-SAT (the flow path is deterministic).
     workers : int, optional
@@ -146,19 +155,30 @@ def solve(
     -------
     Result
         Status, objective, bound, moves with reasons, per-position and per-unit tables.
+
+    Raises
+    ------
+    InternalError
+        The engine's objective and the objective recomputed from the moves disagree, or
+        the bound exceeds the objective, beyond the engine's rounding tolerance (a bug).
     """
     t0 = time.perf_counter()
+    if deadline is None and time_limit is not None:
+        deadline = t0 + float(time_limit)
     comp = compile_problem(problem)
     t_compile = time.perf_counter() - t0
 
     def work() -> EngineSolution:
         with deterministic_search(deterministic, time_limit):
+            # a deterministic search ignores the wall clock: its budget is time_limit
+            end = None if deterministic else deadline
             if problem.policy.lexicographic and not comp.model.has_side:
+                left = time_limit if end is None else max(0.0, end - time.perf_counter())
                 return solve_lexicographic(
-                    comp.model, tolerance=problem.policy.balance_tolerance, time_limit=time_limit
+                    comp.model, tolerance=problem.policy.balance_tolerance, time_limit=left
                 )
             return solve_model(
-                comp.model, time_limit=time_limit, seed=seed, workers=workers, progress=progress
+                comp.model, time_limit=time_limit, seed=seed, workers=workers, progress=progress, deadline=end
             )
 
     sol, interrupted = _interruptible(work)
@@ -178,7 +198,7 @@ def solve(
             "lexicographic priorities are not combined with unit caps, coverage or hard spouses yet: "
             "the weighted objective was used"
         )
-    return evaluate_solution(problem, comp, sol, lang=lang, extra=extra, started=t0)
+    return _checked(problem, evaluate_solution(problem, comp, sol, lang=lang, extra=extra, started=t0))
 
 
 def evaluate_solution(
@@ -194,14 +214,17 @@ def evaluate_solution(
 
     The engine's group moves become employee moves (:func:`_pick_movers`), an infeasible
     outcome is worded (:func:`~asn_balance.compile.diagnosis.diagnosis`), and
-    :func:`~asn_balance.evaluate.evaluation.evaluate_moves` does the rest.
+    :func:`~asn_balance.evaluate.evaluation.evaluate_moves` does the rest. The engine's
+    objective must agree with the one recomputed from the moves, and the bound must not
+    exceed it, within the engine's rounding tolerance (``info["tolerance"]``, plus
+    floating-point noise of 1e-9 relative): otherwise :class:`InternalError`.
     """
     if sol.status in ("optimal", "feasible"):
         mv = _pick_movers(problem, comp, sol)
         ei, ti = mv["employee_idx"].to_numpy(np.int64), mv["to_idx"].to_numpy(np.int64)
     else:
         ei = ti = np.zeros(0, dtype=np.int64)
-    return evaluate_moves(
+    result = evaluate_moves(
         problem,
         ei,
         ti,
@@ -210,9 +233,48 @@ def evaluate_solution(
         solver=sol.solver,
         solver_seconds=sol.seconds,
         solver_stats=sol.stats,
-        extra=extra,
+        extra={**(extra or {}), "tolerance": float(sol.tolerance)},
         diagnosis=diagnosis(problem, comp, sol) if sol.status == "infeasible" else (),
         wishes_=comp.wishes,
         lang=lang,
         started=started,
     )
+    if result.has_plan:
+        _verify_figures(sol, result.objective)
+    return result
+
+
+def _verify_figures(sol: EngineSolution, recomputed: float) -> None:
+    """The engine's objective against the recomputed one, and its bound against both."""
+    allowed = float(sol.tolerance) + 1e-9 * max(1.0, abs(recomputed))
+    if not abs(sol.objective - recomputed) <= allowed:
+        raise InternalError(
+            "the engine's objective and the objective recomputed from the moves disagree",
+            sol.objective, recomputed, sol.solver, allowed,
+        )  # fmt: skip
+    if np.isfinite(sol.bound) and sol.bound > recomputed + allowed:
+        raise InternalError(
+            "the bound exceeds the objective recomputed from the moves",
+            sol.bound, recomputed, sol.solver, allowed,
+        )  # fmt: skip
+
+
+def _checked(problem: Problem, result: Result) -> Result:
+    """The result with the independent check's verdict in ``info["check"]`` (a plan only).
+
+    :func:`asn_balance.check` runs on the plan, under the policy and on the input the result
+    records (the problem's own), and its :meth:`~asn_balance.check.CheckReport.verdict`
+    (``ok``, ``violations``, ``verified``, ``doubts``, ...) lets a card, a report or the CLI
+    call the plan proven optimal only when the check confirms it.
+    """
+    if not result.has_plan:
+        return result
+    from .check.verifier import check
+    from .model.errors import InputError
+
+    try:
+        verdict = check(problem, result).verdict()
+    except InputError as e:  # the checker reads the tables more strictly than validation
+        verdict = {"ok": False, "verified": False, "doubts": ["not_checked"], "error": str(e)}
+    result.info["check"] = verdict
+    return result

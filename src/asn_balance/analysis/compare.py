@@ -332,6 +332,15 @@ def _compare_moves(ma: pd.DataFrame, mb: pd.DataFrame) -> tuple[pd.DataFrame, in
 
 
 _POS_COLS = {"staff_after": "staff_after", "need_fte": "need", "ej_after": "ej_after"}
+_STAFF_TOL = 1e-9  # staff in FTE: sums of part-time FTE may differ in the last bits
+
+
+def _staff_column(x: pd.Series) -> pd.Series:
+    """Staff in FTE as whole numbers (``Int64``) when every one is whole, else floats."""
+    v = x.astype(float).round(6)
+    if bool((v.dropna() % 1 == 0).all()):
+        return v.round().astype("Int64")
+    return v
 
 
 def _compare_positions(pa: pd.DataFrame, pb: pd.DataFrame) -> tuple[pd.DataFrame, set[str], set[str]]:
@@ -355,7 +364,7 @@ def _compare_positions(pa: pd.DataFrame, pb: pd.DataFrame) -> tuple[pd.DataFrame
         close = np.isclose(x, y, rtol=rtol, atol=rtol) | (np.isnan(x) & np.isnan(y))
         return ~close
 
-    diff = ~present | differs("staff_after", 0.0) | differs("need", NEED_RTOL)
+    diff = ~present | differs("staff_after", _STAFF_TOL) | differs("need", NEED_RTOL)
 
     def first(col: str) -> pd.Series:
         a_ = m.get(f"{col}_a", pd.Series(None, index=m.index, dtype=object)).astype(object)
@@ -366,8 +375,8 @@ def _compare_positions(pa: pd.DataFrame, pb: pd.DataFrame) -> tuple[pd.DataFrame
     out = pd.DataFrame(
         {
             "position_id": m["position_id"].astype(object),
-            "staff_after_a": m["staff_after_a"].round().astype("Int64"),
-            "staff_after_b": m["staff_after_b"].round().astype("Int64"),
+            "staff_after_a": _staff_column(m["staff_after_a"]),
+            "staff_after_b": _staff_column(m["staff_after_b"]),
             "need_a": m["need_a"],
             "need_b": m["need_b"],
             "ej_after_a": m["ej_after_a"],
@@ -376,7 +385,7 @@ def _compare_positions(pa: pd.DataFrame, pb: pd.DataFrame) -> tuple[pd.DataFrame
             "jabatan": first("jabatan"),
         }
     )[diff]
-    staff_before_differs = bool((present & differs("staff_before", 0.0)).any())
+    staff_before_differs = bool((present & differs("staff_before", _STAFF_TOL)).any())
     out.attrs["staff_before_differs"] = staff_before_differs
     order = {pid: i for i, pid in enumerate([*a["position_id"], *b["position_id"]])}
     out = out.assign(_o=out["position_id"].map(order)).sort_values("_o", kind="stable").drop(columns="_o")

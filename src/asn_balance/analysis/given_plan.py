@@ -48,10 +48,14 @@ def plan_result(problem: Problem, plan: Any, *, lang: str = "id") -> Result:
     policy of ``problem``: per-position and per-unit metrics, objective terms, reasons and
     training needs exactly as :func:`asn_balance.solve` reports them, for these moves. A row
     that moves an employee to their current position is no move and is left out. The status
-    is the plan's own (``optimal`` with its bound) only when the plan file says so and its
-    objective is the one recomputed here; otherwise ``feasible`` without a bound. Whether
-    the plan keeps the rules is in ``info["check"]`` (run :func:`asn_balance.check` for the
-    details).
+    is the plan's own (``optimal`` with its bound) only when the plan's claim is verified:
+    the independent check passes on the input the plan records (``input_sha256``), under
+    the policy it records, and recomputes the objective it claims; otherwise ``feasible``
+    without a bound, the claim kept in ``info["planned"]``. ``info["check"]`` holds the
+    verdict (:meth:`~asn_balance.check.CheckReport.verdict`: ``ok``, ``violations``,
+    ``verified``, ``doubts``, ...); ``info["policy_differences"]`` every field where the
+    plan's recorded policy and ``problem.policy`` differ, ``info["input_changes"]`` what
+    changed in the input (run :func:`asn_balance.check` for the details).
 
     Parameters
     ----------
@@ -92,12 +96,10 @@ def plan_result(problem: Problem, plan: Any, *, lang: str = "id") -> Result:
             "to_position": problem.position_index[t].astype(str),
         }
     )
-    report = check(problem, moves)
+    # the rules under the problem's policy; the claim against the plan's record
+    report = check(problem, moves, recorded=summary, policy="problem", allow_changed_input=True)
     planned = str(summary.get("status", "") or "")
-    planned_obj = _finite(summary.get("objective"))
-    same = planned in ("optimal", "feasible") and math.isclose(
-        planned_obj, report.objective, rel_tol=1e-6, abs_tol=1e-6
-    )
+    same = planned in ("optimal", "feasible") and report.verified
     extra: dict[str, Any] = {
         "source": source,
         "planned": {
@@ -105,7 +107,11 @@ def plan_result(problem: Problem, plan: Any, *, lang: str = "id") -> Result:
             for key in ("status", "objective", "bound", "solver", "plan_date")
             if key in summary
         },
-        "check": {"ok": report.ok, "violations": len(report.violations)},
+        "check": report.verdict(),
+        "policy_differences": [
+            {"name": d.name, "plan": d.plan, "other": d.other} for d in report.policy_differences
+        ],
+        "input_changes": list(report.input_changes),
         "ignored_rows": int((~real).sum()),
     }
     return evaluate_moves(

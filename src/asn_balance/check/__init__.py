@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from .verifier import (
     CHECKED_RULES,
+    DOUBTS,
     PLAN_RULES,
     CheckReport,
     HasMoves,
     PlanLike,
+    PolicyDifference,
     ProblemLike,
     Violation,
     balance_of,
@@ -22,10 +24,12 @@ from .verifier import (
 
 __all__ = [
     "CHECKED_RULES",
+    "DOUBTS",
     "PLAN_RULES",
     "CheckReport",
     "HasMoves",
     "PlanLike",
+    "PolicyDifference",
     "ProblemLike",
     "Violation",
     "balance_of",

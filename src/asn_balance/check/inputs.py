@@ -89,8 +89,15 @@ def _plan_frame(plan: PlanLike) -> pd.DataFrame:
     return out
 
 
-def _workload(positions: pd.DataFrame, pos_ids: pd.Index, tasks: pd.DataFrame | None) -> _Float:
-    """Workload hours per position (in positions order); see the module docstring."""
+def _workload(
+    positions: pd.DataFrame,
+    pos_ids: pd.Index,
+    tasks: pd.DataFrame | None,
+    days_per_year: int = 250,
+    weeks_per_year: int = 50,
+) -> _Float:
+    """Workload hours per position (in positions order); see the module docstring. The
+    ``minggu`` and ``hari`` periods repeat ``weeks_per_year`` and ``days_per_year`` times."""
     n = len(pos_ids)
     problems: list[InputProblem] = []
     hours = np.zeros(n)
@@ -98,7 +105,8 @@ def _workload(positions: pd.DataFrame, pos_ids: pd.Index, tasks: pd.DataFrame | 
     if tasks is not None and len(tasks) > 0:
         t_pos = pos_ids.get_indexer(pd.Index(_ids(tasks["position_id"]), dtype=object))
         period = _text(tasks["period"])
-        factor = np.array([PERIOD_FACTORS.get(p.lower(), np.nan) for p in period], dtype=float)
+        per_year = {**PERIOD_FACTORS, "minggu": weeks_per_year, "hari": days_per_year}
+        factor = np.array([per_year.get(p.lower(), np.nan) for p in period], dtype=float)
         rows = _rows(tasks)
         for i in np.flatnonzero(np.isnan(factor)):
             msg = f"period {period[i]!r} is not one of {', '.join(PERIOD_FACTORS)}"

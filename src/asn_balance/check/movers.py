@@ -3,17 +3,18 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..model.domain import education_rank, grade_rank
+from ..model.domain import PART_TIME, education_rank, grade_rank_in, grade_scale
 from ..model.errors import InputProblem
 from ..model.policy import Policy
-from .frames import _Bool, _competency_gaps, _fmt, _ids, _Int, _num, _ranks, _text
-from .people import _Context, _People, _pref_rank
+from .frames import _Bool, _competency_gaps, _fmt, _ids, _Int, _num, _opt_text, _ranks, _text
+from .people import _Context, _fte_of, _People, _pref_rank
 from .report import _ROWS, _Found
 
 
@@ -63,6 +64,25 @@ def _check_plan_rows(
     found.add("no_op_move", _ROWS, k, p_emp[k], msgs)
 
 
+def _jabatan_identity(pos: pd.DataFrame) -> npt.NDArray[np.object_]:
+    """Per position, what makes two positions one jabatan: the ``kode_jabatan`` when every
+    position has one, else the name folded to lower case with white space collapsed."""
+    if "kode_jabatan" in pos.columns:
+        kode = _text(pos["kode_jabatan"])
+        if len(kode) and bool((kode != "").all()):
+            return np.asarray(kode, dtype=object)
+    names = pd.Series(_text(pos["jabatan"]), dtype=object)
+    return names.str.casefold().str.split().str.join(" ").fillna("").to_numpy(dtype=object)
+
+
+def _scale_of(grade: str) -> str:
+    """The scale of a grade (``"PNS"``, ``"PPPK"``), ``""`` when it is not recognised."""
+    try:
+        return grade_scale(grade)
+    except KeyError:
+        return ""
+
+
 def _check_movers(
     found: _Found,
     mv: _Movers,
@@ -89,6 +109,15 @@ def _check_movers(
         k = np.flatnonzero(status == "PPPK")
         msgs = [f"{who[i]} is PPPK, and the policy does not allow moving PPPK (allow_pppk)" for i in k]
         mv.add(found, "pppk_stays", k, msgs)
+    fte = _fte_of(emp, policy)[mv.emp]
+    k = np.flatnonzero((status == PART_TIME) | (fte < 1.0))
+    msgs = [
+        f"{who[i]} is PPPK Paruh Waktu (part-time); part-time PPPK are never transferred"
+        if status[i] == PART_TIME
+        else f"{who[i]} works {_fmt(fte[i])} FTE, less than full time; part-timers are never transferred"
+        for i in k
+    ]
+    mv.add(found, "part_time", k, msgs)
     k = np.flatnonzero(locked)
     mv.add(found, "locked", k, [f"{who[i]} is locked in position {from_pid[i]}" for i in k])
     k = np.flatnonzero(months < policy.min_months_in_position)
@@ -99,7 +128,9 @@ def _check_movers(
     ]
     mv.add(found, "min_months_in_position", k, msgs)
     if not policy.allow_jabatan_change:
-        k = np.flatnonzero(from_jab != to_jab)
+        same = _jabatan_identity(pos)
+        from_key = np.where(has_from, same[np.maximum(mv.frm, 0)], "")
+        k = np.flatnonzero(from_key != same[mv.to])
         msgs = [
             f"{who[i]} changes jabatan from {from_jab[i]!r} (in {from_pid[i]}) to {to_jab[i]!r}, "
             "and the policy does not allow a change of jabatan (allow_jabatan_change)"
@@ -107,42 +138,75 @@ def _check_movers(
         ]
         mv.add(found, "same_jabatan", k, msgs)
 
-    # grade and education bounds: a blank or unrecognised value of a mover fails any set bound
+    # grade bounds, each on one scale: min_grade/max_grade hold PNS golongan/ruang and bind PNS
+    # and CPNS, min_grade_pppk/max_grade_pppk hold PPPK golongan (I..XVII) and bind PPPK. A blank,
+    # unrecognised or other-scale grade of a mover fails any set bound of the mover's scale.
     problems: list[InputProblem] = []
     used = np.zeros(len(pid), dtype=bool)
     used[mv.to] = True
     grade_text = _text(emp["grade"])[mv.emp]
-    edu_text = _text(emp["education"])[mv.emp]
-    mine_of = {
-        "grade": (grade_text, _ranks(grade_text, grade_rank)[0]),
-        "education": (edu_text, _ranks(edu_text, education_rank)[0]),
-    }
-    for col, fn, what, below in (
-        ("min_grade", grade_rank, "grade", True),
-        ("max_grade", grade_rank, "grade", False),
-        ("min_education", education_rank, "education", True),
+    pppk = np.isin(status.astype(str), ["PPPK", PART_TIME])
+    scale_name = {"PNS": "PNS golongan/ruang", "PPPK": "PPPK golongan"}
+    for col, scale, below in (
+        ("min_grade", "PNS", True),
+        ("max_grade", "PNS", False),
+        ("min_grade_pppk", "PPPK", True),
+        ("max_grade_pppk", "PPPK", False),
     ):
-        text = _text(pos[col])
-        rank, bad = _ranks(text, fn)
+        text = _opt_text(pos, col)
+        on_scale = functools.partial(grade_rank_in, scale=scale)
+        rank, bad = _ranks(text, on_scale)
         for i in np.flatnonzero(bad & used):
-            msg = f"{col} {text[i]!r} of position {pid[i]} is not a recognised {what} code"
-            problems.append(InputProblem("positions", pos_rows[i], col, text[i], f"unknown_{what}", msg))
+            msg = f"{col} {text[i]!r} of position {pid[i]} is not a recognised {scale_name[scale]} code"
+            problems.append(InputProblem("positions", pos_rows[i], col, text[i], "unknown_grade", msg))
+        m_rank = _ranks(grade_text, on_scale)[0]
         b_text, b_rank = text[mv.to], rank[mv.to]
-        m_text, m_rank = mine_of[what]
         with np.errstate(invalid="ignore"):
             beyond = (m_rank < b_rank) if below else (m_rank > b_rank)
-        k = np.flatnonzero((b_text != "") & (np.isnan(m_rank) | beyond))
+        applies = pppk if scale == "PPPK" else ~pppk
+        k = np.flatnonzero(applies & (b_text != "") & (np.isnan(m_rank) | beyond))
         word = "below" if below else "above"
         msgs = [
-            f"{who[i]} has {what} {m_text[i]} {word} {col} {b_text[i]}"
+            f"{who[i]} has grade {grade_text[i]} {word} {col} {b_text[i]}"
             if not np.isnan(m_rank[i])
-            else f"{who[i]} has no {what}, but the target requires {col} {b_text[i]}"
-            if m_text[i] == ""
-            else f"{who[i]} has {what} {m_text[i]!r}, which is not recognised, "
+            else f"{who[i]} has no grade, but the target requires {col} {b_text[i]}"
+            if grade_text[i] == ""
+            else f"{who[i]} ({status[i]}) has grade {grade_text[i]!r}, not a {scale_name[scale]}, "
+            f"but the target requires {col} {b_text[i]}"
+            if _scale_of(grade_text[i]) not in ("", scale)
+            else f"{who[i]} has grade {grade_text[i]!r}, which is not recognised, "
             f"but the target requires {col} {b_text[i]}"
             for i in k
         ]
-        mv.add(found, col, k, msgs)
+        mv.add(found, "min_grade" if below else "max_grade", k, msgs)
+
+    # education: a D-IV meets an S-1 minimum ("S-1/D-IV") unless policy.d4_equals_s1 is off;
+    # a blank or unrecognised education fails any set minimum
+    edu_text = _text(emp["education"])[mv.emp]
+    m_rank = _ranks(edu_text, education_rank)[0]
+    text = _text(pos["min_education"])
+    rank, bad = _ranks(text, education_rank)
+    for i in np.flatnonzero(bad & used):
+        msg = f"min_education {text[i]!r} of position {pid[i]} is not a recognised education code"
+        problems.append(
+            InputProblem("positions", pos_rows[i], "min_education", text[i], "unknown_education", msg)
+        )
+    b_text, b_rank = text[mv.to], rank[mv.to]
+    with np.errstate(invalid="ignore"):
+        beyond = m_rank < b_rank
+        if policy.d4_equals_s1:
+            beyond &= ~((m_rank == education_rank("D4")) & (b_rank == education_rank("S1")))
+    k = np.flatnonzero((b_text != "") & (np.isnan(m_rank) | beyond))
+    msgs = [
+        f"{who[i]} has education {edu_text[i]} below min_education {b_text[i]}"
+        if not np.isnan(m_rank[i])
+        else f"{who[i]} has no education, but the target requires min_education {b_text[i]}"
+        if edu_text[i] == ""
+        else f"{who[i]} has education {edu_text[i]!r}, which is not recognised, "
+        f"but the target requires min_education {b_text[i]}"
+        for i in k
+    ]
+    mv.add(found, "min_education", k, msgs)
 
     # competencies: every required level must be met; a missing competency is level 0
     req_text = _text(pos["required_competencies"])[mv.to]
@@ -187,6 +251,8 @@ def _check_exclusions(found: _Found, mv: _Movers, people: _People, pos: pd.DataF
         born = people.birth.iloc[e]
         age = int(np.floor(people.retirement_age[e]))
         source = f"of position {pid[mv.frm[i]]}" if people.age_of_position[e] else "of the policy"
+        if people.age_of_jabatan[e]:
+            source += ", by its jabatan_type (PP 11/2017 Pasal 239)"
         msgs.append(
             f"{who[i]} reaches the retirement age {age} ({source}) in {born.year + age:04d}-{born.month:02d} "
             f"(born {born:%Y-%m-%d}), within retirement_buffer_months {policy.retirement_buffer_months} "

@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..model.domain import PART_TIME, jabatan_retirement_age
 from ..model.policy import Policy
 from .frames import _Bool, _Float, _Int, _opt_bool, _opt_ids, _opt_num, _opt_text
 
@@ -23,6 +24,7 @@ class _People:
     birth: pd.Series  # datetime64, NaT when unknown
     retirement_age: _Float  # R of the current position (or the policy's)
     age_of_position: _Bool  # R comes from the current position, not the policy
+    age_of_jabatan: _Bool  # ... from the BUP of its jabatan_type (it gives no retirement_age)
     near: _Bool  # retirement within the buffer (rule retirement_buffer)
     pref_text: npt.NDArray[np.object_]
     prefs: pd.DataFrame  # long table ``e, entry, rank`` of the distinct non-empty entries
@@ -31,20 +33,33 @@ class _People:
     link_b: _Int
 
 
+def _jabatan_ages(pos: pd.DataFrame) -> _Float:
+    """BUP per position from ``jabatan_type`` and ``jabatan_level`` (PP 11/2017 Pasal 239:
+    58, 60 or 65); NaN where the jabatan does not decide it or the columns are absent."""
+    kinds = pd.Series(
+        list(zip(_opt_text(pos, "jabatan_type"), _opt_text(pos, "jabatan_level"), strict=True)), dtype=object
+    )
+    ages = {tl: jabatan_retirement_age(*tl) for tl in pd.unique(kinds)}
+    return np.array([np.nan if (a := ages[tl]) is None else float(a) for tl in kinds], dtype=float)
+
+
 def _retirement(
     emp: pd.DataFrame, pos: pd.DataFrame, cur_pos: _Int, policy: Policy
-) -> tuple[pd.Series, _Float, _Bool, _Bool]:
-    """Birth dates, retirement age R, whether R is the position's, and the near mask."""
+) -> tuple[pd.Series, _Float, _Bool, _Bool, _Bool]:
+    """Birth dates, retirement age R, whether R is the position's (its ``retirement_age``,
+    else the BUP of its jabatan), whether it is the jabatan's, and the near mask."""
     if "birth_date" in emp.columns:
         birth = pd.Series(pd.to_datetime(emp["birth_date"], errors="coerce"), index=emp.index)
     else:
         birth = pd.Series(pd.NaT, index=emp.index, dtype="datetime64[ns]")
-    ages = _opt_num(pos, "retirement_age")
-    own = (
-        np.where(cur_pos >= 0, ages[np.maximum(cur_pos, 0)], np.nan)
-        if len(ages)
-        else np.full(len(emp), np.nan)
-    )
+    given = _opt_num(pos, "retirement_age")
+    by_jabatan = _jabatan_ages(pos)
+    ages = np.where(np.isnan(given), by_jabatan, given)
+    here = cur_pos >= 0
+    own = np.where(here, ages[np.maximum(cur_pos, 0)], np.nan) if len(ages) else np.full(len(emp), np.nan)
+    of_jabatan = np.zeros(len(emp), dtype=bool)
+    if len(ages):
+        of_jabatan = here & np.isnan(given[np.maximum(cur_pos, 0)]) & ~np.isnan(own)
     of_position = ~np.isnan(own)
     age = np.where(of_position, own, float(policy.retirement_age))
     known = birth.notna().to_numpy()
@@ -55,7 +70,16 @@ def _retirement(
     d = policy.date()
     limit_month = d.year * 12 + (d.month - 1) + policy.retirement_buffer_months
     near = known & ((retire_month < limit_month) | ((retire_month == limit_month) & (day <= d.day)))
-    return birth, age, of_position, near
+    return birth, age, of_position, of_jabatan, near
+
+
+def _fte_of(emp: pd.DataFrame, policy: Policy) -> _Float:
+    """FTE per employee: the ``fte`` column where filled, else ``policy.part_time_fte`` for
+    status PPPK Paruh Waktu and 1 for everybody else."""
+    given = _opt_num(emp, "fte")
+    status = emp["status"].fillna("").astype(str).str.strip().to_numpy(dtype=object)
+    default = np.where(status == PART_TIME, float(policy.part_time_fte), 1.0)
+    return np.where(np.isnan(given), default, given).astype(float)
 
 
 def _preferences(texts: npt.NDArray[np.object_]) -> tuple[pd.DataFrame, _Int]:
@@ -86,7 +110,7 @@ def _spouse_links(emp: pd.DataFrame, emp_ids: pd.Index) -> tuple[_Int, _Int]:
 def _people(
     emp: pd.DataFrame, pos: pd.DataFrame, emp_ids: pd.Index, cur_pos: _Int, policy: Policy
 ) -> _People:
-    birth, age, of_position, near = _retirement(emp, pos, cur_pos, policy)
+    birth, age, of_position, of_jabatan, near = _retirement(emp, pos, cur_pos, policy)
     pref_text = _opt_text(emp, "preferences")
     prefs, k = _preferences(pref_text)
     link_a, link_b = _spouse_links(emp, emp_ids)
@@ -97,6 +121,7 @@ def _people(
         birth=birth,
         retirement_age=age,
         age_of_position=of_position,
+        age_of_jabatan=of_jabatan,
         near=near,
         pref_text=pref_text,
         prefs=prefs,

@@ -17,23 +17,28 @@ from .report import _POSITIONS, _SPOUSES, _UNITS, _Found
 
 
 def _check_staff(
-    found: _Found, pos: pd.DataFrame, staff_before: npt.NDArray[np.int64], staff_after: npt.NDArray[np.int64]
+    found: _Found,
+    pos: pd.DataFrame,
+    staff_before: npt.NDArray[np.float64],
+    staff_after: npt.NDArray[np.float64],
 ) -> None:
-    """min_staff and max_staff of every position after the plan."""
+    """min_staff and max_staff of every position after the plan, on the staff in FTE (sums
+    of FTE within 1e-9 of a bound meet it)."""
     pid = _ids(pos["position_id"])
     low, high = _num(pos["min_staff"]), _num(pos["max_staff"])
-    k = np.flatnonzero(staff_after < low)
+    before, after = np.round(staff_before, 6), np.round(staff_after, 6)  # as shown: 0.1 + 0.2 is 0.3
+    k = np.flatnonzero(staff_after < low - 1e-9)
     msgs = [
-        f"position {pid[i]} ends with {staff_after[i]} staff, below min_staff {_fmt(low[i])} "
-        f"(before the plan: {staff_before[i]})"
+        f"position {pid[i]} ends with {_fmt(after[i])} staff, below min_staff {_fmt(low[i])} "
+        f"(before the plan: {_fmt(before[i])})"
         for i in k
     ]
     found.add("min_staff", _POSITIONS, k, pid[k], msgs)
     with np.errstate(invalid="ignore"):
-        k = np.flatnonzero(~np.isnan(high) & (staff_after > high))
+        k = np.flatnonzero(~np.isnan(high) & (staff_after > high + 1e-9))
     msgs = [
-        f"position {pid[i]} ends with {staff_after[i]} staff, above max_staff {_fmt(high[i])} "
-        f"(before the plan: {staff_before[i]})"
+        f"position {pid[i]} ends with {_fmt(after[i])} staff, above max_staff {_fmt(high[i])} "
+        f"(before the plan: {_fmt(before[i])})"
         for i in k
     ]
     found.add("max_staff", _POSITIONS, k, pid[k], msgs)

@@ -21,11 +21,22 @@ Definitions (shared with the rest of the package):
   ``volume * PERIOD_FACTORS[period] * norm_minutes / 60`` over them (an empty volume or norm
   contributes nothing); otherwise its ``workload_hours``;
 * need (FTE) = workload / ``policy.effective_hours``;
+* staff of a position (FTE): the sum of its employees' FTE, an employee's FTE being the
+  ``fte`` cell where filled, else ``policy.part_time_fte`` for status ``PPPK Paruh Waktu``,
+  else 1. ``min_staff`` and ``max_staff`` bound the staff in FTE after the plan (within
+  1e-9);
 * a *mover* is an employee whose position after the plan differs from the current one; the
   per-mover rules are checked for every plan row that names a known employee and a known
   position other than the current one;
+* grades: ``min_grade``/``max_grade`` (PNS golongan/ruang) bind movers of status PNS and CPNS,
+  ``min_grade_pppk``/``max_grade_pppk`` (PPPK golongan I..XVII) movers of status PPPK and PPPK
+  Paruh Waktu; a grade of the other scale counts as no grade. Education: with
+  ``policy.d4_equals_s1`` a D4 meets an S1 ``min_education``. A PPPK Paruh Waktu (and anybody
+  under 1 FTE) never moves (``part_time``);
 * retirement: the retirement date is ``birth_date + R`` years, ``R`` the ``retirement_age`` of
-  the employee's current position (blank: ``policy.retirement_age``). With ``P`` the plan date
+  the employee's current position, else the BUP of its ``jabatan_type``/``jabatan_level``
+  (58, 60 or 65, :data:`~asn_balance.model.domain.JABATAN_RETIREMENT_AGE`), else
+  ``policy.retirement_age``. With ``P`` the plan date
   (``policy.date()``) shifted by ``policy.retirement_buffer_months`` calendar months (year and
   month arithmetic; ``P`` keeps the plan date's day), the retirement is *near* when its
   (year, month) comes before ``P``'s, or is the same and the birth day is at most ``P``'s day.
@@ -75,6 +86,10 @@ default weights only a fit, rotation, spouse or coverage difference can excuse t
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, Literal
+
 import numpy as np
 import pandas as pd
 
@@ -82,8 +97,17 @@ from .frames import _ids, _rows, _unique_index
 from .inputs import HasMoves, PlanLike, ProblemLike, _plan_frame, _units_table, _workload
 from .movers import _check_mover_rules, _check_plan_rows, _Movers
 from .objective import _balance, _terms, balance_of
-from .people import _Context, _people
-from .report import _PLAN, CHECKED_RULES, PLAN_RULES, CheckReport, Violation, _Found
+from .people import _Context, _fte_of, _people
+from .recorded import (
+    _claim,
+    _input_check,
+    _input_message,
+    _moves_and_record,
+    _policy_differences,
+    _recorded_policy,
+    _UnderPolicy,
+)
+from .report import _PLAN, CHECKED_RULES, DOUBTS, PLAN_RULES, CheckReport, PolicyDifference, Violation, _Found
 from .units import (
     _check_coverage,
     _check_move_caps,
@@ -97,10 +121,12 @@ from .voluntary import _check_voluntary_first
 
 __all__ = [
     "CHECKED_RULES",
+    "DOUBTS",
     "PLAN_RULES",
     "CheckReport",
     "HasMoves",
     "PlanLike",
+    "PolicyDifference",
     "ProblemLike",
     "Violation",
     "balance_of",
@@ -109,8 +135,9 @@ __all__ = [
 ]
 
 
-def check(problem: ProblemLike, plan: PlanLike) -> CheckReport:
-    """Verify a plan against the input tables and the policy, independently of the solver.
+def _check_rules(problem: ProblemLike, plan: PlanLike) -> CheckReport:
+    """Verify a plan against the input tables and ``problem.policy``: the rules and figures of
+    :func:`check`, before what the plan records (its policy, input and claim) is compared.
 
     Parameters
     ----------
@@ -159,8 +186,11 @@ def check(problem: ProblemLike, plan: PlanLike) -> CheckReport:
     n_pos = len(pos_ids)
     cur_pos = pos_ids.get_indexer(pd.Index(_ids(emp["position_id"]), dtype=object))
 
-    need = _workload(pos, pos_ids, problem.tasks) / float(policy.effective_hours)
-    staff_before = np.bincount(cur_pos[cur_pos >= 0], minlength=n_pos).astype(np.int64)
+    workload = _workload(pos, pos_ids, problem.tasks, policy.days_per_year, policy.weeks_per_year)
+    need = workload / float(policy.effective_hours)
+    fte = _fte_of(emp, policy)  # staff is counted in FTE
+    here = cur_pos >= 0
+    staff_before = np.bincount(cur_pos[here], weights=fte[here], minlength=n_pos).astype(float)
 
     p_emp = plan_df["employee_id"].to_numpy(dtype=object)
     p_to = plan_df["to_position"].to_numpy(dtype=object)
@@ -200,7 +230,8 @@ def check(problem: ProblemLike, plan: PlanLike) -> CheckReport:
     last = kr[~pd.Series(e[kr]).duplicated(keep="last").to_numpy()]
     after_pos[e[last]] = t[last]
     moves = int(np.count_nonzero(after_pos != cur_pos))
-    staff_after = np.bincount(after_pos[after_pos >= 0], minlength=n_pos).astype(np.int64)
+    there = after_pos >= 0
+    staff_after = np.bincount(after_pos[there], weights=fte[there], minlength=n_pos).astype(float)
     units = _units_table(problem)
     asks = _coverage_asks(units)
     cover_after = _coverage_counts(asks, unit, emp, after_pos)
@@ -220,7 +251,7 @@ def check(problem: ProblemLike, plan: PlanLike) -> CheckReport:
         found.add("max_moves", _PLAN, [0], ["plan"], [msg])
 
     violations = found.violations()
-    balance = _balance(staff_after.astype(float), need)
+    balance = _balance(staff_after, need)
     terms = _terms(ctx, cur_pos, after_pos, balance, int(np.count_nonzero(apart)))
     index = pd.Index(pos_ids.to_numpy(dtype=object), name="position_id", dtype=object)
     return CheckReport(
@@ -228,12 +259,123 @@ def check(problem: ProblemLike, plan: PlanLike) -> CheckReport:
         violations=violations,
         moves=moves,
         balance=balance,
-        balance_before=_balance(staff_before.astype(float), need),
+        balance_before=_balance(staff_before, need),
         objective=float(sum(terms.values())),
         staff_after=pd.Series(staff_after, index=index, name="staff_after"),
         need=pd.Series(need, index=index.copy(), name="need"),
         staff_before=pd.Series(staff_before, index=index.copy(), name="staff_before"),
         terms=terms,
+    )
+
+
+def check(
+    problem: ProblemLike,
+    plan: PlanLike,
+    *,
+    policy: Literal["plan", "problem"] = "plan",
+    recorded: Mapping[str, Any] | None = None,
+    allow_changed_input: bool = False,
+) -> CheckReport:
+    """Verify a plan against the input tables and the policy it was made under,
+    independently of the solver.
+
+    A plan that records how it was made (a :class:`~asn_balance.evaluate.result.Result`, a
+    plan written by ``asn-balance plan`` and read back, or ``recorded``) is checked under
+    the policy it records, plan date included, and on the condition that the input is the
+    one it was made from: the report says which policy was used (:attr:`CheckReport.policy_source`),
+    lists every field where the problem's policy differs
+    (:attr:`CheckReport.policy_differences`), and fails the plan with the rule
+    ``input_changed`` when the problem's ``input_sha256`` is not the one the plan records,
+    naming the tables that changed. A bare table of moves records nothing and is checked
+    under the problem's policy.
+
+    Parameters
+    ----------
+    problem : ProblemLike
+        Anything with canonical ``employees``, ``positions`` and ``tasks`` tables and a
+        ``policy``, and optionally a ``units`` table. A policy column that is absent
+        (``birth_date``, ``discipline``, ``study_leave``, ``volunteer``, ``preferences``,
+        ``spouse_id``, ``retirement_age``, ``competency_standard``), like a missing
+        ``units`` table, switches its rules and terms off. The tables are not modified. A
+        problem that gives ``input_sha256`` (and ``input_tables``), as
+        :class:`~asn_balance.model.problem.Problem` does, is compared with the input the plan
+        records.
+    plan : DataFrame, object with ``.moves``, or Mapping
+        One row per moved employee with columns ``employee_id`` and ``to_position``; other
+        columns are ignored: a DataFrame, a Result (its ``moves``, ``info`` and claim), a plan
+        document read back (its ``moves`` and ``summary``), a plan's JSON as a mapping with
+        ``summary`` and ``moves``, or a mapping employee_id -> to_position. A row naming an
+        unknown employee or position changes nothing; for an employee moved more than
+        once, the last known target is applied. The rules of a mover are checked for every
+        row that names a known employee and a known position other than the current one.
+    policy : {"plan", "problem"}
+        Check under the policy the plan records (the default; the problem's policy when it
+        records none), or under the problem's policy, the differences listed either way.
+    recorded : mapping, optional
+        What the plan records (a plan's ``summary``: ``policy``, ``input_sha256``,
+        ``input_tables``, ``status``, ``objective``, ``bound``), in place of what ``plan``
+        carries.
+    allow_changed_input : bool
+        Check a plan whose input changed all the same: no ``input_changed`` violation, a
+        note in :attr:`CheckReport.notes` instead.
+
+    Returns
+    -------
+    CheckReport
+        Violations, the number of moves, the balance before and after, the objective and
+        its terms, the staff and need per position, and the provenance: the policy used and
+        its differences, the input fingerprints and what changed, the plan's claim and
+        whether it is :attr:`~CheckReport.verified`.
+
+    Raises
+    ------
+    TypeError
+        If ``plan`` is none of the accepted forms.
+    ValueError
+        If ``policy`` is neither ``"plan"`` nor ``"problem"``.
+    InputError
+        If the plan lacks a column, its recorded policy is not valid here (table ``plan``,
+        rule ``invalid_plan``), or the tables cannot be evaluated: duplicate ids, a
+        position without workload, an unknown period, an unrecognised grade or education
+        code in a target position, unparsable competencies of a mover, a target (required
+        or standard), a volunteer who could take a move, or an employee of a unit with
+        coverage, or unparsable coverage of a unit.
+
+    Examples
+    --------
+    >>> report = check(problem, {"198501012010011001": "P12"})  # doctest: +SKIP
+    >>> report.raise_if_failed()  # doctest: +SKIP
+    >>> check(problem.with_policy(effective_hours=1250), result).policy_differences  # doctest: +SKIP
+    [PolicyDifference(name='effective_hours', plan=1200.0, other=1250.0)]
+    """
+    if policy not in ("plan", "problem"):
+        raise ValueError(f"policy must be 'plan' or 'problem', got {policy!r}")
+    moves, rec = _moves_and_record(plan, recorded)
+    plan_policy = _recorded_policy(rec)
+    source = "plan" if policy == "plan" and plan_policy is not None else "problem"
+    used = plan_policy if source == "plan" and plan_policy is not None else problem.policy
+    report = _check_rules(_UnderPolicy(problem, used) if source == "plan" else problem, moves)
+    plan_sha, sha, changes = _input_check(rec, problem)
+    violations, notes = list(report.violations), []
+    if changes and plan_sha is not None and sha is not None:
+        message = _input_message(plan_sha, sha, changes)
+        if allow_changed_input:
+            notes.append(f"{message}; checked all the same (allow_changed_input)")
+        else:
+            violations.insert(0, Violation("input_changed", "plan", message))
+    return dataclasses.replace(
+        report,
+        ok=not violations,
+        violations=violations,
+        policy=used,
+        policy_source=source,
+        policy_recorded=plan_policy is not None,
+        policy_differences=[] if plan_policy is None else _policy_differences(plan_policy, problem.policy),
+        input_sha256=sha,
+        plan_input_sha256=plan_sha,
+        input_changes=changes,
+        claim=_claim(rec),
+        notes=notes,
     )
 
 

@@ -25,6 +25,8 @@ from .wishes import Wishes, wishes
 __all__ = ["Compiled", "compile_problem", "stay_costs"]
 
 IntArray = npt.NDArray[np.int64]
+#: Tolerance on sums of FTE (e.g. 0.1 + 0.2): below it a remainder is taken as whole.
+_FTE_EPS = 1e-9
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,6 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
     w = wishes(problem)
     ur = unit_rules(problem)
     pos_of = problem.employee_position
-    n_pos = problem.n_positions
     n_emp = problem.n_employees
     unit_of = ur.position_unit
     movable = el.profile >= 0
@@ -191,6 +192,21 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
         pair_partner[b_] = a_
     next_group = n_reg_groups
     homes_c: list[int] = []
+    # a spouse can move only if some position is open to them: one movable by the mover rules
+    # but with no eligible target stays like fixed staff, so the partner's arcs must carry the
+    # spouse cost (or, with spouses_hard, keep the unit)
+    can_move = movable.copy()
+    for e in np.flatnonzero(custom & in_pair).tolist():
+        if force is not None and e == force[0]:
+            continue
+        home = int(pos_of[e])
+        reach = _shortfall_map(el, starts, int(el.profile[e]))
+        open_ = np.array(
+            sorted(b for c in reach for b in classes.lists[c].tolist() if b != home), dtype=np.int64
+        )
+        if len(open_) and pol.volunteers_only_to_preferences and w.volunteer[e] and w.n_listed[e] > 0:
+            open_ = open_[w.rank_of(np.full(len(open_), e), open_) > 0]
+        can_move[e] = len(open_) > 0
     for e in cust.tolist():
         home = int(pos_of[e])
         if force is not None and e == force[0]:
@@ -206,7 +222,7 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
             if len(bins) and pol.volunteers_only_to_preferences and w.volunteer[e] and w.n_listed[e] > 0:
                 bins = bins[w.rank_of(np.full(len(bins), e), bins) > 0]
             partner = pair_partner.get(e)
-            if partner is not None and not movable[partner] and pol.spouses_hard and len(bins):
+            if partner is not None and not can_move[partner] and pol.spouses_hard and len(bins):
                 bins = bins[unit_of[bins] == unit_of[home]]
         if len(bins) == 0:
             continue
@@ -214,7 +230,7 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
         cost = fit_w * np.array([cls_short.get(int(b), 0) for b in bins.tolist()], dtype=float)
         cost += w.move_cost(np.full(len(bins), e), bins, pol.preference_weight)
         partner = pair_partner.get(e)
-        if partner is not None and not movable[partner] and not pol.spouses_hard:
+        if partner is not None and not can_move[partner] and not pol.spouses_hard:
             cost += pol.spouse_weight * (unit_of[bins] != unit_of[home])
         cost -= stay[e]
         g = next_group
@@ -255,8 +271,8 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
     indptr, class_bins = classes.csr()
 
     grouped = employee_group >= 0
-    fixed = np.bincount(pos_of[~grouped], minlength=n_pos).astype(np.int64)
     # (a group left without arcs keeps its units at home, which the engine treats as staying)
+    fixed, frac = _fixed_units(problem, ~grouped)
 
     side = _side_rows(problem, ur, cov_keys, qual, employee_group, group_home, group_size, arc_group,
                       arc_class, indptr, class_bins, fixed, force)  # fmt: skip
@@ -273,11 +289,14 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
     need = problem.need
     pos = problem.positions
     max_staff = pos["max_staff"].to_numpy(dtype=float)
+    min_staff = pos["min_staff"].to_numpy(dtype=float)
+    # min_staff and max_staff bound the staff in FTE: fixed + frac + inflow within them
+    max_units = np.floor(np.nan_to_num(max_staff, nan=0.0) - frac + _FTE_EPS)
     model = AssignmentModel(
-        target=need.astype(float),
+        target=(need - frac).astype(float),
         weight=np.maximum(need, 1.0).astype(float),
-        min_staff=pos["min_staff"].to_numpy(dtype=np.int64),
-        max_staff=np.where(np.isnan(max_staff), -1, max_staff).astype(np.int64),
+        min_staff=np.maximum(np.ceil(min_staff - frac - _FTE_EPS), 0.0).astype(np.int64),
+        max_staff=np.where(np.isnan(max_staff), -1, max_units).astype(np.int64),
         fixed=fixed,
         group_size=group_size,
         group_home=group_home,
@@ -296,6 +315,35 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
         offset=offset,
     )
     return Compiled(model, el, employee_group, pair_employees, w)
+
+
+def _fixed_units(
+    problem: Problem, fixed_mask: npt.NDArray[np.bool_]
+) -> tuple[IntArray, npt.NDArray[np.float64]]:
+    """Per position, the fixed staff as whole engine units and the FTE left over.
+
+    Staff is counted in FTE (:attr:`Problem.fte <asn_balance.model.problem.Problem.fte>`);
+    movers are whole FTE (rule ``part_time``), but the fixed staff of a position may hold
+    part-timers. The engine counts whole units, so the fixed FTE ``F`` is split into
+    ``fixed = floor(F)`` units and a remainder ``frac = F - fixed`` that the compiler folds
+    into the bin's target: ``(fixed + frac + k - need)^2 = (fixed + k - (need - frac))^2``,
+    exact for every inflow ``k``, so the flow stays exact and its objective is ``B`` in FTE.
+    With every employee at 1 FTE, ``frac`` is 0 and nothing changes. A position with
+    ``max_staff`` 0 and a fixed remainder takes one unit more (``frac`` below 0), so that
+    the engine sees the cap broken rather than a negative cap (which means none).
+    """
+    pos_of = problem.employee_position
+    fte = problem.fte
+    n_pos = problem.n_positions
+    fixed_fte = np.bincount(pos_of[fixed_mask], weights=fte[fixed_mask], minlength=n_pos)
+    fixed = np.floor(fixed_fte + _FTE_EPS)
+    frac = fixed_fte - fixed
+    frac[np.abs(frac) < _FTE_EPS] = 0.0
+    max_staff = problem.positions["max_staff"].to_numpy(dtype=float)
+    over = ~np.isnan(max_staff) & (max_staff - frac < -_FTE_EPS)
+    fixed[over] += 1.0
+    frac[over] -= 1.0
+    return fixed.astype(np.int64), frac
 
 
 def _shortfall_map(el: Eligibility, starts: IntArray, p: int) -> dict[int, int]:

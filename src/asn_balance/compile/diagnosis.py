@@ -28,29 +28,46 @@ def diagnosis(problem: Problem, comp: Compiled, sol: EngineSolution) -> list[str
     out = []
     if sol.conflicts:
         return _conflict_lines(problem, comp, sol.conflicts, reach)
-    for b, kind, have, bound in sol.infeasible_bins:
+    # the engine counts whole units; staff and its bounds are FTE: the fixed staff's
+    # remainder (part-timers) was folded into the target, need - target
+    frac = problem.need - m.target
+    lows = pos["min_staff"].to_numpy(dtype=float)
+    highs = pos["max_staff"].to_numpy(dtype=float)
+    for b, kind, have, _bound in sol.infeasible_bins:
         if b < 0:
-            out.append(
-                f"the positions' min_staff add up to {bound} but there are only {have} employees [min_staff]"
-            )
+            n, total = problem.n_employees, float(problem.staff.sum())
+            there = f"{n} employees" if total == n else f"{_fte(total)} FTE of staff ({n} employees)"
+            out.append(f"the positions' min_staff add up to {_fte(lows.sum())} but there are only {there} "
+                       "[min_staff]")  # fmt: skip
             continue
         pid = pos["position_id"].to_numpy(dtype=object)[b]
         if kind == "min_staff":
             out.append(
-                f"position {pid} needs min_staff {bound}; at most {have} can be placed there "
-                f"({int(reach[b])} employees could reach it by the rules, others are needed elsewhere) "
-                "[min_staff]"
+                f"position {pid} needs min_staff {_fte(lows[b])}; at most {_fte(have + frac[b])} can be "
+                f"placed there ({int(reach[b])} employees could reach it by the rules, others are needed "
+                "elsewhere) [min_staff]"
             )
         else:
             out.append(
-                f"position {pid} allows max_staff {bound}; at least {have} must stay or end there "
-                f"({int(stuck[b])} cannot move by the mover rules or have no eligible target) [max_staff]"
+                f"position {pid} allows max_staff {_fte(highs[b])}; at least {_fte(have + frac[b])} must "
+                f"stay or end there ({int(stuck[b])} cannot move by the mover rules or have no eligible "
+                "target) [max_staff]"
             )
     if problem.policy.max_moves is not None and not out:
         out.append(
             f"no plan within max_moves {problem.policy.max_moves} meets the staffing bounds [max_moves]"
         )
+    if not out and sol.stats.get("conflict_search"):
+        out.append(
+            "no plan meets the unit rules, spouse rules and staffing bounds together; the rules in "
+            "conflict were not named within the time limit (give more --time-limit)"
+        )
     return out
+
+
+def _fte(x: float) -> str:
+    """A staff figure in FTE: ``3``, ``2.5`` (sums such as 0.1 + 0.2 rounded)."""
+    return f"{round(float(x), 6):.10g}"
 
 
 def _conflict_lines(
@@ -65,12 +82,12 @@ def _conflict_lines(
         i = int(index)
         if kind == "min_staff":
             lines.append(
-                f"position {pid[i]} needs min_staff {int(m.min_staff[i])} "
+                f"position {pid[i]} needs min_staff {_fte(pos['min_staff'].to_numpy(dtype=float)[i])} "
                 f"({int(reach[i])} employees could reach it by the rules) [min_staff]"
             )
         elif kind == "max_staff":
             lines.append(
-                f"position {pid[i]} allows max_staff {int(m.max_staff[i])} "
+                f"position {pid[i]} allows max_staff {_fte(pos['max_staff'].to_numpy(dtype=float)[i])} "
                 f"({int(m.fixed[i])} cannot move) [max_staff]"
             )
         elif kind == "side":

@@ -3,15 +3,19 @@
 Each rule has a name (see :data:`asn_balance.model.policy.RULES`) that appears in every
 message. Rules come in two kinds:
 
-* **mover rules** (``cpns_stays``, ``pppk_stays``, ``locked``, ``discipline``,
-  ``study_leave``, ``retirement_buffer``, ``min_months_in_position``) decide whether an
-  employee may move at all;
+* **mover rules** (``cpns_stays``, ``part_time``, ``pppk_stays``, ``locked``,
+  ``discipline``, ``study_leave``, ``retirement_buffer``, ``min_months_in_position``)
+  decide whether an employee may move at all;
 * **target rules** (``same_jabatan``, ``min_grade``, ``max_grade``, ``min_education``,
   ``required_competencies``) decide whether a mover fits a target position. People who
   stay are never evicted for failing them.
 
+Grades are compared within one scale: ``min_grade``/``max_grade`` (PNS golongan/ruang)
+bind PNS and CPNS, ``min_grade_pppk``/``max_grade_pppk`` (PPPK golongan) bind PPPK. A D-IV
+meets an S-1 ``min_education`` unless ``Policy.d4_equals_s1`` is off.
+
 Eligibility is computed between *profiles* (distinct combinations of current jabatan,
-grade, education and competencies among the movers) and *classes* (distinct
+grade and its scale, education and competencies among the movers) and *classes* (distinct
 combinations of target requirements among the positions), all vectorised, so the cost
 grows with the number of distinct profiles and classes, not employees x positions.
 """
@@ -24,7 +28,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..model.domain import education_rank, grade_rank, parse_competencies
+from ..model.domain import (
+    PART_TIME,
+    STATUS_SCALE,
+    education_rank,
+    grade_rank_in,
+    jabatan_retirement_age,
+    parse_competencies,
+)
 from ..model.problem import Problem
 
 __all__ = [
@@ -35,6 +46,7 @@ __all__ = [
     "eligibility",
     "mover_rule",
     "mover_rules_all",
+    "position_retirement_age",
     "retirement_near",
     "target_rules",
 ]
@@ -79,8 +91,45 @@ class Eligibility:
         return int(self.profile.max()) + 1 if len(self.profile) and self.profile.max() >= 0 else 0
 
 
-def _grade_ranks(values: pd.Series, blank: int) -> IntArray:
-    return values.map(lambda g: grade_rank(g) if g else blank).to_numpy(dtype=np.int64)
+def _grade_ranks(values: pd.Series, scale: str | pd.Series, blank: int) -> IntArray:
+    """Rank of each grade on its scale (``scale``: one for all or one per value); ``blank`` for a
+    blank grade and for a grade of the other scale, which has no rank on this one."""
+    scales = scale if isinstance(scale, pd.Series) else pd.Series(scale, index=values.index)
+    pairs = pd.Series(list(zip(values.to_numpy(dtype=object), scales.to_numpy(dtype=object), strict=True)))
+    return pairs.map(lambda gs: _rank_on(gs[0], gs[1], blank)).to_numpy(dtype=np.int64)
+
+
+def _rank_on(grade: str, scale: str, blank: int) -> int:
+    try:
+        return grade_rank_in(grade, scale) if grade else blank
+    except KeyError:
+        return blank
+
+
+def _scales(status: pd.Series) -> pd.Series:
+    """The grade scale of each status (PNS for PNS and CPNS, PPPK for both PPPK statuses)."""
+    return status.map(lambda s: STATUS_SCALE.get(s, "PNS")).astype(object)
+
+
+#: Rank of D-IV and of S-1: a D-IV meets an S-1 minimum unless ``Policy.d4_equals_s1`` is off.
+_D4, _S1 = education_rank("D4"), education_rank("S1")
+
+
+def position_retirement_age(problem: Problem) -> npt.NDArray[np.float64]:
+    """BUP per position: its ``retirement_age``; else the BUP of its ``jabatan_type`` /
+    ``jabatan_level`` (PP 11/2017 Pasal 239: 58, 60 or 65); else ``Policy.retirement_age``."""
+    pos = problem.positions
+    given = pd.to_numeric(column(pos, "retirement_age", np.nan), errors="coerce").to_numpy(float)
+    kinds = pd.Series(
+        list(zip(column(pos, "jabatan_type", "").fillna("").to_numpy(dtype=object),
+                 column(pos, "jabatan_level", "").fillna("").to_numpy(dtype=object), strict=True)),
+        dtype=object,
+    )  # fmt: skip
+    codes, pairs = pd.factorize(kinds, sort=False)  # each distinct jabatan parsed once
+    ages = [jabatan_retirement_age(*tl) for tl in pairs]
+    by_jabatan = np.array([np.nan if a is None else float(a) for a in ages], dtype=float)[codes]
+    out = np.where(np.isnan(given), by_jabatan, given)
+    return np.where(np.isnan(out), float(problem.policy.retirement_age), out)
 
 
 def _edu_ranks(values: pd.Series, blank: int) -> IntArray:
@@ -120,8 +169,9 @@ def column(frame: pd.DataFrame, name: str, default: object) -> pd.Series:
 
 
 def retirement_near(problem: Problem) -> npt.NDArray[np.bool_]:
-    """Per employee: the retirement date (birth date + the position's retirement age, BUP)
-    falls on or before ``plan_date + retirement_buffer_months`` (rule ``retirement_buffer``).
+    """Per employee: the retirement date (birth date + the BUP of the current position,
+    :func:`position_retirement_age`) falls on or before ``plan_date + retirement_buffer_months``
+    (rule ``retirement_buffer``).
 
     Employees without a birth date are not affected.
     """
@@ -130,8 +180,7 @@ def retirement_near(problem: Problem) -> npt.NDArray[np.bool_]:
         return np.zeros(len(e), dtype=bool)
     birth = pd.to_datetime(e["birth_date"], errors="coerce")
     pol = problem.policy
-    ages = pd.to_numeric(column(problem.positions, "retirement_age", np.nan), errors="coerce").to_numpy(float)
-    age = np.where(np.isnan(ages), float(pol.retirement_age), ages)[problem.employee_position]
+    age = position_retirement_age(problem)[problem.employee_position]
     known = birth.notna().to_numpy()
     by = birth.dt.year.fillna(0).to_numpy(np.int64)
     bm = birth.dt.month.fillna(1).to_numpy(np.int64)
@@ -168,6 +217,8 @@ def mover_rule(problem: Problem) -> npt.NDArray[np.object_]:
         ("locked", e["locked"].to_numpy(dtype=bool)),
         ("pppk_stays", (e["status"] == "PPPK").to_numpy() & (not pol.allow_pppk)),
         ("cpns_stays", (e["status"] == "CPNS").to_numpy()),
+        # whole people move: a PPPK Paruh Waktu, or anybody under 1 FTE, stays
+        ("part_time", (e["status"] == PART_TIME).to_numpy() | (problem.fte < 1.0)),
     ]
     for name, mask in checks:  # last assignment wins: most fundamental rule reported
         out[mask] = name
@@ -179,6 +230,8 @@ def mover_rules_all(problem: Problem, i: int) -> list[str]:
     e = problem.employees.iloc[i]
     pol = problem.policy
     out = []
+    if e["status"] == PART_TIME or problem.fte[i] < 1.0:
+        out.append("part_time")
     if e["status"] == "CPNS":
         out.append("cpns_stays")
     if e["status"] == "PPPK" and not pol.allow_pppk:
@@ -208,16 +261,24 @@ def target_rules(problem: Problem, i: int, j: int) -> list[tuple[str, str]]:
     p = problem.positions.iloc[j]
     cur = problem.positions.iloc[int(problem.employee_position[i])]
     out: list[tuple[str, str]] = []
-    if not problem.policy.allow_jabatan_change and cur["jabatan"] != p["jabatan"]:
+    key = problem.jabatan_key
+    if not problem.policy.allow_jabatan_change and key[int(problem.employee_position[i])] != key[j]:
         out.append(("same_jabatan", f"jabatan {cur['jabatan']} -> {p['jabatan']}"))
-    g = e["grade"]
-    if p["min_grade"] and (not g or grade_rank(g) < grade_rank(p["min_grade"])):
-        out.append(("min_grade", f"grade {g or '(blank)'} < {p['min_grade']}"))
-    if p["max_grade"] and (not g or grade_rank(g) > grade_rank(p["max_grade"])):
-        out.append(("max_grade", f"grade {g or '(blank)'} > {p['max_grade']}"))
-    ed = e["education"]
-    if p["min_education"] and (not ed or education_rank(ed) < education_rank(p["min_education"])):
-        out.append(("min_education", f"education {ed or '(blank)'} < {p['min_education']}"))
+    # grade bounds of the mover's scale only: min_grade/max_grade (PNS golongan/ruang) for PNS
+    # and CPNS, min_grade_pppk/max_grade_pppk (PPPK golongan) for PPPK
+    g, scale = e["grade"], STATUS_SCALE.get(e["status"], "PNS")
+    suffix = "_pppk" if scale == "PPPK" else ""
+    lo, hi = p.get("min_grade" + suffix, ""), p.get("max_grade" + suffix, "")
+    rank = _rank_on(g, scale, -1)
+    shown = g if rank >= 0 else f"{g} (not a {scale} grade)" if g else "(blank)"
+    if lo and (rank < 0 or rank < grade_rank_in(lo, scale)):
+        out.append(("min_grade", f"grade {shown} < min_grade{suffix} {lo}"))
+    if hi and (rank < 0 or rank > grade_rank_in(hi, scale)):
+        out.append(("max_grade", f"grade {shown} > max_grade{suffix} {hi}"))
+    ed, low = e["education"], p["min_education"]
+    d4_meets = problem.policy.d4_equals_s1 and ed == "D4" and low == "S1"  # "S-1/D-IV"
+    if low and not d4_meets and (not ed or education_rank(ed) < education_rank(low)):
+        out.append(("min_education", f"education {ed or '(blank)'} < {low}"))
     have = parse_competencies(e["competencies"])
     need = parse_competencies(p["required_competencies"])
     if isinstance(have, dict) and isinstance(need, dict):
@@ -236,12 +297,15 @@ def eligibility(problem: Problem) -> Eligibility:
     movable = rule == ""
 
     # classes of positions: identical requirements (and jabatan unless changes are allowed)
-    jab_key = pos["jabatan"] if not pol.allow_jabatan_change else pd.Series("", index=pos.index)
+    # (one jabatan: the same kode_jabatan, or the same name up to case and white space)
+    jab_key = problem.jabatan_key if not pol.allow_jabatan_change else np.full(len(pos), "", dtype=object)
     class_frame = pd.DataFrame(
         {
-            "jabatan": jab_key.to_numpy(dtype=object),
+            "jabatan": np.asarray(jab_key, dtype=object),
             "min_grade": pos["min_grade"].to_numpy(dtype=object),
             "max_grade": pos["max_grade"].to_numpy(dtype=object),
+            "min_grade_pppk": column(pos, "min_grade_pppk", "").fillna("").to_numpy(dtype=object),
+            "max_grade_pppk": column(pos, "max_grade_pppk", "").fillna("").to_numpy(dtype=object),
             "min_education": pos["min_education"].to_numpy(dtype=object),
             "required_competencies": pos["required_competencies"].to_numpy(dtype=object),
             "competency_standard": column(pos, "competency_standard", "").fillna("").to_numpy(dtype=object),
@@ -257,11 +321,12 @@ def eligibility(problem: Problem) -> Eligibility:
     classes = class_frame.iloc[first].reset_index(drop=True)
 
     # profiles of movers
-    cur_jab = pos["jabatan"].to_numpy(dtype=object)[problem.employee_position]
+    cur_jab = problem.jabatan_key[problem.employee_position]
     prof_frame = pd.DataFrame(
         {
             "jabatan": np.where(pol.allow_jabatan_change, "", cur_jab).astype(object),
             "grade": emp["grade"].to_numpy(dtype=object),
+            "scale": _scales(emp["status"]).to_numpy(dtype=object),  # the grade bounds that apply
             "education": emp["education"].to_numpy(dtype=object),
             "competencies": emp["competencies"].to_numpy(dtype=object),
         }
@@ -285,9 +350,12 @@ def eligibility(problem: Problem) -> Eligibility:
     p_comp = competency_matrix(profiles["competencies"], names)
     c_comp = competency_matrix(classes["required_competencies"], names)
     c_std = competency_matrix(classes["competency_standard"], names).astype(np.int64)
-    p_grade = _grade_ranks(profiles["grade"], -1)
-    c_min_g = _grade_ranks(classes["min_grade"], -1)
-    c_max_g = _grade_ranks(classes["max_grade"], -1)
+    p_grade = _grade_ranks(profiles["grade"], profiles["scale"], -1)  # -1: no grade on the own scale
+    p_pppk = (profiles["scale"] == "PPPK").to_numpy()
+    c_min_g = _grade_ranks(classes["min_grade"], "PNS", -1)
+    c_max_g = _grade_ranks(classes["max_grade"], "PNS", -1)
+    c_min_gp = _grade_ranks(classes["min_grade_pppk"], "PPPK", -1)
+    c_max_gp = _grade_ranks(classes["max_grade_pppk"], "PPPK", -1)
     p_edu = _edu_ranks(profiles["education"], -1)
     c_edu = _edu_ranks(classes["min_education"], -1)
 
@@ -309,9 +377,14 @@ def eligibility(problem: Problem) -> Eligibility:
     for pp, cc in chunks:
         if len(pp) == 0:
             continue
-        ok = (c_min_g[cc] < 0) | (p_grade[pp] >= c_min_g[cc])
-        ok &= (c_max_g[cc] < 0) | ((p_grade[pp] >= 0) & (p_grade[pp] <= c_max_g[cc]))
-        ok &= (c_edu[cc] < 0) | (p_edu[pp] >= c_edu[cc])
+        lo = np.where(p_pppk[pp], c_min_gp[cc], c_min_g[cc])  # the bounds of the mover's scale
+        hi = np.where(p_pppk[pp], c_max_gp[cc], c_max_g[cc])
+        ok = (lo < 0) | (p_grade[pp] >= lo)
+        ok &= (hi < 0) | ((p_grade[pp] >= 0) & (p_grade[pp] <= hi))
+        edu_ok = (c_edu[cc] < 0) | (p_edu[pp] >= c_edu[cc])
+        if pol.d4_equals_s1:  # job requirements read "S-1/D-IV"
+            edu_ok |= (p_edu[pp] == _D4) & (c_edu[cc] == _S1)
+        ok &= edu_ok
         if names:
             ok &= np.all(p_comp[pp] >= c_comp[cc], axis=1)
         arc_p.append(pp[ok])

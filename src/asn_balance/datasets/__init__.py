@@ -2,7 +2,8 @@
 
 ``plaju/`` holds ``employees.csv``, ``positions.csv`` and ``tasks.csv`` in the canonical
 columns, plus a few extra columns a planner ignores (``tempat_lahir``, ``keterangan``,
-``kelas_jabatan``, ``jenis_jabatan``, ``satuan_hasil``). The data are synthetic: 600
+``kelas_jabatan``, ``satuan_hasil``) and ``jenis_jabatan`` (read as ``jabatan_type``:
+``Fungsional`` or ``Pelaksana``, for the BUP). The data are synthetic: 600
 employees in about 100 positions of 25 units (Kecamatan Plaju, its seven kelurahan, two
 puskesmas, dinas, badan and the secretariats). Positions that have ABK tasks leave
 ``workload_hours`` blank, so their workload comes from the tasks; the others give

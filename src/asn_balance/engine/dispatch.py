@@ -17,10 +17,11 @@ import time
 import numpy as np
 
 from .backends.budget import PROOF_TOL, solve_budget
-from .backends.cpsat import find_conflict, solve_cpsat
+from .backends.cpsat import BUILD_SECONDS_PER_ARC, find_conflict, solve_cpsat
 from .backends.flow import solve_flow
 from .backends.neighbourhoods import restricted
 from .backends.side import lagrangian_side, repair
+from .backends.tiebreak import settle_ties
 from .clock import Progress, deterministic_search, in_deterministic_search
 from .gap.loaded import solve_loaded
 from .model import AssignmentModel, EngineSolution
@@ -35,6 +36,7 @@ def solve_model(
     seed: int = 0,
     workers: int | None = None,
     progress: Progress | None = None,
+    deadline: float | None = None,
 ) -> EngineSolution:
     """Solve an assignment model as well as the time limit allows.
 
@@ -43,8 +45,12 @@ def solve_model(
     model : AssignmentModel
         The model.
     time_limit : float, optional
-        Seconds for the whole solve (the budget search and CP-SAT); ``None`` = 60 s
-        for the CP-SAT part. The exact flow path ignores it (it is polynomial).
+        Seconds for the whole solve (the budget search, CP-SAT, the repairs and, after an
+        infeasible CP-SAT run, the search for the conflicting rows); ``None`` = 60 s for
+        the CP-SAT part. The exact flow path ignores it (it is polynomial).
+    deadline : float, optional
+        The same as an absolute :func:`time.perf_counter` value (the limit of a run that
+        started earlier, e.g. before reading and compiling); replaces ``time_limit``.
     seed : int
         Random seed for CP-SAT.
     workers : int, optional
@@ -56,8 +62,23 @@ def solve_model(
     Returns
     -------
     EngineSolution
+        Its ``tolerance`` is the rounding tolerance of the solvers behind its plan and
+        bound; a plan's tie-break exchanges are settled (:mod:`.backends.tiebreak`).
     """
     t0 = time.perf_counter()
+    if deadline is not None:
+        time_limit = max(0.0, deadline - t0)
+    return settle_ties(model, _dispatch(model, t0, time_limit, seed, workers, progress))
+
+
+def _dispatch(
+    model: AssignmentModel,
+    t0: float,
+    time_limit: float | None,
+    seed: int,
+    workers: int | None,
+    progress: Progress | None,
+) -> EngineSolution:
     if model.has_side:
         return _solve_side(model, t0, time_limit, seed, workers, progress)
     if not model.flow_shaped:
@@ -96,13 +117,22 @@ def _solve_side(
     workers: int | None,
     progress: Progress | None,
 ) -> EngineSolution:
-    """Side constraints and pairs: the relaxation's optimum bounds, CP-SAT decides."""
+    """Side constraints and pairs: the relaxation's optimum bounds, CP-SAT decides.
+
+    Every step counts against one deadline, ``t0 + time_limit``: the relaxation, the
+    Lagrangian, the neighbourhoods, the repairs, CP-SAT and, after an infeasible CP-SAT run,
+    the search for the conflicting rows, which gets what is left (at least half a second, and
+    none when its model could not even be built in that time). On a large model, CP-SAT on
+    the whole model is skipped when building it would outlast the deadline.
+    """
     limit = 60.0 if time_limit is None else float(time_limit)
-    relax = solve_model(model.without_side(), time_limit=0.3 * limit, seed=seed, workers=workers)
+    deadline = t0 + limit
+    relax = _dispatch(model.without_side(), time.perf_counter(), 0.3 * limit, seed, workers, None)
     if relax.status == "infeasible":
         relax.seconds = time.perf_counter() - t0
         return relax
     lower = relax.bound if np.isfinite(relax.bound) else -np.inf
+    tol = relax.tolerance  # the rounding tolerance behind the bound
     if side_holds(model, relax):
         pair_total, _ = model.pair_cost(relax.move_group, relax.move_bin)
         relax.objective += pair_total
@@ -119,11 +149,13 @@ def _solve_side(
         lag, plans = lagrangian_side(model, deadline=lag_deadline)
         if np.isfinite(lag):
             lower = max(lower, lag)
+            tol = max([tol, *(p.tolerance for p in plans)])
     if hint is not None and large:
         # large models: neighbourhoods of the relaxed plans; the whole model is too big for CP-SAT
         start = restricted(model, relax, plans[-5:], t0 + 0.95 * limit, seed)
         if start is not None and side_holds(model, start):
-            start.bound = min(lower, start.objective)
+            start.bound = lower  # as computed (the planner checks it against the plan)
+            start.tolerance = max(tol, start.tolerance)
             gap_ok = start.objective - lower <= PROOF_TOL * max(1.0, abs(start.objective))
             start.status = "optimal" if gap_ok else "feasible"
             start.seconds = time.perf_counter() - t0
@@ -135,22 +167,35 @@ def _solve_side(
         repaired = repair(model, relax)  # a feasible start for CP-SAT, and a fallback plan
         if repaired is not None:
             hint = repaired
-    remaining = max(0.5, limit - (time.perf_counter() - t0))
-    sol = solve_cpsat(
-        model,
-        hint=hint,
-        lower=lower,
-        time_limit=remaining,
-        seed=seed,
-        workers=workers,
-        progress=(lambda e, o, b: progress(time.perf_counter() - t0, o, b)) if progress else None,
-    )
+    left = deadline - time.perf_counter()
+    if large and not in_deterministic_search() and left < BUILD_SECONDS_PER_ARC * len(model.arc_group):
+        # building CP-SAT's model of the whole large model alone would outlast the time limit
+        empty = np.zeros(0, dtype=np.int64)
+        sol = EngineSolution("time_limit", float("nan"), lower, model.initial_staff(), empty, empty, empty,
+                             0.0, "cpsat", stats={"cpsat_status": "skipped: no time left"})  # fmt: skip
+    else:
+        sol = solve_cpsat(
+            model,
+            hint=hint,
+            lower=lower,
+            time_limit=max(0.5, left),
+            seed=seed,
+            workers=workers,
+            progress=(lambda e, o, b: progress(time.perf_counter() - t0, o, b)) if progress else None,
+        )
     if sol.status == "time_limit" and repaired is not None and side_holds(model, repaired):
         sol = repaired  # CP-SAT found nothing better in time: the repaired relaxation stands
-        sol.bound = min(lower, sol.objective)
+        sol.bound = lower
+    sol.tolerance = max(tol, sol.tolerance)
     if sol.status == "infeasible":
-        conflict = find_conflict(model, time_limit=min(20.0, max(2.0, 0.5 * limit)))
+        # what is left of the time limit (a deterministic search counts CP-SAT's own time); the
+        # search builds CP-SAT's model again first, which takes about as long as it just did
+        left = 20.0 if in_deterministic_search() else min(20.0, deadline - time.perf_counter())
+        build = 0.0 if in_deterministic_search() else sol.build_seconds
+        conflict = find_conflict(model, time_limit=max(0.5, left)) if left >= build + 0.1 else None
         sol.conflicts = [(kind, str(i)) for kind, i in conflict] if conflict else []
+        if not conflict:
+            sol.stats["conflict_search"] = "no conflict named within the time limit"
     sol.seconds = time.perf_counter() - t0
     sol.solver = "flow+cpsat"
     sol.stats["relaxation_bound"] = float(lower)

@@ -380,6 +380,17 @@ class EngineSolution:
         found to conflict.
     stats : dict
         Solver statistics (nodes, arcs, iterations, scale, ...).
+    tolerance : float
+        The solver's proven rounding tolerance (absolute, in objective units). The solvers
+        minimise integer costs (the model's costs scaled and rounded, plus the tie-break
+        ticks), so they cannot tell apart plans whose objectives differ by less than this:
+        an ``optimal`` plan is optimal to within ``tolerance`` (or the relative gap 1e-6),
+        ``bound`` already has it taken off, and ``objective`` agrees with any exact
+        recomputation of the plan to within ``tolerance`` plus floating-point noise. A
+        ``bound`` above ``objective`` by more than that is a bug, never clipped.
+    build_seconds : float
+        Wall seconds spent building the solver's model before its search (CP-SAT), which
+        the time limit pays too; a timing, not part of the plan.
     """
 
     status: str
@@ -397,6 +408,8 @@ class EngineSolution:
     infeasible_bins: list[tuple[int, str, int, int]] = field(default_factory=list)
     conflicts: list[tuple[str, str]] = field(default_factory=list)
     stats: dict[str, float | int | str] = field(default_factory=dict)
+    tolerance: float = 0.0
+    build_seconds: float = 0.0
 
     @property
     def gap(self) -> float:

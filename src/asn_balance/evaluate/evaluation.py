@@ -22,7 +22,6 @@ from ..compile.eligibility import column
 from ..compile.wishes import Wishes, wishes
 from ..model import abk
 from ..model.problem import Problem
-from ..model.tables import canonical_hash
 from .reasons import move_reasons, phrases
 from .result import Result
 from .terms import plan_terms
@@ -130,6 +129,7 @@ def evaluate_moves(
     fi = problem.employee_position[ei]
     before = problem.staff
     after = problem.staff_after(ei, ti)
+    heads = (problem.headcount, problem.headcount_after(ei, ti))
     m_b = abk.staffing(work, before, need, wke)
     m_a = abk.staffing(work, after, need, wke)
     positions = pd.DataFrame(
@@ -142,6 +142,8 @@ def evaluate_moves(
             "need_fte": need,
             "staff_before": before,
             "staff_after": after,
+            "headcount_before": heads[0],
+            "headcount_after": heads[1],
             "gap_before": m_b["gap"],
             "gap_after": m_a["gap"],
             "ej_before": m_b["ej"],
@@ -152,7 +154,7 @@ def evaluate_moves(
             "direction_after": m_a["direction"],
         }
     )
-    units = abk.unit_metrics(pos["unit_id"], work, before, after, wke)
+    units = abk.unit_metrics(pos["unit_id"], work, before, after, wke, heads)
     names = pos.drop_duplicates("unit_id").set_index("unit_id")["unit_name"]
     units.insert(1, "unit_name", units["unit_id"].map(names))
     pid = pos["position_id"].to_numpy(dtype=object)
@@ -186,13 +188,15 @@ def evaluate_moves(
     objective = terms_a["objective"] if has_plan else float("nan")
     has_standard = bool((column(pos, "competency_standard", "").fillna("").astype(str) != "").any())
     training, totals = training_plan(problem, ei, ti) if has_standard else (None, None)
+    # the bound as the solver computed it, never clipped to the objective: a solver's bound
+    # may exceed the plan's objective by its rounding tolerance at most, which
+    # planner.evaluate_solution checks (Result.gap shows such a gap as 0)
     bound = bound if np.isfinite(bound) else float("nan")
-    if has_plan and np.isfinite(bound):
-        bound = min(bound, objective)
     info: dict[str, Any] = {
         "solver": solver,
         "solver_seconds": round(solver_seconds, 3),
-        "input_sha256": canonical_hash(problem.employees, problem.positions, problem.tasks, problem.units),
+        "input_sha256": problem.input_sha256,
+        "input_tables": problem.input_tables,  # rows and SHA-256 per table: what changed
         # the policy as run, its plan date resolved (today when none was given): rerunnable as is
         "policy": {**problem.policy.model_dump(), "plan_date": problem.policy.date()},
         "plan_date": problem.policy.date().isoformat(),

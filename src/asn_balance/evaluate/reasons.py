@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..compile.eligibility import column, competency_shortfall
 from ..compile.wishes import Wishes
-from ..model.domain import parse_competencies
+from ..model.domain import PART_TIME, parse_competencies
 from ..model.problem import Problem
 
 __all__ = ["move_reasons", "phrases"]
@@ -95,7 +95,11 @@ def move_reasons(
     lang = "en" if lang == "en" else "id"
     t = _TEXT[lang]
     col = {c: employees[c].to_numpy(dtype=object) for c in ("grade", "education", "competencies")}
-    pcol = {c: positions[c].to_numpy(dtype=object) for c in ("min_grade", "max_grade", "min_education")}
+    pcol = {
+        c: column(positions, c, "").fillna("").to_numpy(dtype=object)
+        for c in ("min_grade", "max_grade", "min_grade_pppk", "max_grade_pppk", "min_education")
+    }
+    pppk = np.isin(employees["status"].to_numpy(dtype=object).astype(str), ["PPPK", PART_TIME])
     parsed: dict[object, dict[str, int]] = {}
 
     def comps(text: object) -> dict[str, int]:
@@ -115,10 +119,13 @@ def move_reasons(
         moves["to_idx"].to_numpy(np.int64), strict=True,
     ):  # fmt: skip
         meets: list[str] = []
-        if pcol["min_grade"][ti] or pcol["max_grade"][ti]:
+        suffix = "_pppk" if pppk[ei] else ""  # the grade bounds of the mover's scale only
+        if pcol["min_grade" + suffix][ti] or pcol["max_grade" + suffix][ti]:
             meets.append(f"{t['grade']} {col['grade'][ei]}")
         if pcol["min_education"][ti]:
-            meets.append(f"{col['education'][ei]} >= {pcol['min_education'][ti]}")
+            edu, need_edu = col["education"][ei], pcol["min_education"][ti]
+            # D-IV meets an S-1 minimum when the policy reads requirements as "S-1/D-IV"
+            meets.append(f"{edu} >= {'S1/D4' if edu == 'D4' and need_edu == 'S1' else need_edu}")
         have = comps(col["competencies"][ei])
         meets += [f"{k} {have.get(k, 0)} >= {v}" for k, v in sorted(comps(req[ti]).items())]
         req_text = f"{t['meets']} " + ", ".join(meets) if meets else t["no_req"]

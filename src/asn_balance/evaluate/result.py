@@ -69,7 +69,8 @@ class Result:
         jabatan_to, reason``.
     positions : DataFrame
         ``position_id, unit_id, jabatan, workload_hours, need_fte, staff_before,
-        staff_after, ej_before, ej_after, band_before, band_after`` and directions.
+        staff_after, ej_before, ej_after, band_before, band_after`` and directions; staff
+        in FTE (``headcount_before``/``headcount_after`` count heads).
     units : DataFrame
         The same per unit (EU instead of EJ).
     diagnosis : list of str
@@ -106,7 +107,10 @@ class Result:
         """Gap ``(objective - bound) / max(|objective|, 1)``: relative, absolute below 1.
 
         About 1e-11 for a proven optimum (the integer rounding tolerance of the flow);
-        ``nan`` without a plan.
+        ``nan`` without a plan. ``bound`` is reported as the solver computed it and may
+        exceed ``objective`` by at most the solver's rounding tolerance
+        (``info["tolerance"]``; more is an :class:`~asn_balance.model.errors.InternalError`);
+        the gap is then a tiny negative number, shown here as 0.
         """
         if not (math.isfinite(self.objective) and math.isfinite(self.bound)):
             return float("nan")
@@ -134,6 +138,7 @@ class Result:
         pos = self.positions
         bands_b = pos["band_before"].value_counts().reindex(list("ABCDE"), fill_value=0)
         bands_a = pos["band_after"].value_counts().reindex(list("ABCDE"), fill_value=0)
+        heads = pos["headcount_before"] if "headcount_before" in pos else pos["staff_before"]
         out: dict[str, Any] = {
             "status": self.status,
             "objective": self.objective,
@@ -144,7 +149,8 @@ class Result:
             "balance_before": self.balance_before,
             "balance_after": self.balance_after,
             "balance": self.balance_after,
-            "employees": int(pos["staff_before"].sum()),
+            "employees": int(heads.sum()),
+            "staff_fte": float(pos["staff_before"].sum()),
             "positions": len(pos),
             "units": len(self.units),
             "need_fte": float(pos["need_fte"].sum()),
@@ -152,6 +158,11 @@ class Result:
             "positions_under_staffed_after": int((pos["direction_after"] == "kurang").sum()),
             "positions_over_staffed_before": int((pos["direction_before"] == "lebih").sum()),
             "positions_over_staffed_after": int((pos["direction_after"] == "lebih").sum()),
+            # how far from balance, not only how many positions: FTE missing and FTE too many
+            "fte_short_before": float(np.clip(-pos["gap_before"].to_numpy(dtype=float), 0, None).sum()),
+            "fte_short_after": float(np.clip(-pos["gap_after"].to_numpy(dtype=float), 0, None).sum()),
+            "fte_surplus_before": float(np.clip(pos["gap_before"].to_numpy(dtype=float), 0, None).sum()),
+            "fte_surplus_after": float(np.clip(pos["gap_after"].to_numpy(dtype=float), 0, None).sum()),
             "bands_before": {k: int(v) for k, v in bands_b.items()},
             "bands_after": {k: int(v) for k, v in bands_a.items()},
             "diagnosis": list(self.diagnosis),

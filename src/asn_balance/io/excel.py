@@ -57,6 +57,9 @@ _FORMATS: Final[dict[str, str]] = {
     "staff_before": _INT,
     "staff_after": _INT,
     "staff": _INT,
+    "headcount_before": _INT,
+    "headcount_after": _INT,
+    "headcount": _INT,
     "gap_before": _SIGNED,
     "gap_after": _SIGNED,
     "gap_fte": _SIGNED,
@@ -84,6 +87,10 @@ _SUMMARY_WORDS: Final[dict[str, tuple[str, str]]] = {
     "balance_after": ("Ketidakseimbangan B sesudah mutasi", "Imbalance B after the moves"),
     "balance": ("Ketidakseimbangan B rencana", "Imbalance B of the plan"),
     "employees": ("Jumlah pegawai", "Employees"),
+    "staff_fte": (
+        "Jumlah pegawai dalam FTE (paruh waktu dihitung sebagian)",
+        "Staff in FTE (part-timers count their share)",
+    ),
     "positions": ("Jumlah posisi (unit x jabatan)", "Positions (unit x jabatan)"),
     "units": ("Jumlah unit kerja", "Units"),
     "need_fte": ("Kebutuhan pegawai menurut ABK (FTE)", "Staff need from the ABK (FTE)"),
@@ -91,6 +98,10 @@ _SUMMARY_WORDS: Final[dict[str, tuple[str, str]]] = {
     "positions_under_staffed_after": ("Posisi kurang pegawai, sesudah", "Under-staffed positions, after"),
     "positions_over_staffed_before": ("Posisi lebih pegawai, sebelum", "Over-staffed positions, before"),
     "positions_over_staffed_after": ("Posisi lebih pegawai, sesudah", "Over-staffed positions, after"),
+    "fte_short_before": ("Kekurangan pegawai (jumlah FTE), sebelum", "Staff short (sum of FTE), before"),
+    "fte_short_after": ("Kekurangan pegawai (jumlah FTE), sesudah", "Staff short (sum of FTE), after"),
+    "fte_surplus_before": ("Kelebihan pegawai (jumlah FTE), sebelum", "Staff surplus (sum of FTE), before"),
+    "fte_surplus_after": ("Kelebihan pegawai (jumlah FTE), sesudah", "Staff surplus (sum of FTE), after"),
     "bands_before": ("Jumlah posisi per kelas EJ, sebelum", "Positions per EJ band, before"),
     "bands_after": ("Jumlah posisi per kelas EJ, sesudah", "Positions per EJ band, after"),
     "diagnosis": ("Diagnosis bila tidak ada rencana", "Diagnosis when there is no plan"),
@@ -98,6 +109,9 @@ _SUMMARY_WORDS: Final[dict[str, tuple[str, str]]] = {
     "solver": ("Metode penyelesaian", "Solver"),
     "solver_seconds": ("Waktu solver (detik)", "Solver time (seconds)"),
     "policy": ("Kebijakan mutasi yang dipakai", "Mutasi policy used"),
+    "input_sha256": ("Sidik data masukan (SHA-256 tabel kanonik)", "Input fingerprint (SHA-256)"),
+    "input_tables": ("Baris dan sidik per tabel masukan", "Rows and fingerprint per input table"),
+    "check": ("Pemeriksaan independen sesudah penyelesaian", "Independent check after the solve"),
     "plan_date": ("Tanggal rencana (usia, pensiun)", "Plan date (ages, retirement)"),
     "versions": ("Versi perangkat lunak", "Software versions"),
     "compile_seconds": ("Waktu penyusunan model (detik)", "Model build time (seconds)"),
@@ -128,8 +142,10 @@ _COLUMN_WORDS: Final[dict[str, tuple[str, str]]] = {
     "jabatan": ("Nama jabatan", "Jabatan"),
     "workload_hours": ("Beban kerja (jam/tahun)", "Workload (hours/year)"),
     "need_fte": ("Kebutuhan pegawai (FTE)", "Staff need (FTE)"),
-    "staff_before": ("Jumlah pegawai sebelum", "Staff before"),
-    "staff_after": ("Jumlah pegawai sesudah", "Staff after"),
+    "staff_before": ("Jumlah pegawai sebelum (FTE)", "Staff before (FTE)"),
+    "staff_after": ("Jumlah pegawai sesudah (FTE)", "Staff after (FTE)"),
+    "headcount_before": ("Jumlah orang sebelum", "Employees (heads) before"),
+    "headcount_after": ("Jumlah orang sesudah", "Employees (heads) after"),
     "gap_before": ("Selisih pegawai sebelum (pegawai - kebutuhan)", "Staffing gap before (staff - need)"),
     "gap_after": ("Selisih pegawai sesudah (pegawai - kebutuhan)", "Staffing gap after (staff - need)"),
     "ej_before": (
@@ -284,6 +300,8 @@ def _write_sheet(wb: Any, name: str, df: pd.DataFrame, lang: str) -> None:
             fmt = None
             if isinstance(v, (int, float)) and not isinstance(v, bool) and numeric[j - 1]:
                 fmt = _FORMATS.get(col, _INT if isinstance(v, int) else _DEC2)
+                if fmt == _INT and col.startswith("staff") and not float(v).is_integer():
+                    fmt = _DEC2  # staff in FTE: part-timers
                 cell.number_format = fmt
             if col.startswith("band_") and isinstance(v, str) and v in band_fills:
                 cell.fill = band_fills[v]

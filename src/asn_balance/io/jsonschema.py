@@ -41,7 +41,15 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ..evaluate.result import STATUSES
-from ..model.domain import EDUCATION_LEVELS, GRADES, PERIOD_FACTORS
+from ..model.domain import (
+    EDUCATION_LEVELS,
+    GRADES,
+    JABATAN_LEVELS,
+    JABATAN_RETIREMENT_AGE,
+    PERIOD_FACTORS,
+    PPPK_GRADES,
+)
+from ..model.domain import STATUSES as EMPLOYEE_STATUSES
 from ..model.limits import DEFAULT_LIMITS
 from ..model.policy import Policy
 from ..model.tables import TABLES, Column
@@ -75,7 +83,11 @@ _NAME = r"[^:;=,|\s][^:;=,|]*"
 _COMPETENCIES = rf"^$|^{_NAME}[:=] *[1-5](?: *[;,|] *{_NAME}[:=] *[1-5])*$"
 _COVERAGE = rf"^$|^{_NAME}[:=] *[1-5] *[xX×] *[0-9]+(?: *[;,|] *{_NAME}[:=] *[1-5] *[xX×] *[0-9]+)*$"
 _MAX_NUMBER = DEFAULT_LIMITS.max_abs_number
-_GRADE_CHOICES = (*GRADES, "")
+_GRADE_CHOICES = (*GRADES, *PPPK_GRADES, "")
+_PNS_GRADE_CHOICES = (*GRADES, "")
+_PPPK_GRADE_CHOICES = (*PPPK_GRADES, "")
+_JABATAN_TYPE_CHOICES = (*JABATAN_RETIREMENT_AGE, "")
+_JABATAN_LEVEL_CHOICES = (*JABATAN_LEVELS, "")
 _EDUCATION_CHOICES = (*EDUCATION_LEVELS, "")
 
 
@@ -107,14 +119,24 @@ def _field_type(col: Column) -> tuple[Any, Any]:
         base = float if col.kind == "float" else int
         if base is int:
             ann = Annotated[int, Field(ge=int(lo), le=int(hi))]
+        elif col.open_low:
+            ann = Annotated[float, Field(gt=lo, le=hi, allow_inf_nan=False)]
         else:
             ann = Annotated[float, Field(ge=lo, le=hi, allow_inf_nan=False)]
     elif col.kind == "bool":
         ann = bool
     elif col.kind == "status":
-        ann = Literal["PNS", "CPNS", "PPPK"]
+        ann = Literal[EMPLOYEE_STATUSES]  # type: ignore[valid-type]
     elif col.kind == "grade":
         ann = Literal[_GRADE_CHOICES]  # type: ignore[valid-type]
+    elif col.kind == "pns_grade":
+        ann = Literal[_PNS_GRADE_CHOICES]  # type: ignore[valid-type]
+    elif col.kind == "pppk_grade":
+        ann = Literal[_PPPK_GRADE_CHOICES]  # type: ignore[valid-type]
+    elif col.kind == "jabatan_type":
+        ann = Literal[_JABATAN_TYPE_CHOICES]  # type: ignore[valid-type]
+    elif col.kind == "jabatan_level":
+        ann = Literal[_JABATAN_LEVEL_CHOICES]  # type: ignore[valid-type]
     elif col.kind == "education":
         ann = Literal[_EDUCATION_CHOICES]  # type: ignore[valid-type]
     elif col.kind == "period":
@@ -207,8 +229,10 @@ class PositionRecord(BaseModel):
     jabatan: str
     workload_hours: _Num
     need_fte: _Num
-    staff_before: int = Field(ge=0)
-    staff_after: int = Field(ge=0)
+    staff_before: float = Field(ge=0, description="Staff in FTE (PPPK Paruh Waktu count their fte).")
+    staff_after: float = Field(ge=0, description="Staff in FTE after the plan.")
+    headcount_before: int | None = Field(None, ge=0, description="Employees (heads) before the plan.")
+    headcount_after: int | None = Field(None, ge=0, description="Employees (heads) after the plan.")
     gap_before: _Num
     gap_after: _Num
     ej_before: _Num
@@ -228,8 +252,10 @@ class UnitRecord(BaseModel):
     unit_name: str | None
     workload_hours: _Num
     need_fte: _Num
-    staff_before: int = Field(ge=0)
-    staff_after: int = Field(ge=0)
+    staff_before: float = Field(ge=0, description="Staff in FTE.")
+    staff_after: float = Field(ge=0, description="Staff in FTE after the plan.")
+    headcount_before: int | None = Field(None, ge=0, description="Employees (heads) before the plan.")
+    headcount_after: int | None = Field(None, ge=0, description="Employees (heads) after the plan.")
     eu_before: _Num
     band_before: _Band
     direction_before: _Direction
@@ -273,6 +299,32 @@ class PlanPolicy(Policy):
 _Terms = dict[str, _Num]
 
 
+class InputTable(BaseModel):
+    """Rows and fingerprint of one input table (asn_balance.model.canonical.canonical_fingerprint)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    rows: int = Field(ge=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the table's canonical lines.")
+
+
+class PlanCheck(BaseModel):
+    """The independent check of the plan right after the solve (CheckReport.verdict())."""
+
+    model_config = ConfigDict(extra="allow")
+
+    ok: bool = Field(description="No rule is violated.")
+    violations: int | None = Field(None, ge=0)
+    verified: bool = Field(
+        description="The plan's claim holds: no violation, on the input and under the policy it records, "
+        "with the objective it claims."
+    )
+    input_same: bool | None = None
+    policy_same: bool | None = None
+    objective_same: bool | None = None
+    doubts: list[str] = Field(default_factory=list, description="Why the claim is not verified.")
+
+
 class PlanSummary(BaseModel):
     """Key figures of the plan and everything needed to rerun it."""
 
@@ -288,6 +340,7 @@ class PlanSummary(BaseModel):
     balance_after: _Num
     balance: _Num
     employees: int = Field(ge=0)
+    staff_fte: float | None = Field(None, ge=0, description="Staff in FTE before the plan.")
     positions: int = Field(ge=0)
     units: int = Field(ge=0)
     need_fte: _Num
@@ -295,6 +348,10 @@ class PlanSummary(BaseModel):
     positions_under_staffed_after: int = Field(ge=0)
     positions_over_staffed_before: int = Field(ge=0)
     positions_over_staffed_after: int = Field(ge=0)
+    fte_short_before: float = Field(ge=0, description="Sum over positions of need - staff where short (FTE).")
+    fte_short_after: float = Field(ge=0, description="The same after the plan.")
+    fte_surplus_before: float = Field(ge=0, description="Sum over positions of staff - need where over.")
+    fte_surplus_after: float = Field(ge=0, description="The same after the plan.")
     bands_before: dict[str, int]
     bands_after: dict[str, int]
     diagnosis: list[str]
@@ -305,7 +362,13 @@ class PlanSummary(BaseModel):
         pattern=r"^[0-9a-f]{64}$",
         description="SHA-256 of the canonical validated input tables (asn_balance.tables.canonical_hash).",
     )
+    input_tables: dict[str, InputTable] | None = Field(
+        None,
+        description="Rows and SHA-256 per input table (employees, positions, tasks, units), to tell "
+        "which table changed when input_sha256 differs; absent in plans of older versions.",
+    )
     policy: PlanPolicy
+    check: PlanCheck | None = Field(None, description="The independent check of a solved plan.")
     plan_date: str = Field(pattern=_DATE, json_schema_extra={"format": "date"})
     versions: dict[str, str]
     compile_seconds: float | None = Field(None, description="Seconds to compile the model (timing).")

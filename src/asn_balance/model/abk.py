@@ -12,6 +12,7 @@ Formulas (PermenPAN-RB 1/2020; Perka BKN 19/2011 for the older 1,200-hour WKE):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,9 @@ __all__ = ["efficiency", "need_fte", "staffing", "unit_metrics", "workload_from_
 FloatArray = npt.NDArray[np.float64]
 
 
-def workload_from_tasks(tasks: pd.DataFrame, position_ids: pd.Index) -> FloatArray:
+def workload_from_tasks(
+    tasks: pd.DataFrame, position_ids: pd.Index, factors: Mapping[str, float] | None = None
+) -> FloatArray:
     """Annual workload hours per position summed over its tasks; ``nan`` where it has none.
 
     The one implementation of beban kerja from task rows: volume x period factor x norma
@@ -39,11 +42,15 @@ def workload_from_tasks(tasks: pd.DataFrame, position_ids: pd.Index) -> FloatArr
         Canonical tasks table (``position_id``, ``volume``, ``period``, ``norm_minutes``).
     position_ids : Index
         Position ids in the order wanted.
+    factors : mapping, optional
+        Period factors (:func:`asn_balance.model.domain.period_factors`); default
+        :data:`~asn_balance.model.domain.PERIOD_FACTORS` (250 days, 50 weeks a year).
     """
     out = np.full(len(position_ids), np.nan)
     if tasks is None or len(tasks) == 0:
         return out
-    factor = pd.Series(tasks["period"].to_numpy(dtype=object)).map(PERIOD_FACTORS).to_numpy(dtype=float)
+    table = PERIOD_FACTORS if factors is None else factors
+    factor = pd.Series(tasks["period"].to_numpy(dtype=object)).map(dict(table)).to_numpy(dtype=float)
     volume = pd.to_numeric(pd.Series(tasks["volume"].to_numpy()), errors="coerce").to_numpy(dtype=float)
     norm = pd.to_numeric(pd.Series(tasks["norm_minutes"].to_numpy()), errors="coerce").to_numpy(dtype=float)
     hours = volume * factor * norm / 60.0
@@ -54,10 +61,13 @@ def workload_from_tasks(tasks: pd.DataFrame, position_ids: pd.Index) -> FloatArr
     return out
 
 
-def workload_hours(positions: pd.DataFrame, tasks: pd.DataFrame | None) -> FloatArray:
-    """Workload per position: from tasks where a position has tasks, else ``workload_hours``."""
+def workload_hours(
+    positions: pd.DataFrame, tasks: pd.DataFrame | None, factors: Mapping[str, float] | None = None
+) -> FloatArray:
+    """Workload per position: from tasks where a position has tasks, else ``workload_hours``
+    (``factors``: the period factors, see :func:`workload_from_tasks`)."""
     ids = pd.Index(positions["position_id"])
-    from_tasks = workload_from_tasks(tasks if tasks is not None else pd.DataFrame(), ids)
+    from_tasks = workload_from_tasks(tasks if tasks is not None else pd.DataFrame(), ids, factors)
     given = positions["workload_hours"].to_numpy(dtype=float)
     out = np.where(np.isnan(from_tasks), given, from_tasks)
     return np.nan_to_num(out, nan=0.0)
@@ -84,17 +94,21 @@ def unit_metrics(
     staff_before: npt.ArrayLike,
     staff_after: npt.ArrayLike,
     effective_hours: float,
+    headcount: tuple[npt.ArrayLike, npt.ArrayLike] | None = None,
 ) -> pd.DataFrame:
-    """Unit-level totals: workload, need, staff before/after, EU before/after with band and direction."""
-    df = pd.DataFrame(
-        {
-            "unit_id": np.asarray(unit_ids),
-            "workload_hours": np.asarray(workload, dtype=float),
-            "staff_before": np.asarray(staff_before, dtype=np.int64),
-            "staff_after": np.asarray(staff_after, dtype=np.int64),
-        }
-    )
-    g = df.groupby("unit_id", sort=False, as_index=False).sum()
+    """Unit-level totals: workload, need, staff (FTE) before/after, EU before/after with band
+    and direction; with ``headcount`` (heads per position before and after) also
+    ``headcount_before`` and ``headcount_after``."""
+    cols: dict[str, npt.NDArray[Any]] = {
+        "unit_id": np.asarray(unit_ids),
+        "workload_hours": np.asarray(workload, dtype=float),
+        "staff_before": np.asarray(staff_before, dtype=float),
+        "staff_after": np.asarray(staff_after, dtype=float),
+    }
+    if headcount is not None:
+        cols["headcount_before"] = np.asarray(headcount[0], dtype=np.int64)
+        cols["headcount_after"] = np.asarray(headcount[1], dtype=np.int64)
+    g = pd.DataFrame(cols).groupby("unit_id", sort=False, as_index=False).sum()
     g.insert(2, "need_fte", need_fte(g["workload_hours"], effective_hours))
     for when in ("before", "after"):
         m = staffing(g["workload_hours"], g[f"staff_{when}"], g["need_fte"], effective_hours)

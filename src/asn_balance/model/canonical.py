@@ -11,7 +11,7 @@ import pandas as pd
 
 from .schema import TABLES
 
-__all__ = ["HASH_SCHEME", "canonical_hash", "canonical_text"]
+__all__ = ["HASH_SCHEME", "canonical_fingerprint", "canonical_hash", "canonical_text"]
 
 #: First line of the text :func:`canonical_hash` hashes; a new scheme gets a new line.
 HASH_SCHEME: Final[str] = "asn-balance canonical tables v1"
@@ -93,3 +93,34 @@ def canonical_hash(
     """
     text = canonical_text(employees, positions, tasks, units)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def canonical_fingerprint(
+    employees: pd.DataFrame,
+    positions: pd.DataFrame,
+    tasks: pd.DataFrame | None = None,
+    units: pd.DataFrame | None = None,
+) -> tuple[str, dict[str, dict[str, int | str]]]:
+    """The input's fingerprint and each table's, from one :func:`canonical_text`.
+
+    Returns
+    -------
+    tuple of str and dict
+        :func:`canonical_hash` of the tables, and per table (employees, positions, tasks,
+        units, in that order) ``{"rows": n, "sha256": h}``: ``h`` is the SHA-256 (hex) of
+        the table's lines of :func:`canonical_text` (its header line and its rows, each
+        ending with ``\\n``), so a plan can say which table changed. Plans record them as
+        ``summary.input_sha256`` and ``summary.input_tables``.
+    """
+    frames = {"employees": employees, "positions": positions, "tasks": tasks, "units": units}
+    text = canonical_text(employees, positions, tasks, units)
+    lines = text.split("\n")
+    tables: dict[str, dict[str, int | str]] = {}
+    at = 1  # line 0 is HASH_SCHEME
+    for name in TABLES:
+        frame = frames[name]
+        n = 0 if frame is None else len(frame)
+        part = "".join(line + "\n" for line in lines[at : at + 1 + n])
+        tables[name] = {"rows": n, "sha256": hashlib.sha256(part.encode("utf-8")).hexdigest()}
+        at += 1 + n
+    return hashlib.sha256(text.encode("utf-8")).hexdigest(), tables

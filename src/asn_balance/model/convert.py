@@ -7,6 +7,7 @@ codes, dates, id lists, competencies, coverage) and reports every bad cell throu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -25,12 +26,17 @@ from .cells import (
 )
 from .domain import (
     EDUCATION_LEVELS,
+    JABATAN_HINT,
+    PART_TIME,
     format_competencies,
     format_coverage,
+    grade_scale,
     parse_competencies,
     parse_coverage,
     parse_education,
     parse_grade,
+    parse_jabatan_level,
+    parse_jabatan_type,
     parse_period,
 )
 from .errors import InputProblem
@@ -42,7 +48,28 @@ __all__: list[str] = []
 
 _TRUE: Final[frozenset[str]] = frozenset({"true", "ya", "y", "yes", "1", "benar"})
 _FALSE: Final[frozenset[str]] = frozenset({"false", "tidak", "n", "no", "0", "salah"})
-_STATUS: Final[dict[str, str]] = {"PNS": "PNS", "CPNS": "CPNS", "PPPK": "PPPK", "P3K": "PPPK"}
+#: Spellings of the statuses (upper case, runs of spaces, ``-``, ``_``, ``.``, ``/`` and
+#: brackets as one space) and their canonical value (:data:`~.domain.STATUSES`).
+_STATUS: Final[dict[str, str]] = {
+    "PNS": "PNS", "PEGAWAI NEGERI SIPIL": "PNS",
+    "CPNS": "CPNS", "CALON PNS": "CPNS", "CALON PEGAWAI NEGERI SIPIL": "CPNS",
+    "PPPK": "PPPK", "P3K": "PPPK", "PPPK PENUH WAKTU": "PPPK", "P3K PENUH WAKTU": "PPPK",
+    "PEGAWAI PEMERINTAH DENGAN PERJANJIAN KERJA": "PPPK",
+    "PPPK PARUH WAKTU": PART_TIME, "P3K PARUH WAKTU": PART_TIME, "PPPK PW": PART_TIME, "P3K PW": PART_TIME,
+    "PPPKPW": PART_TIME, "P3KPW": PART_TIME, "PARUH WAKTU": PART_TIME, "PW": PART_TIME,
+    "PEGAWAI PEMERINTAH DENGAN PERJANJIAN KERJA PARUH WAKTU": PART_TIME,
+}  # fmt: skip
+
+
+def _status(text: str) -> str | None:
+    """The canonical status of a spelling (``"PPPK-PW"``, ``"p3k paruh waktu"``), or ``None``."""
+    return _STATUS.get(" ".join(re.sub(r"[\s\-_./()]+", " ", text.upper()).split()))
+
+
+def _scale_grade(text: str, scale: str) -> str | None:
+    """The canonical grade of a spelling when it is on ``scale`` (``"PNS"``, ``"PPPK"``), else ``None``."""
+    grade = parse_grade(text)
+    return grade if grade is not None and grade_scale(grade) == scale else None
 
 
 class _ProblemList(list[InputProblem]):
@@ -136,8 +163,10 @@ def _convert(
             valid &= ~frac
         if col.bounds is not None:
             lo, hi = col.bounds
-            outside = filled & valid & ((xs < lo) | (xs > hi))
-            out.cells(outside, rows, name, raw, "out_of_range", f"{name} must lie between {lo:g} and {hi:g}")
+            below = (xs <= lo) if col.open_low else (xs < lo)
+            outside = filled & valid & (below | (xs > hi))
+            between = f"above {lo:g} and at most {hi:g}" if col.open_low else f"between {lo:g} and {hi:g}"
+            out.cells(outside, rows, name, raw, "out_of_range", f"{name} must lie {between}")
             valid &= ~outside
         default = float(col.default)
         vals = np.where(filled & valid, x, default)
@@ -158,9 +187,23 @@ def _convert(
         return (filled & truth & ~bad), valid & ~bad
 
     parsers: dict[str, tuple[Callable[[str], Any], str, str]] = {
-        "status": (lambda t: _STATUS.get(t.upper()), "invalid_status", "must be PNS, CPNS or PPPK (P3K)"),
+        "status": (_status, "invalid_status",
+                   "must be PNS, CPNS, PPPK (P3K) or PPPK Paruh Waktu (PPPK PW, Paruh Waktu)"),
         "grade": (parse_grade, "invalid_grade",
-                  "is not a golongan/ruang such as III/b, 3b or a SIASN id such as 32"),
+                  "is not a golongan/ruang such as III/b, 3b or a SIASN id such as 32, nor a PPPK golongan "
+                  "I .. XVII such as IX"),
+        "pns_grade": (lambda t: _scale_grade(t, "PNS"), "invalid_grade",
+                      "takes a PNS golongan/ruang (I/a .. IV/e) such as III/b, 3b or a SIASN id such as 32; "
+                      f"a PPPK golongan (I .. XVII) belongs in {name}_pppk"),
+        "pppk_grade": (lambda t: _scale_grade(t, "PPPK"), "invalid_grade",
+                       "takes a PPPK golongan (I .. XVII, Perpres 98/2020) such as IX or Golongan IX; a PNS "
+                       f"golongan/ruang (I/a .. IV/e) belongs in {name.removesuffix('_pppk')}"),
+        "jabatan_type": (parse_jabatan_type, "invalid_jabatan_type",
+                         f"is not a jenis jabatan: use {JABATAN_HINT}"),
+        "jabatan_level": (parse_jabatan_level, "invalid_jabatan_type",
+                          "is not a jenjang jabatan: use Utama, Madya, Pratama (JPT), Ahli Utama, Ahli "
+                          "Madya, Ahli Muda, Ahli Pertama, Penyelia, Mahir, Terampil, Pemula (JF), "
+                          "Administrator, Pengawas, Pelaksana or Eselon I .. IV"),
         "education": (parse_education, "invalid_education",
                       "is not an education level (" + ", ".join(EDUCATION_LEVELS) + ")"),
         "period": (parse_period, "invalid_period", "must be tahun, bulan, minggu or hari"),

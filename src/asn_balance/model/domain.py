@@ -21,24 +21,39 @@ __all__ = [
     "COMPETENCY_LEVELS",
     "EDUCATION_LEVELS",
     "GRADES",
+    "GRADE_SCALES",
+    "JABATAN_HINT",
+    "JABATAN_LEVELS",
+    "JABATAN_RETIREMENT_AGE",
     "NIP_LENGTH",
     "NIP_PPPK_MONTH",
     "PART_TIME",
     "PERIOD_FACTORS",
+    "PPPK_GRADES",
+    "SIASN_JABATAN_TYPES",
     "STATUSES",
+    "STATUS_SCALE",
     "band_of",
     "direction_of",
     "education_rank",
     "format_competencies",
     "format_coverage",
     "grade_rank",
+    "grade_rank_in",
+    "grade_scale",
+    "jabatan_keys",
+    "jabatan_kind",
+    "jabatan_retirement_age",
     "nip_problem",
     "nip_problems",
     "parse_competencies",
     "parse_coverage",
     "parse_education",
     "parse_grade",
+    "parse_jabatan_level",
+    "parse_jabatan_type",
     "parse_period",
+    "period_factors",
 ]
 
 #: Employment statuses, canonical spellings: civil servants (PNS), candidates (CPNS, never
@@ -62,6 +77,23 @@ for _g in GRADES:
     _major = {"I": 1, "II": 2, "III": 3, "IV": 4}[_g.split("/")[0]]
     _SIASN_GRADE[10 * _major + "abcde".index(_g[-1]) + 1] = _g
 
+#: PPPK golongan I..XVII (Perpres 98/2020) in ascending order: a scale of its own, canonical
+#: Roman numerals. SIASN's numeric ids of these are not read (see docs/siasn.md).
+PPPK_GRADES: Final[tuple[str, ...]] = (
+    "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV",
+    "XVI", "XVII",
+)  # fmt: skip
+_PPPK_RANK: Final[dict[str, int]] = {g: i for i, g in enumerate(PPPK_GRADES)}
+_PPPK_GRADE: Final = re.compile(
+    r"(?:(?:PPPK|P3K)\s*)?(?:GOL(?:ONGAN)?\.?\s*)?(XVII|XVI|XV|XIV|XIII|XII|XI|X|IX|VIII|VII|VI|V|IV|III|II|I)",
+    re.IGNORECASE,
+)
+#: Grade scales: ``PNS`` (golongan/ruang I/a..IV/e of PNS and CPNS) and ``PPPK`` (golongan
+#: I..XVII of PPPK and PPPK Paruh Waktu). Grades are compared within one scale only.
+GRADE_SCALES: Final[tuple[str, str]] = ("PNS", "PPPK")
+#: The grade scale of each status.
+STATUS_SCALE: Final[dict[str, str]] = {"PNS": "PNS", "CPNS": "PNS", "PPPK": "PPPK", PART_TIME: "PPPK"}
+
 #: Education levels in ascending order.
 EDUCATION_LEVELS: Final[tuple[str, ...]] = ("SD", "SMP", "SMA", "D1", "D2", "D3", "D4", "S1", "S2", "S3")
 _EDU_RANK: Final[dict[str, int]] = {e: i for i, e in enumerate(EDUCATION_LEVELS)}
@@ -78,8 +110,17 @@ BKN_EDUCATION_CODES: Final[dict[int, str]] = {
     30: "D3", 35: "D4", 40: "S1", 45: "S2", 50: "S3",
 }  # fmt: skip
 
-#: ABK period factors: how many times a yearly volume repeats.
+#: ABK period factors: how many times a yearly volume repeats (the defaults; days and weeks
+#: per year are policy: :func:`period_factors`).
 PERIOD_FACTORS: Final[dict[str, int]] = {"tahun": 1, "bulan": 12, "minggu": 50, "hari": 250}
+
+
+def period_factors(days_per_year: int = 250, weeks_per_year: int = 50) -> dict[str, int]:
+    """The ABK period factors of a worksheet: ``tahun`` 1, ``bulan`` 12, ``minggu``
+    ``weeks_per_year`` and ``hari`` ``days_per_year`` (many worksheets use 235 and 47)."""
+    return {"tahun": 1, "bulan": 12, "minggu": int(weeks_per_year), "hari": int(days_per_year)}
+
+
 _PERIOD_ALIASES: Final[dict[str, str]] = {
     "tahun": "tahun", "tahunan": "tahun", "year": "tahun", "yearly": "tahun", "annual": "tahun",
     "bulan": "bulan", "bulanan": "bulan", "month": "bulan", "monthly": "bulan",
@@ -121,10 +162,13 @@ _COVER_ITEM = re.compile(r"^([^:;=]*)[:=]\s*([0-9]{1,9})\s*[x\u00d7]\s*([0-9]{1,
 
 
 def parse_grade(value: object) -> str | None:
-    """Return the canonical grade (``III/b``) for a spelling, or ``None`` if invalid.
+    """Return the canonical grade for a spelling, or ``None`` if invalid.
 
-    Accepts ``III/b``, ``iii/b``, ``III-b``, ``III b``, ``IIIb``, ``3b``, ``3/b`` and the
-    SIASN ids 11..45.
+    PNS golongan/ruang (``III/b``): ``III/b``, ``iii/b``, ``III-b``, ``III b``, ``IIIb``,
+    ``3b``, ``3/b`` and the SIASN ids 11..45. PPPK golongan (``IX``, Perpres 98/2020): the
+    Roman numerals ``I`` .. ``XVII`` in any case, optionally after ``Golongan``/``Gol.``
+    and ``PPPK``/``P3K`` (``Golongan IX``, ``PPPK gol. IX``). A bare number is a SIASN id
+    of a PNS grade only. Which scale a grade is on: :func:`grade_scale`.
     """
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return _SIASN_GRADE.get(int(value))
@@ -137,7 +181,8 @@ def parse_grade(value: object) -> str | None:
         return _SIASN_GRADE.get(int(s))
     m = re.fullmatch(r"(IV|III|II|I|[1-4])\s*[/\-. ]?\s*([A-Ea-e])", s, flags=re.IGNORECASE)
     if not m:
-        return None
+        p = _PPPK_GRADE.fullmatch(s)
+        return p.group(1).upper() if p else None
     major = _ROMAN.get(m.group(1).upper())
     if major is None:
         return None
@@ -146,8 +191,29 @@ def parse_grade(value: object) -> str | None:
 
 
 def grade_rank(grade: str) -> int:
-    """Rank of a canonical grade, 0 for ``I/a`` up to 16 for ``IV/e``."""
-    return _GRADE_RANK[grade]
+    """Rank of a canonical grade *within its scale*: 0 for ``I/a`` up to 16 for ``IV/e``
+    (PNS), 0 for ``I`` up to 16 for ``XVII`` (PPPK). Ranks of the two scales are not
+    comparable: compare grades of one :func:`grade_scale` only (:func:`grade_rank_in`).
+    Raises ``KeyError`` for anything else."""
+    rank = _GRADE_RANK.get(grade)
+    return rank if rank is not None else _PPPK_RANK[grade]
+
+
+def grade_scale(grade: str) -> str:
+    """``"PNS"`` for a canonical golongan/ruang, ``"PPPK"`` for a canonical PPPK golongan;
+    ``KeyError`` for anything else."""
+    if grade in _GRADE_RANK:
+        return "PNS"
+    if grade in _PPPK_RANK:
+        return "PPPK"
+    raise KeyError(grade)
+
+
+def grade_rank_in(grade: str, scale: str) -> int:
+    """Rank of a canonical grade on ``scale`` (``"PNS"`` or ``"PPPK"``); ``KeyError`` when
+    the grade is not on that scale (a PPPK golongan has no rank among PNS grades)."""
+    table = _GRADE_RANK if scale == "PNS" else _PPPK_RANK if scale == "PPPK" else {}
+    return table[grade]
 
 
 def parse_education(value: object) -> str | None:
@@ -386,6 +452,22 @@ def _nip_message(code: int, nip: str) -> str:
     return "serial 000 in the NIP is not valid"
 
 
+def jabatan_keys(values: npt.ArrayLike) -> npt.NDArray[np.object_]:
+    """The matching key of each jabatan name: case folded, white space collapsed.
+
+    ``"Analis  Kebijakan "`` and ``"analis kebijakan"`` name one jabatan: tables made by
+    different offices (the ABK worksheet, the SIASN export) spell names differently.
+    """
+    arr = np.asarray(values, dtype=object).ravel()
+    if not len(arr):
+        return arr.copy()
+    text = arr.copy()
+    text[np.array([v is None for v in arr.tolist()], dtype=bool)] = ""
+    uniq, inverse = np.unique(text.astype(str), return_inverse=True)
+    keys = np.array([" ".join(u.casefold().split()) for u in uniq.tolist()], dtype=object)
+    return keys[inverse.ravel()]
+
+
 def nip_problem(nip: str) -> str | None:
     """Why one NIP (or NI PPPK) is malformed, or ``None`` when it is well formed.
 
@@ -394,3 +476,195 @@ def nip_problem(nip: str) -> str | None:
     """
     why = nip_problems([nip])[0]
     return None if why is None else str(why)
+
+
+# --------------------------------------------------------------------- jabatan and BUP
+
+#: Retirement age (BUP) by jabatan, PP 11/2017 Pasal 239 as amended by PP 17/2020: 58 for
+#: pejabat administrasi (administrator, pengawas, pelaksana), JF keterampilan, JF ahli
+#: pertama and ahli muda; 60 for JPT and JF ahli madya; 65 for JF ahli utama. The keys are
+#: the canonical values of ``positions.jabatan_type``; ``None`` where the type alone does
+#: not decide the BUP (a JF or jabatan struktural without its jenjang).
+JABATAN_RETIREMENT_AGE: Final[dict[str, int | None]] = {
+    "JPT Utama": 60, "JPT Madya": 60, "JPT Pratama": 60, "JPT": 60,
+    "Administrasi": 58, "Administrator": 58, "Pengawas": 58, "Pelaksana": 58,
+    "Fungsional Ahli Utama": 65, "Fungsional Ahli Madya": 60, "Fungsional Ahli Muda": 58,
+    "Fungsional Ahli Pertama": 58, "Fungsional Ahli": None,
+    "Fungsional Penyelia": 58, "Fungsional Mahir": 58, "Fungsional Terampil": 58,
+    "Fungsional Pemula": 58, "Fungsional Keterampilan": 58,
+    "Fungsional": None, "Struktural": None,
+}  # fmt: skip
+#: Canonical jenjang of ``positions.jabatan_level``: JPT levels (Utama, Madya, Pratama), JF
+#: levels (Ahli ..., keterampilan levels) and the jabatan administrasi themselves.
+JABATAN_LEVELS: Final[tuple[str, ...]] = (
+    "Utama", "Madya", "Pratama", "Ahli Utama", "Ahli Madya", "Ahli Muda", "Ahli Pertama", "Ahli",
+    "Penyelia", "Mahir", "Terampil", "Pemula", "Keterampilan", "Administrator", "Pengawas", "Pelaksana",
+)  # fmt: skip
+_JPT_LEVELS: Final = ("Utama", "Madya", "Pratama")
+_SKILL_LEVELS: Final = ("Penyelia", "Mahir", "Terampil", "Pemula", "Keterampilan")
+_JF_LEVELS: Final = ("Ahli Utama", "Ahli Madya", "Ahli Muda", "Ahli Pertama", "Ahli", *_SKILL_LEVELS)
+_ADMIN_LEVELS: Final = ("Administrator", "Pengawas", "Pelaksana")
+_LEVEL_WORDS: Final[dict[str, str]] = {
+    "utama": "Utama", "madya": "Madya", "pratama": "Pratama", "muda": "Ahli Muda",
+    "pertama": "Ahli Pertama", "ahli utama": "Ahli Utama", "ahli madya": "Ahli Madya",
+    "ahli muda": "Ahli Muda", "ahli pertama": "Ahli Pertama", "ahli": "Ahli", "keahlian": "Ahli",
+    "penyelia": "Penyelia", "mahir": "Mahir", "terampil": "Terampil", "pemula": "Pemula",
+    "keterampilan": "Keterampilan", "ketrampilan": "Keterampilan", "administrator": "Administrator",
+    "pengawas": "Pengawas", "pelaksana": "Pelaksana",
+}  # fmt: skip
+# Eselon of a jabatan struktural: I.a is JPT utama, I.b JPT madya, II JPT pratama, III
+# administrator, IV (and the former V) pengawas.
+_ESELON: Final = re.compile(r"(?:eselon ?(iv|iii|ii|i|v)(?: ?([ab]))?|(iv|iii|ii|i|v) ?([ab]))")
+_ESELON_LEVEL: Final[dict[str, str]] = {
+    "i": "Madya", "ii": "Pratama", "iii": "Administrator", "iv": "Pengawas", "v": "Pengawas",
+}  # fmt: skip
+# Category words at the start of a jenis jabatan (longer first), after an optional "jabatan".
+_JABATAN_CATEGORIES: Final[tuple[tuple[str, str], ...]] = (
+    ("fungsional umum", "Pelaksana"), ("jfu", "Pelaksana"),
+    ("fungsional tertentu", "Fungsional"), ("fungsional", "Fungsional"), ("jft", "Fungsional"),
+    ("jf", "Fungsional"), ("pimpinan tinggi", "JPT"), ("jpt", "JPT"), ("struktural", "Struktural"),
+    ("administrasi", "Administrasi"), ("administrator", "Administrator"), ("pengawas", "Pengawas"),
+    ("pelaksana", "Pelaksana"),
+)  # fmt: skip
+#: SIASN ``jenisJabatanId``: 1 jabatan struktural, 2 jabatan fungsional, 4 jabatan pelaksana.
+SIASN_JABATAN_TYPES: Final[dict[int, str]] = {1: "Struktural", 2: "Fungsional", 4: "Pelaksana"}
+# What a partial jabatan_type may become once its jenjang is known.
+_REFINES: Final[dict[str, frozenset[str]]] = {
+    "JPT": frozenset({"JPT Utama", "JPT Madya", "JPT Pratama"}),
+    "Struktural": frozenset({"JPT", "JPT Utama", "JPT Madya", "JPT Pratama", "Administrator", "Pengawas"}),
+    "Administrasi": frozenset(_ADMIN_LEVELS),
+    "Fungsional": frozenset(k for k in JABATAN_RETIREMENT_AGE if k.startswith("Fungsional ")),
+    "Fungsional Ahli": frozenset(f"Fungsional {x}" for x in _JF_LEVELS[:4]),
+    "Fungsional Keterampilan": frozenset(f"Fungsional {x}" for x in _SKILL_LEVELS[:4]),
+}
+#: Accepted values of ``jabatan_type`` and ``jabatan_level``, for messages.
+JABATAN_HINT: Final[str] = (
+    "JPT Utama/Madya/Pratama, Administrator, Pengawas, Pelaksana, Fungsional Ahli Utama/Madya/Muda/"
+    "Pertama, Fungsional Penyelia/Mahir/Terampil/Pemula, or Fungsional/Struktural with the jenjang in "
+    "jabatan_level; SIASN spellings such as 'Jabatan Fungsional Ahli Muda', 'JF Ahli Madya', "
+    "'Jabatan Pelaksana', 'Fungsional Tertentu', 'Fungsional Umum', 'Eselon III' and jenisJabatanId "
+    "1, 2, 4 are read too"
+)
+
+
+def _jabatan_words(value: object) -> str | None:
+    """Lower-case words of a jabatan text (``None`` if not text): ``"JF  Ahli-Madya"`` is
+    ``"jf ahli madya"``; a leading ``jabatan`` or ``jenjang`` is dropped."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        value = str(int(value))
+    if not isinstance(value, str):
+        return None
+    words = " ".join(re.sub(r"[^0-9a-z]+", " ", value.lower()).split())
+    return re.sub(r"^(?:jabatan|jenjang)(?: jabatan)? ", "", words)
+
+
+def _level_of(words: str) -> str | None:
+    """The canonical jenjang of lower-case words, or ``None``."""
+    if words in _LEVEL_WORDS:
+        return _LEVEL_WORDS[words]
+    m = _ESELON.fullmatch(words)
+    if m is None:
+        return None
+    major, minor = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+    return "Utama" if (major, minor) == ("i", "a") else _ESELON_LEVEL[major]
+
+
+def _combine(category: str, level: str) -> str | None:
+    """The canonical jabatan_type of a category (``""`` for none) and a jenjang (``""``
+    for none), or ``None`` when they do not fit together."""
+    if not level:
+        return category
+    if category == "":
+        if level in _JPT_LEVELS:
+            return f"JPT {level}"
+        return level if level in _ADMIN_LEVELS else f"Fungsional {level}"
+    if category == "JPT":
+        return f"JPT {level}" if level in _JPT_LEVELS else None
+    if category == "Struktural":
+        return f"JPT {level}" if level in _JPT_LEVELS else level if level in _ADMIN_LEVELS[:2] else None
+    if category == "Fungsional":
+        if level in ("Utama", "Madya"):
+            return f"Fungsional Ahli {level}"
+        return f"Fungsional {level}" if level in _JF_LEVELS else None
+    if category == "Administrasi":
+        return level if level in _ADMIN_LEVELS else None
+    if category == "Pelaksana":
+        return category if level in ("Pelaksana", *_SKILL_LEVELS) else None
+    return category if level == category else None  # Administrator, Pengawas
+
+
+def parse_jabatan_type(value: object) -> str | None:
+    """The canonical jenis jabatan (a key of :data:`JABATAN_RETIREMENT_AGE`) of a spelling,
+    or ``None``.
+
+    Reads the category (``JPT``/``Jabatan Pimpinan Tinggi``, ``Administrator``,
+    ``Pengawas``, ``Pelaksana``/``Fungsional Umum``, ``Administrasi``, ``Fungsional``/``JF``/
+    ``Fungsional Tertentu``, ``Struktural``) with an optional jenjang after it (``JF Ahli
+    Madya`` is ``Fungsional Ahli Madya``, ``JPT Pratama``, ``Struktural Eselon III`` is
+    ``Administrator``), a jenjang alone (``Ahli Muda`` is ``Fungsional Ahli Muda``) and
+    SIASN's ``jenisJabatanId`` (:data:`SIASN_JABATAN_TYPES`). Case, spaces and punctuation
+    do not matter; a leading ``Jabatan`` is dropped.
+    """
+    words = _jabatan_words(value)
+    if not words:
+        return None
+    if words.isdigit():
+        return SIASN_JABATAN_TYPES.get(int(words))
+    for prefix, category in _JABATAN_CATEGORIES:
+        if words == prefix or words.startswith(prefix + " "):
+            rest = _jabatan_words(words[len(prefix) :].strip()) or ""
+            level = _level_of(rest) if rest else ""
+            return None if level is None else _combine(category, level)
+    level = _level_of(words)
+    return None if level is None else _combine("", level)
+
+
+def parse_jabatan_level(value: object) -> str | None:
+    """The canonical jenjang jabatan (one of :data:`JABATAN_LEVELS`) of a spelling, or ``None``.
+
+    ``Ahli Madya``, ``madya``, ``Muda`` (ahli muda), ``Terampil``, ``Pratama``, ``Eselon
+    III`` (administrator), ``II.a`` (JPT pratama), ``Pelaksana`` ...; a whole jenis jabatan
+    with its jenjang (``JF Ahli Madya``, ``JPT Pratama``) gives its jenjang.
+    """
+    words = _jabatan_words(value)
+    if not words or words.isdigit():
+        return None
+    level = _level_of(words)
+    if level is not None:
+        return level
+    kind = parse_jabatan_type(words)
+    if kind is None:
+        return None
+    if kind in _ADMIN_LEVELS:
+        return kind
+    for prefix in ("JPT ", "Fungsional "):
+        if kind.startswith(prefix):
+            return kind[len(prefix) :]
+    return None
+
+
+def jabatan_kind(jabatan_type: object, jabatan_level: object = "") -> str | None:
+    """The jabatan of a position from its ``jabatan_type`` and ``jabatan_level`` (any
+    accepted spellings): a key of :data:`JABATAN_RETIREMENT_AGE`, ``""`` when both are
+    blank, ``None`` when either is not recognised or the two do not fit together (``JF Ahli
+    Muda`` with jenjang ``Ahli Madya``, ``Pelaksana`` with ``Pratama``)."""
+    blank_t = jabatan_type is None or (isinstance(jabatan_type, str) and not jabatan_type.strip())
+    blank_l = jabatan_level is None or (isinstance(jabatan_level, str) and not jabatan_level.strip())
+    kind = "" if blank_t else parse_jabatan_type(jabatan_type)
+    if kind is None or blank_l:
+        return kind
+    level = parse_jabatan_level(jabatan_level)
+    if level is None:
+        return None
+    category = kind.split(" ")[0] if kind.startswith(("JPT", "Fungsional")) else kind
+    both = _combine(category, level)
+    if both is None or not kind or both == kind or both in _REFINES.get(kind, ()):
+        return both
+    return kind if kind in _REFINES.get(both, ()) else None
+
+
+def jabatan_retirement_age(jabatan_type: object, jabatan_level: object = "") -> int | None:
+    """The BUP of a position's jabatan (:data:`JABATAN_RETIREMENT_AGE`), or ``None`` when
+    the jabatan does not decide it (blank, unrecognised, a JF without its jenjang)."""
+    kind = jabatan_kind(jabatan_type, jabatan_level)
+    return JABATAN_RETIREMENT_AGE.get(kind) if kind else None

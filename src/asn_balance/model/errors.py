@@ -1,8 +1,9 @@
-"""Errors raised for bad input.
+"""Errors raised for bad input, and the one raised for a bug.
 
 A normal solver outcome (infeasible, time limit) is never an exception: it is a
 :class:`~asn_balance.evaluate.result.Result` status. Exceptions are for input that cannot be
-planned at all, and they carry *every* problem found, not just the first.
+planned at all, and they carry *every* problem found, not just the first; and
+:class:`InternalError` for figures of the solver that contradict each other.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["InputError", "InputProblem"]
+__all__ = ["InputError", "InputProblem", "InternalError"]
 
 
 def _show(value: Any, limit: int = 60) -> str:
@@ -71,3 +72,35 @@ class InputError(ValueError):
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} in the input"
         super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems))
+
+
+class InternalError(RuntimeError):
+    """The solver's figures contradict each other: a bug, never a property of the input.
+
+    Raised by :func:`asn_balance.solve` when the engine's objective and the objective
+    recomputed from the plan's moves differ by more than the engine's rounding tolerance,
+    or when the bound exceeds the objective by more than it. Please report it with the
+    input (or its ``input_sha256``), the policy and the message.
+
+    Parameters
+    ----------
+    what : str
+        Which figures disagree.
+    engine, recomputed : float
+        The two values.
+    solver : str
+        The solver path that produced the plan.
+    tolerance : float
+        The absolute tolerance the comparison allowed.
+    """
+
+    def __init__(self, what: str, engine: float, recomputed: float, solver: str, tolerance: float) -> None:
+        self.what = what
+        self.engine = engine
+        self.recomputed = recomputed
+        self.solver = solver
+        self.tolerance = tolerance
+        super().__init__(
+            f"internal error: {what}: {engine!r} against {recomputed!r} (difference "
+            f"{engine - recomputed:.3g}) beyond the tolerance {tolerance:.3g} of solver {solver!r}"
+        )

@@ -22,12 +22,14 @@ DEFAULT_MOVE_COST: Final[float] = 0.1
 RULES: Final[dict[str, str]] = {
     "cpns_stays": "CPNS (calon PNS) are never transferred",
     "pppk_stays": "PPPK are transferred only when the policy allows it (allow_pppk)",
+    "part_time": "PPPK Paruh Waktu (part-time PPPK), and anybody who works less than full time "
+    "(fte below 1), are never transferred",
     "locked": "the employee is locked in the current position",
     "min_months_in_position": "the employee has not served the minimum months in the position",
     "same_jabatan": "a move keeps the jabatan unless the policy allows a change (allow_jabatan_change)",
-    "min_grade": "the mover's grade is below the target's min_grade",
-    "max_grade": "the mover's grade is above the target's max_grade",
-    "min_education": "the mover's education is below the target's min_education",
+    "min_grade": "the mover's grade is below the target's min_grade (min_grade_pppk for PPPK)",
+    "max_grade": "the mover's grade is above the target's max_grade (max_grade_pppk for PPPK)",
+    "min_education": "the mover's education is below the target's min_education (D-IV meets S-1 by default)",
     "required_competencies": "the mover lacks a required competency level of the target",
     "min_staff": "a position ends with fewer staff than its min_staff",
     "max_staff": "a position ends with more staff than its max_staff",

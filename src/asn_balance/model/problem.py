@@ -13,6 +13,7 @@ import pandas as pd
 
 from .. import _outputs
 from . import abk
+from .domain import PART_TIME, jabatan_keys, period_factors
 from .limits import Limits
 from .policy import Policy
 from .readers import read_tables
@@ -46,7 +47,7 @@ class Problem:
         self.tasks: pd.DataFrame = tables.tasks
         self.units: pd.DataFrame = tables.units
         self.policy: Policy = policy if policy is not None else Policy()
-        self.warnings: list[str] = list(tables.warnings)
+        self.warnings: list[str] = [*tables.warnings, *self._small_need_notes()]
 
     # construction -----------------------------------------------------------------
     @classmethod
@@ -119,6 +120,25 @@ class Problem:
             validate_tables({k: raw.get(k) for k in tables}, limits=limits, plan_date=plan_date), policy
         )
 
+    def _small_need_notes(self) -> list[str]:
+        """Positions the balance objective empties: staffed, need under half an FTE, no
+        ``min_staff`` (at 0 staff ``(0 - need)^2`` beats ``(1 - need)^2``)."""
+        if not len(self.positions):
+            return []
+        need = self.need
+        min_staff = self.positions["min_staff"].fillna(0).to_numpy(dtype=float)
+        small = (need < 0.5) & (self.staff > 0) & (min_staff <= 0)
+        if not small.any():
+            return []
+        ids = [str(x) for x in self.position_index[small][:10]]
+        more = f" and {int(small.sum()) - 10} more" if small.sum() > 10 else ""
+        wke = self.policy.effective_hours
+        return [
+            f"{int(small.sum())} staffed position(s) need less than half an FTE (workload under "
+            f"{0.5 * wke:g} h a year at WKE {wke:g} h): the balance objective moves their staff away "
+            f"unless a min_staff keeps them: {', '.join(ids)}{more}"
+        ]
+
     def with_policy(self, policy: Policy | None = None, **changes: Any) -> Problem:
         """The same data under another policy (``policy`` and/or field ``changes``)."""
         base = policy if policy is not None else self.policy
@@ -144,9 +164,23 @@ class Problem:
         return self.position_index.get_indexer(pd.Index(self.employees["position_id"])).astype(np.int64)
 
     @cached_property
+    def jabatan_key(self) -> npt.NDArray[np.object_]:
+        """Per position, what identifies its jabatan: the SIASN ``kode_jabatan`` when every
+        position gives one, else the name with case and white space normalised
+        (:func:`~asn_balance.model.domain.jabatan_keys`)."""
+        pos = self.positions
+        if "kode_jabatan" in pos.columns:
+            kode = pos["kode_jabatan"].fillna("").astype(str).str.strip().to_numpy(dtype=object)
+            if len(kode) and bool((kode != "").all()):
+                return np.asarray("kode:" + kode.astype(str), dtype=object)
+        return jabatan_keys(pos["jabatan"].to_numpy(dtype=object))
+
+    @cached_property
     def workload(self) -> npt.NDArray[np.float64]:
         """Annual workload hours per position (from tasks where given)."""
-        return abk.workload_hours(self.positions, self.tasks)
+        pol = self.policy
+        factors = period_factors(pol.days_per_year, pol.weeks_per_year)
+        return abk.workload_hours(self.positions, self.tasks, factors)
 
     @property
     def need(self) -> npt.NDArray[np.float64]:
@@ -154,23 +188,53 @@ class Problem:
         return abk.need_fte(self.workload, self.policy.effective_hours)
 
     @cached_property
-    def staff(self) -> npt.NDArray[np.int64]:
-        """Current staff per position."""
+    def fte(self) -> npt.NDArray[np.float64]:
+        """FTE of each employee: the ``fte`` column where given, else ``policy.part_time_fte``
+        for a PPPK Paruh Waktu and 1.0 for everybody else."""
+        emp = self.employees
+        given = (
+            pd.to_numeric(emp["fte"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            if "fte" in emp.columns
+            else np.full(len(emp), np.nan)
+        )
+        part_time = (emp["status"].astype(str) == PART_TIME).to_numpy(dtype=bool)
+        default = np.where(part_time, float(self.policy.part_time_fte), 1.0)
+        return np.where(np.isnan(given), default, given).astype(np.float64)
+
+    @cached_property
+    def staff(self) -> npt.NDArray[np.float64]:
+        """Current staff per position in FTE (the sum of its employees' :attr:`fte`)."""
+        staff = np.bincount(self.employee_position, weights=self.fte, minlength=len(self.positions))
+        return np.asarray(staff, dtype=np.float64)
+
+    @cached_property
+    def headcount(self) -> npt.NDArray[np.int64]:
+        """Current number of employees per position (heads, whatever their FTE)."""
         return np.bincount(self.employee_position, minlength=len(self.positions)).astype(np.int64)
 
-    def staff_after(self, employee_idx: npt.ArrayLike, to_idx: npt.ArrayLike) -> npt.NDArray[np.int64]:
-        """Staff per position after moving employees ``employee_idx[i]`` to ``to_idx[i]``.
+    def staff_after(self, employee_idx: npt.ArrayLike, to_idx: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """Staff per position in FTE after moving employees ``employee_idx[i]`` to ``to_idx[i]``.
 
         Parameters
         ----------
         employee_idx, to_idx : array-like of int
             Employee numbers and target position numbers of the moves (empty: no move).
         """
-        e = np.asarray(employee_idx, dtype=np.int64)
-        after = self.staff.copy()
-        np.add.at(after, self.employee_position[e], -1)
-        np.add.at(after, np.asarray(to_idx, dtype=np.int64), 1)
-        return after
+        # summed afresh in table order, as the staff before: the same floats for the same staffing
+        where = self._positions_after(employee_idx, to_idx)
+        staff = np.bincount(where, weights=self.fte, minlength=len(self.positions))
+        return np.asarray(staff, dtype=np.float64)
+
+    def headcount_after(self, employee_idx: npt.ArrayLike, to_idx: npt.ArrayLike) -> npt.NDArray[np.int64]:
+        """Employees per position (heads) after the moves ``employee_idx[i] -> to_idx[i]``."""
+        where = self._positions_after(employee_idx, to_idx)
+        return np.bincount(where, minlength=len(self.positions)).astype(np.int64)
+
+    def _positions_after(self, employee_idx: npt.ArrayLike, to_idx: npt.ArrayLike) -> npt.NDArray[np.int64]:
+        """Each employee's position after the moves (an employee moved twice: the last move)."""
+        where = self.employee_position.copy()
+        where[np.asarray(employee_idx, dtype=np.int64)] = np.asarray(to_idx, dtype=np.int64)
+        return where
 
     def move_indices(self, moves: pd.DataFrame) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Employee and target position numbers of a plan's moves.
@@ -221,6 +285,26 @@ class Problem:
         """Number of units."""
         return int(self.positions["unit_id"].nunique())
 
+    @cached_property
+    def _fingerprint(self) -> tuple[str, dict[str, dict[str, int | str]]]:
+        from .canonical import canonical_fingerprint
+
+        return canonical_fingerprint(self.employees, self.positions, self.tasks, self.units)
+
+    @property
+    def input_sha256(self) -> str:
+        """SHA-256 of the canonical validated tables
+        (:func:`~asn_balance.model.canonical.canonical_hash`), computed once: the input's
+        fingerprint, recorded by every plan and compared by :func:`asn_balance.check`."""
+        return self._fingerprint[0]
+
+    @property
+    def input_tables(self) -> dict[str, dict[str, int | str]]:
+        """Per table, ``{"rows": n, "sha256": h}``
+        (:func:`~asn_balance.model.canonical.canonical_fingerprint`), so that a changed
+        input can be told table by table."""
+        return {name: dict(v) for name, v in self._fingerprint[1].items()}
+
     def balance(self, staff: npt.ArrayLike | None = None) -> float:
         """Balance term ``B = sum (staff - need)^2 / max(need, 1)`` (current staff by default)."""
         s = self.staff if staff is None else np.asarray(staff, dtype=float)
@@ -240,6 +324,7 @@ class Problem:
                 "workload_hours": self.workload,
                 "need_fte": need,
                 "staff": self.staff,
+                "headcount": self.headcount,
                 "gap_fte": m["gap"],
                 "ej": m["ej"],
                 "band": m["band"],

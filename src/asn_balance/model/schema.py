@@ -20,7 +20,7 @@ __all__ = ["TABLES", "Column", "Kind", "TableSpec", "normalise_header"]
 
 Kind = Literal[
     "id", "text", "float", "int", "bool", "status", "grade", "education", "competencies", "period",
-    "date", "idlist", "coverage",
+    "date", "idlist", "coverage", "pns_grade", "pppk_grade", "jabatan_type", "jabatan_level",
 ]  # fmt: skip
 
 
@@ -33,10 +33,13 @@ class Column:
     name : str
         Canonical column name.
     kind : str
-        Value type: ``id``, ``text``, ``float``, ``int``, ``bool``, ``status``, ``grade``,
-        ``education``, ``competencies``, ``period``, ``date`` (a past date from 1900 on,
-        canonical ``datetime64[ns]``, ``NaT`` when blank), ``idlist`` (ids separated by
-        ``;``, ``,`` or ``|``, canonical ``a;b``) or ``coverage`` (``name:LxN`` items).
+        Value type: ``id``, ``text``, ``float``, ``int``, ``bool``, ``status``, ``grade``
+        (a PNS golongan/ruang or a PPPK golongan), ``pns_grade`` (PNS golongan/ruang only),
+        ``pppk_grade`` (PPPK golongan only), ``education``, ``competencies``, ``period``,
+        ``date`` (a past date from 1900 on, canonical ``datetime64[ns]``, ``NaT`` when
+        blank), ``idlist`` (ids separated by ``;``, ``,`` or ``|``, canonical ``a;b``),
+        ``coverage`` (``name:LxN`` items), ``jabatan_type`` (jenis jabatan) or
+        ``jabatan_level`` (jenjang jabatan).
     required : bool
         Whether the column must be present in the table.
     nonblank : bool
@@ -49,6 +52,8 @@ class Column:
         Other accepted header names, already normalised (see :func:`normalise_header`).
     bounds : tuple of float, optional
         Inclusive range of a number (rule ``out_of_range``).
+    open_low : bool
+        The lower bound of ``bounds`` is excluded (e.g. ``fte`` in ``(0, 1]``).
     """
 
     name: str
@@ -59,6 +64,7 @@ class Column:
     default: Any = ""
     aliases: tuple[str, ...] = ()
     bounds: tuple[float, float] | None = None
+    open_low: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,8 @@ TABLES: Final[Mapping[str, TableSpec]] = MappingProxyType(
                                 "pilihan_tujuan")),
                 Column("spouse_id", "id",
                        aliases=("id_pasangan", "nip_pasangan", "pasangan_id", "nip_suami_istri")),
+                Column("fte", "float", default=_NAN, bounds=(0.0, 1.0), open_low=True,
+                       aliases=("beban_fte", "fte_pegawai", "porsi_kerja")),
             ),
         ),
         "positions": TableSpec(
@@ -152,6 +160,8 @@ TABLES: Final[Mapping[str, TableSpec]] = MappingProxyType(
                 Column("unit_name", "text", aliases=_UNIT_NAME_ALIASES),
                 Column("jabatan", "text", True, True,
                        aliases=("nama_jabatan", "jabatannama", "jabatan_nama")),
+                Column("kode_jabatan", "id",
+                       aliases=("jabatan_id", "jabatanid", "id_jabatan", "kode_jabatan_siasn")),
                 Column("workload_hours", "float", default=_NAN,
                        aliases=("beban_kerja", "beban_kerja_jam", "beban_kerja_jam_tahun", "workload")),
                 Column("min_staff", "int", default=0,
@@ -160,12 +170,25 @@ TABLES: Final[Mapping[str, TableSpec]] = MappingProxyType(
                        aliases=("max_pegawai", "maksimal_pegawai", "staf_max")),
                 Column("required_competencies", "competencies",
                        aliases=("syarat_kompetensi", "kompetensi_wajib", "kompetensi_syarat")),
-                Column("min_grade", "grade", aliases=("golongan_min", "min_golongan")),
-                Column("max_grade", "grade", aliases=("golongan_max", "max_golongan")),
+                Column("min_grade", "pns_grade", aliases=("golongan_min", "min_golongan")),
+                Column("max_grade", "pns_grade", aliases=("golongan_max", "max_golongan")),
+                Column("min_grade_pppk", "pppk_grade",
+                       aliases=("golongan_min_pppk", "min_golongan_pppk", "golongan_pppk_min",
+                                "min_grade_p3k", "golongan_min_p3k")),
+                Column("max_grade_pppk", "pppk_grade",
+                       aliases=("golongan_max_pppk", "max_golongan_pppk", "golongan_pppk_max",
+                                "max_grade_p3k", "golongan_max_p3k")),
                 Column("min_education", "education",
                        aliases=("pendidikan_min", "min_pendidikan", "pendidikan_minimal")),
                 Column("retirement_age", "int", default=_NAN, bounds=(30.0, 80.0),
                        aliases=("bup", "batas_usia_pensiun", "usia_pensiun")),
+                Column("jabatan_type", "jabatan_type",
+                       aliases=("jenis_jabatan", "jenisjabatan", "jenis_jabatan_nama", "jenisjabatannama",
+                                "tipe_jabatan", "kategori_jabatan")),
+                Column("jabatan_level", "jabatan_level",
+                       aliases=("jenjang", "jenjang_jabatan", "jenjangjabatan", "jenjang_jabatan_nama",
+                                "jenjangjabatannama", "asn_jenjang_jabatan", "asnjenjangjabatan",
+                                "jenjang_jf")),
                 Column("competency_standard", "competencies",
                        aliases=("standar_kompetensi", "kompetensi_standar", "kompetensi_standar_jabatan")),
             ),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, Literal
 
 import numpy as np
@@ -18,6 +18,7 @@ import pandas as pd
 
 from .cells import BoolArray, ObjArray, _Cells, _float_text, _parse_dates, cells_of
 from .convert import _Collector
+from .domain import jabatan_keys
 from .schema import _UNIT_ID_ALIASES, TABLES, TableSpec, normalise_header
 
 __all__ = ["POSITION_ID_SEPARATOR"]
@@ -28,6 +29,8 @@ _JABATAN_SOURCES: Final[frozenset[str]] = frozenset(
     {"jabatan", "nama_jabatan", "jabatannama", "jabatan_nama"}
 )
 _TMT_SOURCES: Final[frozenset[str]] = frozenset({"tmt_jabatan", "tmtjabatan", "tmt_jabatan_terakhir"})
+#: Headers of the SIASN jabatan id (``jabatanId``): matched before the name when both tables give it.
+_KODE_SOURCES: Final[frozenset[str]] = frozenset({"kode_jabatan", "jabatan_id", "jabatanid", "id_jabatan"})
 #: Separator of a position_id made of unit_id and jabatan: ``U1/Analis Kebijakan``.
 POSITION_ID_SEPARATOR: Final[str] = "/"
 _DERIVED_HINT: Final[dict[tuple[str, str], str]] = {
@@ -49,6 +52,7 @@ class _Derived:
     bad: BoolArray | None = None  # per input row: the source is invalid (months: a bad date)
     why: ObjArray | None = None
     clamped: int = 0
+    used: list[int] = field(default_factory=list)  # further input columns read (not checked)
 
     def report(
         self,
@@ -90,8 +94,13 @@ class _DeriveOptions:
     plan_date: _dt.date | None = None
     #: the positions table may make its position_id (only when the employees make theirs too)
     positions_from_parts: bool = True
-    #: ``<unit>/<jabatan>`` -> position_id, when the positions table gives position_id
+    #: ``<unit>/<jabatan key>`` -> position_id (the jabatan name up to case and white space,
+    #: :func:`~asn_balance.model.domain.jabatan_keys`), from the positions table
     lookup: Mapping[str, str] | None = None
+    #: ``<unit>/<kode_jabatan>`` -> position_id, when the positions table gives the SIASN id
+    kode_lookup: Mapping[str, str] | None = None
+    #: remarks for the warnings (two spellings of one jabatan)
+    notes: tuple[str, ...] = ()
 
 
 def _position_key(raw: object) -> tuple[int | None, int | None]:
@@ -127,22 +136,82 @@ def _derive_options(given: Mapping[str, object], plan_date: _dt.date | None) -> 
     pos_has = _has_column(pos, "positions", "position_id")
     own = not pos_has and not _has_column(emp, "employees", "position_id")
     lookup: dict[str, str] | None = None
-    if pos_has and isinstance(pos, pd.DataFrame):
+    kode_lookup: dict[str, str] | None = None
+    notes: list[str] = []
+    if isinstance(pos, pd.DataFrame):
         ju, jj = _position_key(pos)
-        hmap = TABLES["positions"].header_map
-        jp = next(
-            j for j, c in enumerate(pos.columns)
-            if len(str(c)) <= 1000 and hmap.get(normalise_header(c)) == "position_id"
-        )  # fmt: skip
-        if ju is not None and jj is not None:
-            unit, jab, pid = (cells_of(pos.iloc[:, j]) for j in (ju, jj, jp))
-            ok = ~unit.blank & ~jab.blank & ~pid.blank
-            keys = pd.Series(unit.text[ok] + POSITION_ID_SEPARATOR + jab.text[ok], dtype=object)
-            ids = pd.Series(pid.text[ok], dtype=object)
-            distinct = ids.groupby(keys, sort=False).nunique()
+        if ju is not None and jj is not None and (pos_has or own):
+            unit, jab = cells_of(pos.iloc[:, ju]), cells_of(pos.iloc[:, jj])
+            if pos_has:
+                hmap = TABLES["positions"].header_map
+                jp = next(
+                    j for j, c in enumerate(pos.columns)
+                    if len(str(c)) <= 1000 and hmap.get(normalise_header(c)) == "position_id"
+                )  # fmt: skip
+                pid = cells_of(pos.iloc[:, jp])
+                ok = ~unit.blank & ~jab.blank & ~pid.blank
+                ids = pd.Series(pid.text[ok], dtype=object)
+            else:  # the positions make their ids from unit and jabatan: the first spelling names it
+                ok = ~unit.blank & ~jab.blank
+                ids = pd.Series(unit.text[ok] + POSITION_ID_SEPARATOR + jab.text[ok], dtype=object)
+            keys = pd.Series(_unit_jabatan_keys(unit.text[ok], jab.text[ok]), dtype=object)
             first = ids.groupby(keys, sort=False).first()
-            lookup = {str(k): str(v) for k, v in first[distinct == 1].items()}
-    return _DeriveOptions(plan_date, own, lookup)
+            if pos_has:  # a key naming two positions is ambiguous: no lookup for it
+                distinct = ids.groupby(keys, sort=False).nunique()
+                first = first[distinct == 1]
+            lookup = {str(k): str(v) for k, v in first.items()}
+            notes += _spellings("positions", jab.text[ok], unit.text[ok])
+            jk = _one_header(pos, _KODE_SOURCES)
+            if (
+                jk is not None
+                and isinstance(emp, pd.DataFrame)
+                and _one_header(emp, _KODE_SOURCES) is not None
+            ):
+                kode = cells_of(pos.iloc[:, jk])
+                k_ok = (~kode.blank)[ok]
+                k_keys = pd.Series(
+                    unit.text[ok][k_ok] + POSITION_ID_SEPARATOR + kode.text[ok][k_ok], dtype=object
+                )
+                k_ids = ids[k_ok].reset_index(drop=True)
+                k_first = k_ids.groupby(k_keys, sort=False).first()
+                k_distinct = k_ids.groupby(k_keys, sort=False).nunique()
+                k_first = k_first[k_distinct == 1]
+                kode_lookup = {str(k): str(v) for k, v in k_first.items()}
+    if isinstance(emp, pd.DataFrame) and not _has_column(emp, "employees", "position_id"):
+        eu, ej = _position_key(emp)
+        if eu is not None and ej is not None:
+            unit, jab = cells_of(emp.iloc[:, eu]), cells_of(emp.iloc[:, ej])
+            notes += _spellings("employees", jab.text[~jab.blank], unit.text[~jab.blank])
+    return _DeriveOptions(plan_date, own, lookup, kode_lookup, tuple(notes))
+
+
+def _unit_jabatan_keys(unit: ObjArray, jabatan: ObjArray) -> ObjArray:
+    """``<unit>/<jabatan key>``: the unit id as given, the jabatan up to case and white space."""
+    return np.asarray(
+        unit.astype(str) + POSITION_ID_SEPARATOR + jabatan_keys(jabatan).astype(str), dtype=object
+    )
+
+
+def _one_header(raw: pd.DataFrame, names: frozenset[str]) -> int | None:
+    """The position of the one column whose header is in ``names``, else ``None``."""
+    found = [j for j, c in enumerate(raw.columns) if len(str(c)) <= 1000 and normalise_header(c) in names]
+    return found[0] if len(found) == 1 else None
+
+
+def _spellings(table: str, jabatan: ObjArray, unit: ObjArray, limit: int = 5) -> list[str]:
+    """A remark for every jabatan written in more than one way in a table (case, spaces)."""
+    del unit
+    frame = pd.DataFrame({"key": jabatan_keys(jabatan), "name": jabatan})
+    ways = frame.drop_duplicates().groupby("key", sort=True)["name"].agg(list)
+    ways = ways[ways.map(len) > 1]
+    if not len(ways):
+        return []
+    shown = "; ".join(" = ".join(repr(x) for x in sorted(v)) for v in ways.iloc[:limit].tolist())
+    more = f" and {len(ways) - limit} more" if len(ways) > limit else ""
+    return [
+        f"{table}: {len(ways)} jabatan written in more than one way, matched as one (case and "
+        f"spaces ignored): {shown}{more}; write each jabatan one way"
+    ]
 
 
 def _derive(
@@ -177,11 +246,26 @@ def _derive(
             unit, jab = cells_of(raw.iloc[:, ju]), cells_of(raw.iloc[:, jj])
             blank = unit.blank | jab.blank
             text = np.where(blank, "", unit.text + POSITION_ID_SEPARATOR + jab.text).astype(object)
-            lookup = options.lookup
-            if lookup is not None and spec.name != "positions":
-                text = np.array([lookup.get(k, k) for k in text.tolist()], dtype=object)
+            used: list[int] = []
+            if options.lookup is not None:  # the positions table's position of that unit and jabatan
+                keys = _unit_jabatan_keys(unit.text, jab.text)
+                found = pd.Series(keys, dtype=object).map(options.lookup)
+                hit = found.notna().to_numpy() & ~blank
+                text = np.where(hit, found.to_numpy(dtype=object), text).astype(object)
+            jk = one(_KODE_SOURCES)
+            if options.kode_lookup is not None and jk is not None and spec.name != "positions":
+                kode = cells_of(raw.iloc[:, jk])
+                by_kode = pd.Series(unit.text + POSITION_ID_SEPARATOR + kode.text, dtype=object)
+                found = by_kode.map(options.kode_lookup)
+                hit = found.notna().to_numpy() & ~kode.blank & ~unit.blank
+                text = np.where(hit, found.to_numpy(dtype=object), text).astype(object)
+                used.append(jk)
             out["position_id"] = _Derived(
-                _Cells(text.copy(), text, blank), [("unit_id", ju), ("jabatan", jj)], [unit, jab], "position"
+                _Cells(text.copy(), text, blank),
+                [("unit_id", ju), ("jabatan", jj)],
+                [unit, jab],
+                "position",
+                used=used,
             )
     if spec.name == "employees" and "months_in_position" not in where:
         jt = one(_TMT_SOURCES)

@@ -15,7 +15,7 @@ import datetime as _dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -24,7 +24,7 @@ import pandas as pd
 from .abk import workload_from_tasks
 from .cells import BoolArray, ObjArray, _blank_mask, _Cells, _isin, _map_unique, cells_of
 from .convert import _check_length, _check_unique, _Collector, _convert, _ProblemList
-from .domain import grade_rank, nip_problems
+from .domain import JABATAN_HINT, grade_rank, jabatan_kind, nip_problems
 from .errors import InputError, InputProblem
 from .idlist import idlist_entries
 from .limits import DEFAULT_LIMITS, Limits
@@ -167,6 +167,7 @@ def _check_table(
     # months_in_position from tmt_jabatan at the plan date.
     derived = _derive(spec, raw, norms, where, derive if derive is not None else _DeriveOptions())
     sources = {j for d in derived.values() for _, j in d.sources}
+    sources |= {j for d in derived.values() for j in d.used}
     missing = [c.name for c in spec.columns if c.required and c.name not in where and c.name not in derived]
     for c in spec.columns:
         if c.name in missing:
@@ -217,7 +218,9 @@ def _check_table(
             nips = nip_problems(cells.text, only_18_digits=True)
             for i in np.flatnonzero(pd.notna(nips)):
                 out.add(int(rows[i]), c.name, cells.raw[i], "invalid_nip", str(nips[i]))
-        if c.kind == "id" and cells.from_float and (~cells.blank).any():
+        if spec.name == "employees" and c.name in _NIP_COLUMNS:
+            _nip_numbers(c.name, cells, rows, out)  # each such cell is an error, not a warning
+        elif c.kind == "id" and cells.from_float and (~cells.blank).any():
             warnings.append(
                 f"{spec.name}: column {c.name} was read as numbers; long ids such as 18-digit NIPs may "
                 "have lost digits, read the file as text"
@@ -310,6 +313,7 @@ def validate_tables(
     problems = _ProblemList(lim.max_problems)
     warnings: list[str] = []
     derive = _derive_options(given, plan_date)
+    warnings += derive.notes
     checked = {
         name: _check_table(spec, given.get(name), problems, warnings, lim, derive)
         for name, spec in TABLES.items()
@@ -386,6 +390,26 @@ def validate_tables(
         names = positions.drop_duplicates("unit_id").set_index("unit_id")["unit_name"]
         units["unit_name"] = units["unit_name"].where(~blank_name, units["unit_id"].map(names))
     return Tables(_finish(emp), positions, _finish(tsk), units=units, warnings=warnings)
+
+
+#: Employee columns that hold NIPs: 18 digits, more than a spreadsheet number keeps.
+_NIP_COLUMNS: Final[frozenset[str]] = frozenset({"employee_id", "spouse_id"})
+
+
+def _nip_numbers(name: str, cells: _Cells, rows: npt.NDArray[np.int64], out: _Collector) -> None:
+    """NIPs a spreadsheet stored as numbers, digits lost (``1.98507...e+17``): an error per cell
+    (``nip_as_number``) naming the fix."""
+    text = pd.Series(cells.text, dtype="str")
+    lost = text.str.fullmatch(_SCIENTIFIC).to_numpy(dtype=bool) & ~cells.blank
+    if cells.num is not None and cells.from_float:  # an int64 column keeps all 18 digits
+        with np.errstate(invalid="ignore"):
+            lost |= np.isfinite(cells.num) & (np.abs(cells.num) >= 2.0**53) & ~cells.blank
+    out.cells(
+        lost, rows, name, cells.raw, "nip_as_number",
+        lambda i: f"{cells.text[i]!r} is a NIP stored as a number: a spreadsheet keeps 15 digits, so the "
+        "last digits of the 18 are lost; format the column as text (Excel: Format Cells > Text) and "
+        "type the NIPs again, or export them as text",
+    )  # fmt: skip
 
 
 def _check_workload(pos: _Checked, tsk: _Checked, limits: Limits, out: _Collector) -> None:
@@ -485,7 +509,8 @@ def _check_known(ch: _Checked, known: ObjArray, out: _Collector) -> None:
 
 
 def _check_ranges(pos: _Checked, out: _Collector) -> None:
-    """``min_staff <= max_staff`` and ``min_grade <= max_grade`` where both are valid."""
+    """``min_staff <= max_staff``, ``min_grade <= max_grade`` (and the same of the PPPK
+    bounds) where both are valid, and ``jabatan_type`` with ``jabatan_level`` (:func:`_check_jabatan`)."""
     cols, valid, rows = pos.columns, pos.valid, pos.rows
     if "min_staff" in valid and "max_staff" in valid:
         lo = np.asarray(cols["min_staff"], dtype=float)
@@ -494,12 +519,37 @@ def _check_ranges(pos: _Checked, out: _Collector) -> None:
         bad = both & (lo > np.where(both, hi, np.inf))
         out.cells(bad, rows, "min_staff", pos.cells["min_staff"].raw, "min_above_max",
                   lambda i: f"min_staff {lo[i]:g} is above max_staff {hi[i]:g}")  # fmt: skip
-    if "min_grade" in valid and "max_grade" in valid:
-        gmin, gmax = cols["min_grade"], cols["max_grade"]
-        both = valid["min_grade"] & valid["max_grade"] & (gmin != "") & (gmax != "")
+    for low, high in (("min_grade", "max_grade"), ("min_grade_pppk", "max_grade_pppk")):  # one scale each
+        if low not in valid or high not in valid:
+            continue
+        gmin, gmax = cols[low], cols[high]
+        both = valid[low] & valid[high] & (gmin != "") & (gmax != "")
         if both.any():
             rmin = _map_unique(np.where(both, gmin, "I/a").astype(object), grade_rank)
             rmax = _map_unique(np.where(both, gmax, "I/a").astype(object), grade_rank)
             bad = both & (rmin.astype(int) > rmax.astype(int))
-            out.cells(bad, rows, "min_grade", pos.cells["min_grade"].raw, "min_above_max",
-                      lambda i: f"min_grade {gmin[i]} is above max_grade {gmax[i]}")  # fmt: skip
+
+            def message(i: int, lo: ObjArray = gmin, hi: ObjArray = gmax, a: str = low, b: str = high) -> str:
+                return f"{a} {lo[i]} is above {b} {hi[i]}"
+
+            out.cells(bad, rows, low, pos.cells[low].raw, "min_above_max", message)
+    _check_jabatan(pos, out)
+
+
+def _check_jabatan(pos: _Checked, out: _Collector) -> None:
+    """A ``jabatan_level`` fits the ``jabatan_type`` beside it (rule ``invalid_jabatan_type``):
+    ``JF Ahli Muda`` with jenjang ``Ahli Madya`` or ``Pelaksana`` with ``Pratama`` is an error."""
+    cols, valid = pos.columns, pos.valid
+    if "jabatan_type" not in valid or "jabatan_level" not in valid:
+        return
+    kind, level = cols["jabatan_type"], cols["jabatan_level"]
+    both = valid["jabatan_type"] & valid["jabatan_level"] & (kind != "") & (level != "")
+    if not both.any():
+        return
+    pairs = np.where(both, kind + "\x1f" + level, "").astype(object)
+    fits = _map_unique(pairs, lambda t: not t or jabatan_kind(*t.split("\x1f")) is not None).astype(bool)
+    out.cells(
+        both & ~fits, pos.rows, "jabatan_level", pos.cells["jabatan_level"].raw, "invalid_jabatan_type",
+        lambda i: f"jabatan_level {level[i]!r} does not fit jabatan_type {kind[i]!r}: give the jenjang of "
+        f"that jenis jabatan ({JABATAN_HINT})",
+    )  # fmt: skip

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import abk
-from .labels import _BANDS, _bands_table, _chip, _e, _name, _num, _short, _table, _words
+from .labels import _BANDS, _bands_table, _chip, _claim_note, _e, _fte, _name, _num, _short, _table, _words
 
 if TYPE_CHECKING:
     from ..evaluate.result import Result
@@ -45,11 +45,12 @@ def result_card(result: Result, lang: str | None = None) -> str:
     w = _words(lang)
     s = result
     pos = result.positions
+    heads = pos["headcount_before"] if "headcount_before" in pos else pos["staff_before"]
     rows = [
-        (w["status"], f"<b>{_e(s.status)}</b>"),
+        (w["status"], _status_cell(result, w, lang)),
         (
             w["card_moves"],
-            f"{_num(s.n_moves, 0, lang)} {_e(w['of'].format(n=_num(pos['staff_before'].sum(), 0, lang)))}",
+            f"{_num(s.n_moves, 0, lang)} {_e(w['of'].format(n=_num(heads.sum(), 0, lang)))}",
         ),
         (w["card_b"], f"{_num(s.balance_before, 3, lang)} \u2192 {_num(s.balance_after, 3, lang)}"),
         (
@@ -94,7 +95,7 @@ def result_card(result: Result, lang: str | None = None) -> str:
                 _e(_name(r.unit_name, r.unit_id)),
                 _e(r.jabatan),
                 _num(r.need_fte, 2, lang),
-                f"{int(r.staff_before)} \u2192 {int(r.staff_after)}",
+                f"{_fte(r.staff_before, lang)} \u2192 {_fte(r.staff_after, lang)}",
                 f"{_num(r.gap_before, 1, lang, sign=True)} \u2192 {_num(r.gap_after, 1, lang, sign=True)}",
                 f"{_chip(r.band_before)} \u2192 {_chip(r.band_after)}",
             ]
@@ -126,6 +127,15 @@ def result_card(result: Result, lang: str | None = None) -> str:
     return "".join(out)
 
 
+def _status_cell(result: Result, w: dict[str, str], lang: str) -> str:
+    """The status in bold, unless it is a claim the independent check did not verify
+    (``info["check"]``): then in italics, with why it is not verified."""
+    claim = _claim_note(result, w, lang)
+    if not claim:
+        return f"<b>{_e(result.status)}</b>"
+    return f"<i>{_e(result.status)}</i> ({_e(w['card_claim'])}: <small>{_e(claim)}</small>)"
+
+
 def _rules_on(problem: Problem) -> list[tuple[str, bool, str]]:
     """Each hard rule of the problem: name, whether it can bind, and what it says here."""
     p = problem.policy
@@ -145,6 +155,7 @@ def _rules_on(problem: Problem) -> list[tuple[str, bool, str]]:
     n_births = int(emp["birth_date"].notna().sum()) if "birth_date" in emp.columns else 0
     min_staff = int((pos["min_staff"].fillna(0) > 0).sum()) if "min_staff" in pos.columns else 0
     spouses = count(emp, "spouse_id")
+    part_time = int((problem.fte < 1.0).sum())
     rows = [
         ("cpns_stays", True, f"{int((status == 'CPNS').sum())} CPNS"),
         (
@@ -152,6 +163,7 @@ def _rules_on(problem: Problem) -> list[tuple[str, bool, str]]:
             not p.allow_pppk,
             f"{int((status == 'PPPK').sum())} PPPK" + ("" if not p.allow_pppk else " (allow_pppk)"),
         ),
+        ("part_time", part_time > 0, f"{part_time} working less than full time"),
         ("locked", count(emp, "locked") > 0, f"{count(emp, 'locked')} employees"),
         ("min_months_in_position", p.min_months_in_position > 0, f">= {p.min_months_in_position} months"),
         (
@@ -215,6 +227,7 @@ def problem_card(problem: Problem) -> str:
     emp = problem.employees
     staff = problem.staff
     need = problem.need
+    fte_note = "" if float(staff.sum()) == problem.n_employees else f" ({float(staff.sum()):,.2f} FTE)"
     now = abk.staffing(problem.workload, staff, need, p.effective_hours)
     bands = pd.Series(now["band"]).value_counts().reindex(list(_BANDS), fill_value=0)
     direction = pd.Series(now["direction"]).value_counts()
@@ -227,7 +240,7 @@ def problem_card(problem: Problem) -> str:
         ("ABK tasks", f"{len(problem.tasks):,}"),
         ("workload (beban kerja, h/year)", f"{problem.workload.sum():,.0f}"),
         ("need (kebutuhan, FTE)", f"{need.sum():,.1f} at WKE {p.effective_hours:,.0f} h"),
-        ("staff now", f"{int(staff.sum()):,}"),
+        ("staff now", f"{int(problem.headcount.sum()):,}{fte_note}"),
         ("balance B now", f"{problem.balance():,.3f}"),
         (
             "positions kurang / pas / lebih",

@@ -32,8 +32,10 @@ from .labels import (
     _band_counts,
     _bands_table,
     _chip,
+    _claim_note,
     _direction,
     _e,
+    _fte,
     _name,
     _num,
     _pct,
@@ -109,11 +111,20 @@ def _summary_section(
             u1=_num(s["positions_under_staffed_after"], 0, lang),
             o0=_num(s["positions_over_staffed_before"], 0, lang),
             o1=_num(s["positions_over_staffed_after"], 0, lang),
+            s0=_num(s["fte_short_before"], 1, lang),
+            s1=_num(s["fte_short_after"], 1, lang),
+            x0=_num(s["fte_surplus_before"], 1, lang),
+            x1=_num(s["fte_surplus_after"], 1, lang),
             bb0=_num(bb0, 0, lang),
             bb1=_num(bb1, 0, lang),
         )
         status = result.status
-        if status == "optimal":
+        # "proven optimal" only when the independent check verifies the plan's claim
+        verdict = report.verdict() if report is not None and status == "optimal" else None
+        claim = _claim_note(result, w, lang, verdict)
+        if claim:
+            lead += " " + claim
+        elif status == "optimal":
             lead += " " + w["optimal"]
         elif math.isfinite(result.gap):
             lead += " " + w["feasible_gap"].format(gap=_pct(result.gap, lang, 2))
@@ -207,8 +218,8 @@ def _positions_table(
         cells += [
             _e(r.jabatan),
             _num(r.need_fte, 2, lang),
-            _num(r.staff_before, 0, lang),
-            _num(r.staff_after, 0, lang),
+            _fte(r.staff_before, lang),
+            _fte(r.staff_after, lang),
             f"{_num(r.gap_before, 2, lang, sign=True)} \u2192 {_num(r.gap_after, 2, lang, sign=True)}",
             f"{_num(r.ej_before, 2, lang)} {_chip(r.band_before)} \u2192 {_num(r.ej_after, 2, lang)} "
             f"{_chip(r.band_after)}",
@@ -243,8 +254,8 @@ def _units_section(result: Result, w: Mapping[str, str], lang: str) -> str:
             [
                 f"<a href='#unit-{_e(u)}'>{_e(name)}</a> <small>({_e(u)})</small>",
                 _num(r.need_fte, 2, lang),
-                _num(r.staff_before, 0, lang),
-                _num(r.staff_after, 0, lang),
+                _fte(r.staff_before, lang),
+                _fte(r.staff_after, lang),
                 _num(int(outs.get(u, 0)), 0, lang),
                 _num(int(ins.get(u, 0)), 0, lang),
                 f"{_num(r.eu_before, 2, lang)} {_chip(r.band_before)} \u2192 {_num(r.eu_after, 2, lang)} "
@@ -261,7 +272,7 @@ def _units_section(result: Result, w: Mapping[str, str], lang: str) -> str:
             continue
         name = _name(getattr(r, "unit_name", ""), u)
         sub = w["positions_of"].format(
-            n=_num(len(g), 0, lang), m=_num(r.staff_before, 0, lang), k=_num(r.staff_after, 0, lang)
+            n=_num(len(g), 0, lang), m=_fte(r.staff_before, lang), k=_fte(r.staff_after, lang)
         )
         out.append(
             f"<div class='unit-block' id='unit-{_e(u)}'><h3>{_e(name)} ({_e(u)})</h3>"
@@ -370,6 +381,9 @@ def _check_section(report: CheckReport | None, w: Mapping[str, str], lang: str) 
     if report is None:
         out.append("<p class='note'>-</p></section>")
         return "".join(out)
+    if report.policy_source == "plan" and report.policy_differences:
+        diffs = "; ".join(d.describe() for d in report.policy_differences)
+        out.append(f"<p class='note'>{_e(w['check_policy'].format(diffs=diffs))}</p>")
     if report.ok:
         out.append(f"<p class='ok'>{_e(w['check_ok'])}</p>")
     else:
@@ -380,11 +394,14 @@ def _check_section(report: CheckReport | None, w: Mapping[str, str], lang: str) 
     return "".join(out)
 
 
-def _about_section(result: Result, w: Mapping[str, str], lang: str) -> str:
+def _about_section(
+    result: Result, w: Mapping[str, str], lang: str, verdict: Mapping[str, Any] | None = None
+) -> str:
     s = result.summary()
     gap = result.gap
+    claim = _claim_note(result, w, lang, verdict)
     rows = [
-        (w["status"], _e(result.status)),
+        (w["status"], _e(result.status) + (f" <i>({_e(claim)})</i>" if claim else "")),
         (w["objective"], _num(result.objective, 4, lang)),
         (w["bound"], _num(result.bound, 4, lang)),
         (w["relgap"], _e(f"{gap:.1e}") if math.isfinite(gap) else "-"),
@@ -448,7 +465,8 @@ def html_report(
 
     w = _words(lang)
     title = title or w["title"]
-    report: CheckReport | None = check(problem, result.moves) if result.has_plan else None
+    # the plan as the result records it: its policy, its input fingerprint, its claim
+    report: CheckReport | None = check(problem, result) if result.has_plan else None
     figs = _figures(result, lang) if plots else None
     when = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     parts = [
@@ -465,7 +483,7 @@ def html_report(
         _moves_section(result, w, lang),
         _training_section(result, w, lang),
         _check_section(report, w, lang),
-        _about_section(result, w, lang),
+        _about_section(result, w, lang, report.verdict() if report is not None else None),
         "<footer>asn_balance \u00b7 " + _e(title) + "</footer></main></body></html>",
     ]
     return "".join(parts)

@@ -36,13 +36,26 @@ _T: Final[dict[str, dict[str, str]]] = {
         "about": "Tentang rencana ini",
         "generated": "Dibuat {when} dengan asn_balance {version}",
         "lead": "Rencana ini memindahkan {moves} dari {employees} pegawai ({share}). Ketidakseimbangan "
-        "beban kerja B turun dari {b0} menjadi {b1} ({pct} lebih seimbang). Posisi yang kekurangan "
-        "pegawai: {u0} menjadi {u1}; posisi yang kelebihan pegawai: {o0} menjadi {o1}; posisi seimbang "
-        "(kelas B): {bb0} menjadi {bb1}.",
+        "beban kerja B turun dari {b0} menjadi {b1} ({pct} lebih seimbang). Kekurangan pegawai: {s0} "
+        "menjadi {s1} FTE di {u0} menjadi {u1} posisi; kelebihan pegawai: {x0} menjadi {x1} FTE di {o0} "
+        "menjadi {o1} posisi; posisi seimbang (kelas B): {bb0} menjadi {bb1}.",
         "lead_none": "Tidak ada rencana: status {status}.",
         "optimal": "Rencana ini terbukti optimal untuk kebijakan yang dipakai.",
         "feasible": "Rencana ini layak; belum terbukti optimal.",
         "feasible_gap": "Rencana ini layak; selisih terhadap batas bawah terbukti {gap}.",
+        "claim": "Rencana ini menyatakan dirinya {status} (nilai tujuan {objective}); klaim itu belum "
+        "terverifikasi di sini: {why}.",
+        "card_claim": "klaim rencana, belum terverifikasi",
+        "check_policy": "Diperiksa dengan kebijakan yang dicatat rencana; kebijakan yang diberikan "
+        "berbeda: {diffs}.",
+        "doubt_violations": "rencana melanggar aturan",
+        "doubt_input_changed": "data masukan bukan data tempat rencana dibuat",
+        "doubt_input_unknown": "rencana tidak mencatat sidik data masukan (input_sha256)",
+        "doubt_policy_differs": "kebijakan yang dipakai bukan kebijakan yang dicatat rencana",
+        "doubt_policy_unknown": "rencana tidak mencatat kebijakannya",
+        "doubt_objective_differs": "nilai tujuan yang dihitung ulang berbeda dari nilai rencana",
+        "doubt_objective_unknown": "rencana tidak mencatat nilai tujuannya",
+        "doubt_not_checked": "rencana belum diperiksa secara independen",
         "check_ok": "Pemeriksaan independen: semua aturan mutasi terpenuhi.",
         "check_bad": "Pemeriksaan independen menemukan {n} pelanggaran aturan "
         "(lihat \u201cPemeriksaan aturan\u201d).",
@@ -125,12 +138,24 @@ _T: Final[dict[str, dict[str, str]]] = {
         "about": "About this plan",
         "generated": "Generated {when} with asn_balance {version}",
         "lead": "This plan moves {moves} of {employees} employees ({share}). The workload imbalance B falls "
-        "from {b0} to {b1} ({pct} more balanced). Under-staffed positions: {u0} to {u1}; over-staffed "
-        "positions: {o0} to {o1}; balanced positions (band B): {bb0} to {bb1}.",
+        "from {b0} to {b1} ({pct} more balanced). Staff short: {s0} to {s1} FTE in {u0} to {u1} positions; "
+        "staff surplus: {x0} to {x1} FTE in {o0} to {o1} positions; balanced positions (band B): {bb0} "
+        "to {bb1}.",
         "lead_none": "No plan: status {status}.",
         "optimal": "The plan is proven optimal under the policy used.",
         "feasible": "The plan is feasible; it is not proven optimal.",
         "feasible_gap": "The plan is feasible; its gap to the proven lower bound is {gap}.",
+        "claim": "The plan claims to be {status} (objective {objective}); this is not verified here: {why}.",
+        "card_claim": "the plan's claim, not verified",
+        "check_policy": "Checked under the policy the plan records; the policy given differs: {diffs}.",
+        "doubt_violations": "the plan breaks rules",
+        "doubt_input_changed": "the input is not the one the plan was made from",
+        "doubt_input_unknown": "the plan records no input hash (input_sha256)",
+        "doubt_policy_differs": "the policy used is not the one the plan records",
+        "doubt_policy_unknown": "the plan records no policy",
+        "doubt_objective_differs": "the objective recomputed is not the plan's",
+        "doubt_objective_unknown": "the plan records no objective",
+        "doubt_not_checked": "the plan was not checked independently",
         "check_ok": "Independent check: every mutasi rule holds.",
         "check_bad": "The independent check found {n} rule violations (see \u201cRule check\u201d).",
         "card_moves": "Employees moved",
@@ -261,6 +286,15 @@ def _e(x: Any) -> str:
     return html.escape("" if x is None else str(x))
 
 
+def _fte(x: Any, lang: str = "id") -> str:
+    """Staff in FTE: whole numbers without decimals (``12``), part-timers with two (``2,50``)."""
+    try:
+        whole = float(round(float(x), 6)).is_integer()
+    except (TypeError, ValueError):
+        whole = True
+    return _num(x, 0 if whole else 2, lang)
+
+
 def _num(x: Any, digits: int = 2, lang: str = "id", sign: bool = False) -> str:
     """A number with thousands separators and fixed decimals (``1.234,56`` in Indonesian)."""
     if x is None or isinstance(x, str):
@@ -302,6 +336,36 @@ def _name(name: Any, fallback: Any) -> str:
 def _direction(d: Any, w: Mapping[str, str]) -> str:
     s = str(d)
     return f"<span class='{_e(s)}'>{_e(w.get(f'direction_{s}', s))}</span>"
+
+
+def _claim_note(
+    result: Result, w: Mapping[str, str], lang: str, verdict: Mapping[str, Any] | None = None
+) -> str:
+    """The plan's claim to be optimal, worded as a claim, when the independent check does
+    not verify it; ``""`` when it does or nothing is claimed.
+
+    A result is verified when ``verdict["verified"]`` is true (by default the verdict in
+    ``info["check"]``: :func:`asn_balance.solve` and
+    :func:`~asn_balance.analysis.given_plan.plan_result` put the checker's verdict there). A
+    plan whose claim :func:`plan_result` did not verify keeps it in ``info["planned"]``.
+    """
+    got_check, got_planned = result.info.get("check"), result.info.get("planned")
+    recorded: Mapping[str, Any] = got_check if isinstance(got_check, Mapping) else {}
+    planned: Mapping[str, Any] = got_planned if isinstance(got_planned, Mapping) else {}
+    if result.status == "optimal":
+        checked = verdict if verdict is not None else recorded
+        if checked.get("verified") is True:
+            return ""
+        objective: Any = result.objective
+        doubts = checked.get("doubts")
+    elif planned.get("status") == "optimal":
+        objective = planned.get("objective")
+        doubts = recorded.get("doubts")
+    else:
+        return ""
+    doubts = doubts or ["not_checked"]
+    why = "; ".join(w.get(f"doubt_{d}", str(d)) for d in doubts)
+    return w["claim"].format(status="optimal", objective=_num(objective, 4, lang), why=why)
 
 
 def _words(lang: str) -> dict[str, str]:

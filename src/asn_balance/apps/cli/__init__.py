@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from ...model.errors import InputError
+from ...model.errors import InputError, InternalError
 from .abk import abk
 from .batch import batch
 from .check import PlanArg, check_cmd
@@ -114,9 +114,17 @@ del _name, _command
 
 def main() -> None:
     """Entry point of the ``asn-balance`` console script."""
+    from . import common
+
+    common.LAUNCHED = common.process_start()  # --time-limit counts from here
     try:
         app()
     except InputError as e:  # pragma: no cover - commands handle their own
         for p in e.problems:
             err.print(str(p), markup=False)
         sys.exit(2)
+    except InternalError as e:  # the solver's figures contradict each other: a bug to report
+        err.print(f"internal error: {e}", markup=False, soft_wrap=True)
+        err.print("this is a bug of asn_balance, not of the input: please report it with this message",
+                  markup=False)  # fmt: skip
+        sys.exit(3)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -26,16 +26,20 @@ def report_cmd(
     quiet: Quiet = False,
     *,
     policy: Policy,
+    policy_given: dict[str, Any],
 ) -> None:
     """An HTML report of PLAN on DATA for leadership: summary, plots, units, moves, training, rule check.
 
-    PLAN is re-evaluated on DATA under the policy options, not re-solved; exit 1 if it breaks a rule.
+    PLAN is re-evaluated on DATA under the policy it records with the policy options on top (every
+    difference is printed), not re-solved; exit 1 if it breaks a rule.
     """
     from ...analysis.given_plan import plan_result
+    from ...check.report import PolicyDifference
     from ...reports.html import write_report
 
     lang = _check_lang(lang)
-    problem = common._read_problem(data, policy)
+    effective = common._plan_policy(common._recorded_summary(plan_path), policy_given, policy)
+    problem = common._read_problem(data, effective)
     try:
         result = plan_result(problem, plan_path, lang=lang)
     except InputError as e:
@@ -46,6 +50,12 @@ def report_cmd(
         _unwritable(out_path, "report", e)
     checked = result.info.get("check", {})
     if not quiet:
+        for d in result.info.get("policy_differences", []):
+            shown = PolicyDifference(**d).describe("given")
+            out.print(f"policy differs from the plan's: {shown}", markup=False, soft_wrap=True)
+        if checked.get("input_same") is False:
+            changes = "; ".join(result.info.get("input_changes", []))
+            out.print(f"input changed since the plan was made: {changes}", markup=False, soft_wrap=True)
         out.print(
             f"report written to {written}: {result.n_moves} moves, balance {result.balance_before:.4f} -> "
             f"{result.balance_after:.4f}",

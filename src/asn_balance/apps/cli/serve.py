@@ -34,6 +34,16 @@ def serve(
         ),
     ] = None,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
+    max_time_limit: Annotated[
+        float | None,
+        typer.Option(
+            "--max-time-limit",
+            min=0.001,
+            help="Most seconds of a planning job: a request asking for more, or for none, gets this "
+            "(default: no maximum, 60 s when a request asks for none). A job's process is stopped "
+            "30 s after its limit.",
+        ),
+    ] = None,
 ) -> None:
     """Run the HTTP service: POST /plans, GET/DELETE /plans/{id}, POST /check, POST /abk; docs at /docs."""
     try:
@@ -45,4 +55,4 @@ def serve(
         err.print(f"warning: serving on {host} without an API key (--api-key or ASN_BALANCE_API_KEY)",
                   markup=False)  # fmt: skip
     run_server(host, port, api_key=api_key or "", max_body_mb=max_body_mb, max_running=max_running,
-               log_level=log_level)  # fmt: skip
+               log_level=log_level, max_time_limit=max_time_limit)  # fmt: skip

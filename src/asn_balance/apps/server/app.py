@@ -32,7 +32,7 @@ from ...io.plans import read_plan
 from ...model.errors import InputError, InputProblem
 from ...model.problem import Problem
 from ...model.readers import _json_frame
-from .jobs import JobManager, StoreFull
+from .jobs import DEFAULT_GRACE, JobManager, StoreFull
 from .models import (
     AbkIn,
     AbkOut,
@@ -175,6 +175,8 @@ def create_app(
     max_body_bytes: int | None = int(DEFAULT_MAX_BODY_MB * 1_000_000),
     max_running: int | None = None,
     max_jobs: int = 1000,
+    max_time_limit: float | None = None,
+    grace: float = DEFAULT_GRACE,
 ) -> FastAPI:
     """The ASGI application of the service.
 
@@ -190,6 +192,12 @@ def create_app(
         Solves run at once (default: the number of CPUs).
     max_jobs : int
         Jobs kept in memory (the oldest finished ones are forgotten first).
+    max_time_limit : float, optional
+        The most seconds a planning job may have: a request asking for more, or for none,
+        gets this (``None``: no maximum, and 60 s for a request that asks for none).
+    grace : float
+        Seconds a job's process may run past its time limit before it is stopped and the
+        job marked ``failed`` (default 30).
 
     Returns
     -------
@@ -199,7 +207,9 @@ def create_app(
 
     key = os.environ.get(API_KEY_ENV) if api_key is None else api_key
     key = key or None
-    manager = JobManager(max_running=max_running, max_jobs=max_jobs)
+    manager = JobManager(
+        max_running=max_running, max_jobs=max_jobs, max_time_limit=max_time_limit, grace=grace
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -344,8 +354,8 @@ def create_app(
                 {
                     "position_id": str(pid),
                     "need": float(r.need),
-                    "staff_before": int(r.staff_before),
-                    "staff_after": int(r.staff_after),
+                    "staff_before": float(r.staff_before),
+                    "staff_after": float(r.staff_after),
                 }
                 for pid, r in zip(staff.index, staff.itertuples(index=False), strict=True)
             ],
@@ -362,7 +372,7 @@ def create_app(
             "effective_hours": problem.policy.effective_hours,
             "workload_hours": float(problem.workload.sum()),
             "need_fte": float(problem.need.sum()),
-            "staff": int(problem.staff.sum()),
+            "staff": float(problem.staff.sum()),
             "balance": problem.balance(),
             "positions": rows,
             "warnings": list(problem.warnings),
@@ -380,6 +390,7 @@ def serve(
     max_body_mb: float = DEFAULT_MAX_BODY_MB,
     max_running: int | None = None,
     log_level: str = "info",
+    max_time_limit: float | None = None,
 ) -> None:
     """Run the service with uvicorn until interrupted (see :func:`create_app`)."""
     try:
@@ -388,5 +399,6 @@ def serve(
         raise ImportError(
             "the asn_balance HTTP service needs uvicorn: pip install 'asn-balance[server]'"
         ) from exc
-    app = create_app(api_key=api_key, max_body_bytes=int(max_body_mb * 1_000_000), max_running=max_running)
+    app = create_app(api_key=api_key, max_body_bytes=int(max_body_mb * 1_000_000), max_running=max_running,
+                     max_time_limit=max_time_limit)  # fmt: skip
     uvicorn.run(app, host=host, port=port, log_level=log_level)

@@ -3,7 +3,8 @@
 The job's process (:func:`_job_process`) reads ``(problem, options of solve)`` pickled on
 stdin and sends length-prefixed pickled messages back: ``("progress", elapsed, objective,
 bound)``, then ``("done", plan)`` or ``("failed", error body)``. :class:`JobManager` queues
-jobs, starts and watches their processes and kills them on ``DELETE``.
+jobs, starts and watches their processes and kills them on ``DELETE``, and when a job runs
+past its time limit plus a grace.
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ _CHILD = (
     "_job_process()\n"
 )
 _FRAME = struct.Struct("!Q")
+
+#: Seconds of a job that asks for no time limit (when the service sets no maximum).
+DEFAULT_TIME_LIMIT = 60.0
+#: Seconds a job's process may run beyond its time limit (starting Python, evaluating and
+#: sending the plan) before it is stopped.
+DEFAULT_GRACE = 30.0
 
 
 def _job_process() -> None:  # pragma: no cover - runs in the job's process
@@ -162,11 +169,29 @@ class JobManager:
     max_jobs : int
         Jobs kept; when full, the oldest finished job is forgotten (:class:`StoreFull` if
         none is finished).
+    max_time_limit : float, optional
+        The most seconds a job may have: a job asking for more, or for none, gets this
+        (``None``: no maximum; a job asking for none runs with the solver's default of
+        :data:`DEFAULT_TIME_LIMIT` seconds for the search).
+    grace : float
+        Seconds a job's process may run past its time limit before it is stopped and the
+        job marked ``failed``.
     """
 
-    def __init__(self, max_running: int | None = None, max_jobs: int = 1000) -> None:
+    def __init__(
+        self,
+        max_running: int | None = None,
+        max_jobs: int = 1000,
+        *,
+        max_time_limit: float | None = None,
+        grace: float = DEFAULT_GRACE,
+    ) -> None:
+        if max_time_limit is not None and not max_time_limit > 0:
+            raise ValueError("max_time_limit must be positive")
         self.max_running = max(1, max_running or os.cpu_count() or 1)
         self.max_jobs = max(1, max_jobs)
+        self.max_time_limit = None if max_time_limit is None else float(max_time_limit)
+        self.grace = max(0.0, float(grace))
         self._jobs: OrderedDict[str, _Job] = OrderedDict()
         self._queue: deque[_Job] = deque()
         self._running = 0
@@ -174,8 +199,21 @@ class JobManager:
         self._closed = False
 
     # public -----------------------------------------------------------------------
+    def time_limit(self, wanted: float | None) -> float | None:
+        """The time limit a job asking for ``wanted`` seconds gets (see ``max_time_limit``):
+        ``None`` (the solver's default of :data:`DEFAULT_TIME_LIMIT` seconds for the search,
+        which the process is given too) when it asks for none and the service sets no maximum."""
+        cap = self.max_time_limit
+        if wanted is None:
+            return cap
+        return float(wanted) if cap is None else min(float(wanted), cap)
+
     def submit(self, problem: Problem, **options: Any) -> dict[str, Any]:
-        """Queue a job solving ``problem`` with :func:`asn_balance.solve` ``options``; returns its view."""
+        """Queue a job solving ``problem`` with :func:`asn_balance.solve` ``options``; returns its view.
+
+        ``options["time_limit"]`` is replaced by the limit the job gets (:meth:`time_limit`).
+        """
+        options["time_limit"] = self.time_limit(options.get("time_limit"))
         with self._lock:
             if self._closed:
                 raise StoreFull("the service is shutting down")
@@ -271,8 +309,25 @@ class JobManager:
                 target=self._watch, args=(job,), name=f"asn-job-{job.id[:8]}", daemon=True
             ).start()
 
+    def _overrun(self, job: _Job, proc: subprocess.Popen[bytes]) -> None:
+        """Stop a job's process that runs past its time limit plus the grace."""
+        with self._lock:
+            if job.status != "running" or job.process is not proc:
+                return
+            limit = float(job.options.get("time_limit") or DEFAULT_TIME_LIMIT)
+            job.status = "failed"
+            job.error = _error(
+                f"the solve did not end within its time limit of {limit:g} s plus a grace of "
+                f"{self.grace:g} s; its process was stopped"
+            )
+            job.finished = _now()
+            job.t_end = time.monotonic()
+        log.warning("job %s: stopped at its time limit plus grace", job.id)
+        self._stop(proc)
+
     def _watch(self, job: _Job) -> None:
         """Run one job's process and collect its messages; frees the slot at the end."""
+        timer: threading.Timer | None = None
         try:
             with self._lock:
                 problem = job.problem
@@ -288,6 +343,10 @@ class JobManager:
             if cancelled:
                 self._stop(proc)
                 return
+            limit = float(job.options.get("time_limit") or DEFAULT_TIME_LIMIT)
+            timer = threading.Timer(limit + self.grace, self._overrun, args=(job, proc))
+            timer.daemon = True
+            timer.start()
             assert proc.stdin is not None and proc.stdout is not None
             with contextlib.suppress(OSError):  # a process killed meanwhile closes the pipe
                 proc.stdin.write(payload)
@@ -314,6 +373,8 @@ class JobManager:
                     job.finished = _now()
                     job.t_end = time.monotonic()
         finally:
+            if timer is not None:
+                timer.cancel()
             with self._lock:
                 proc = job.process
                 job.process = None

@@ -136,8 +136,8 @@ class StaffOut(BaseModel):
 
     position_id: str
     need: float
-    staff_before: int
-    staff_after: int
+    staff_before: float = Field(description="Staff in FTE.")
+    staff_after: float = Field(description="Staff in FTE after the plan.")
 
 
 class CheckOut(BaseModel):
@@ -162,7 +162,8 @@ class AbkRow(BaseModel):
     jabatan: str
     workload_hours: float
     need_fte: float
-    staff: int
+    staff: float = Field(description="Staff in FTE (PPPK Paruh Waktu count their fte).")
+    headcount: int | None = Field(None, description="Employees (heads).")
     gap_fte: float
     ej: float | None = Field(None, description="Efisiensi jabatan; null for a position without staff.")
     band: str
@@ -175,7 +176,7 @@ class AbkOut(BaseModel):
     effective_hours: float
     workload_hours: float
     need_fte: float
-    staff: int
+    staff: float = Field(description="Staff in FTE.")
     balance: float
     positions: list[AbkRow]
     warnings: list[str]

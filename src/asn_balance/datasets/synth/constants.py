@@ -55,7 +55,9 @@ POLICY_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
 #: Columns of the ``units`` table made with ``policy_columns=True``.
 UNIT_COLUMNS: Final[tuple[str, ...]] = ("unit_id", "unit_name", "max_moves_out", "max_moves_in", "coverage")
 
-#: Columns added with ``extra_columns=True``; a planner must ignore them.
+#: Columns added with ``extra_columns=True``; a planner must ignore them, except
+#: ``jenis_jabatan``, which is read as ``jabatan_type`` (the BUP of ``Pelaksana`` is 58, a
+#: ``Fungsional`` without jenjang leaves it to ``retirement_age`` or the policy).
 EXTRA_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "employees": ("tempat_lahir", "keterangan"),
     "positions": ("kelas_jabatan", "jenis_jabatan"),

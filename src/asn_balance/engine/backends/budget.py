@@ -18,7 +18,7 @@ import numpy as np
 
 from ..clock import Progress, in_deterministic_search, within
 from ..model import AssignmentModel, EngineSolution
-from .cpsat import solve_cpsat
+from .cpsat import BUILD_SECONDS_PER_ARC, solve_cpsat
 from .flow import solve_flow
 
 __all__ = ["PROOF_TOL", "solve_budget"]
@@ -49,14 +49,16 @@ def solve_budget(
     flows = 1
 
     over: EngineSolution | None = None
+    tol = base.tolerance  # the largest rounding tolerance of the flows behind plan and bound
 
     def consider(sol: EngineSolution, lam: float) -> None:
-        nonlocal best, lower, over
+        nonlocal best, lower, over, tol
         if sol.moves > budget and (over is None or sol.moves < over.moves):
             over = sol  # the relaxation's plan nearest to the budget
         # sol.objective = staffing + move_cost*moves (+ arc costs); L(lam) adds lam*(moves - K)
         value = sol.objective + lam * sol.moves
-        lb = value - lam * budget - float(sol.stats.get("rounding_tolerance", 0.0))
+        lb = value - lam * budget - sol.tolerance
+        tol = max(tol, sol.tolerance)
         improved = False
         if lb > lower:
             lower, improved = lb, True
@@ -108,9 +110,9 @@ def solve_budget(
                     lambda o: progress(time.perf_counter() - t0, o, lower) if progress else None)  # fmt: skip
         gap_abs = best.objective - lower
     remaining = deadline - time.perf_counter()
-    if gap_abs > 0.1 * PROOF_TOL * max(1.0, abs(best.objective)) and (
-        remaining > 0.2 or in_deterministic_search()
-    ):
+    # CP-SAT on the whole model only if building it leaves time for a search
+    fits = remaining > 0.2 + BUILD_SECONDS_PER_ARC * len(model.arc_group)
+    if gap_abs > 0.1 * PROOF_TOL * max(1.0, abs(best.objective)) and (fits or in_deterministic_search()):
         sol = solve_cpsat(
             model,
             hint=best,
@@ -123,6 +125,7 @@ def solve_budget(
         if sol.status in ("optimal", "feasible") and sol.objective < best.objective - 1e-12:
             best = sol
         lower = max(lower, sol.bound) if np.isfinite(sol.bound) else lower
+        tol = max(tol, sol.tolerance)
         status_cp = sol.status
         proven = sol.status == "optimal" and sol.objective <= best.objective + 1e-9 * max(
             1.0, abs(best.objective)
@@ -135,7 +138,7 @@ def solve_budget(
         if proven or best.objective - lower <= PROOF_TOL * max(1.0, abs(best.objective))
         else "feasible",
         objective=best.objective,
-        bound=min(lower, best.objective),
+        bound=lower,  # as computed: a Lagrangian or CP-SAT bound, never clipped to the plan
         staff=best.staff,
         move_group=best.move_group,
         move_bin=best.move_bin,
@@ -147,6 +150,7 @@ def solve_budget(
         + ("+cpsat" if status_cp != "skipped" else ""),
         moves=best.moves,
         arc_cost_total=best.arc_cost_total,
+        tolerance=max(tol, best.tolerance),
         stats={
             "flows": flows,
             "price": hi,
@@ -186,7 +190,8 @@ def _lns(
     rounds = idle = 0
     # a fixed number of rounds, each with a deterministic-time limit: reproducible plans
     # (the wall-clock deadline only guards an overloaded machine)
-    while within(deadline - 0.2) and rounds < 50 and idle < 10:
+    per_arc = BUILD_SECONDS_PER_ARC  # each round builds the whole model: measured as rounds go
+    while within(deadline - 0.2 - per_arc * len(model.arc_group)) and rounds < 50 and idle < 10:
         rounds += 1
         idle += 1
         size = min(len(hot), max(4, int(len(hot) * rng.uniform(0.2, 0.6))))
@@ -208,6 +213,7 @@ def _lns(
             free_arcs=free,
             deterministic_time=0.5,
         )
+        per_arc = max(per_arc, sol.build_seconds / max(1, len(model.arc_group)))
         if sol.status in ("optimal", "feasible") and sol.objective < best.objective - 1e-9 * max(
             1.0, best.objective
         ):

@@ -240,6 +240,7 @@ def _solve_once(
         solver="flow",
         moves=moves,
         arc_cost_total=arc_total,
+        tolerance=tol,
         stats={
             "nodes": n_nodes,
             "arcs": len(tails),

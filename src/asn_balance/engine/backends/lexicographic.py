@@ -20,6 +20,7 @@ import numpy as np
 from ..control import stop_requested
 from ..model import AssignmentModel, EngineSolution
 from .flow import solve_flow
+from .tiebreak import settle_ties
 
 __all__ = ["solve_lexicographic"]
 
@@ -96,27 +97,34 @@ def solve_lexicographic(
     lb_moves = max(0, math.ceil(moves_lb - 1e-9))
     objective = model.objective(best.staff, best.moves, best.arc_cost_total)
     optimal = best.moves <= lb_moves
-    # Optimal: no plan within the limit has fewer moves, and the plan minimised B + c * moves
-    # for some price c, so none with as few moves has a lower balance: the plan is optimal in
-    # the lexicographic order and its objective is the bound. Otherwise B* and the moves'
-    # bound give a valid lower bound on the objective of any plan within the limit.
+    tol = max(first.tolerance, best.tolerance)
+    # The bound bounds what is reported: the objective (balance, the other terms and
+    # move_cost per move) of the plan that is optimal in the lexicographic order (fewest
+    # moves within the balance limit, then the least balance), not the weighted optimum,
+    # which may move more. Optimal: no plan within the limit has fewer moves, and the plan
+    # minimised B + c * moves for some price c, so none with as few moves has a lower
+    # balance: the plan is that lexicographic optimum and its objective (less the rounding
+    # tolerance) is the bound. Otherwise that optimum has at least lb_moves moves and a
+    # balance of at least B* (less the first flow's tolerance).
     bound = (
-        objective - float(best.stats.get("rounding_tolerance", 0.0))
+        objective - best.tolerance
         if optimal
-        else b_star + model.move_cost * lb_moves
+        else model.offset + b_star - first.tolerance + model.move_cost * lb_moves
     )
-    return EngineSolution(
+    sol = EngineSolution(
         status="optimal" if optimal else "feasible",
         objective=objective,
-        bound=min(bound, objective),
+        bound=bound,
         staff=best.staff,
         move_group=best.move_group,
         move_bin=best.move_bin,
         move_count=best.move_count,
+        move_arc=best.move_arc,
         seconds=time.perf_counter() - t0,
         solver="flow+lexicographic",
         moves=best.moves,
         arc_cost_total=best.arc_cost_total,
+        tolerance=tol,
         stats={
             "balance_optimum": b_star,
             "balance_limit": limit,
@@ -124,6 +132,7 @@ def solve_lexicographic(
             "flows": flows,
         },
     )
+    return settle_ties(model, sol)
 
 
 def _with_cost(model: AssignmentModel, move_cost: float) -> AssignmentModel:

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..clock import in_deterministic_search, within
 from ..model import AssignmentModel, EngineSolution
-from .cpsat import solve_cpsat
+from .cpsat import BUILD_SECONDS_PER_ARC, solve_cpsat
 from .side import repair
 
 __all__ = ["restricted", "sub_solve"]
@@ -59,7 +59,14 @@ def restricted(
     limit = deadline - time.perf_counter()
     if limit < 0.5 and not in_deterministic_search():
         return None
-    repaired = [x for x in (repair(model, p_sol) for p_sol in [*priced, relax]) if x is not None]
+    # repairs count against the deadline: once it has passed, the plans repaired so far serve
+    repaired: list[EngineSolution] = []
+    for p_sol in [*priced, relax]:
+        if repaired and not within(deadline):
+            break
+        fixed = repair(model, p_sol)
+        if fixed is not None:
+            repaired.append(fixed)
     best: EngineSolution | None = min(repaired, key=lambda x: x.objective) if repaired else None
     if best is None:
         best = sub_solve(model, r_flow | pair_arc, relax, min(limit, max(2.0, 0.4 * limit)), seed)
@@ -73,16 +80,24 @@ def restricted(
     hot = np.flatnonzero(hot_bin)
     rng = np.random.default_rng(seed)
     rounds = idle = 0
+    per_arc = BUILD_SECONDS_PER_ARC  # seconds of building a sub-model per kept arc, measured as rounds go
     # in a deterministic search the rounds, not the wall clock, bound the loop
-    while len(hot) and within(deadline - 0.5) and idle < 8 and (rounds < 50 or not in_deterministic_search()):
-        rounds += 1
-        idle += 1
+    while len(hot) and idle < 8 and (rounds < 50 or not in_deterministic_search()):
         chosen = np.zeros(model.n_bins, dtype=bool)
         chosen[rng.choice(hot, size=max(1, len(hot) // 8), replace=False)] = True
         b_flow = model.plan_flows(best)[0] > 0 if best.move_arc is not None else np.zeros(n_arcs, dtype=bool)
         keep = r_flow | pair_arc | b_flow | (chosen[home.clip(0)] & (home >= 0)) | chosen[into]
+        # the round ends by the deadline: building its model (seconds on a large model) comes
+        # before the search, which gets the rest
+        kept = int(keep.sum())
+        if not within(deadline - 0.5 - per_arc * kept):
+            break
+        rounds += 1
+        idle += 1
         left = min(10.0, deadline - time.perf_counter())
         sol = sub_solve(model, keep, best, left, seed + rounds, deterministic_time=2.0)
+        if sol is not None:
+            per_arc = max(per_arc, sol.build_seconds / max(kept, 1))
         if sol is not None and sol.objective < best.objective - 1e-9 * max(1.0, abs(best.objective)):
             best, idle = sol, 0
     best.stats["side_lns_rounds"] = rounds

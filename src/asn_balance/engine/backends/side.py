@@ -94,7 +94,10 @@ def lagrangian_side(
             np.add.at(in_cost, row.in_bins, pi[r] * row.in_coef)
             side = hi[r] if pi[r] > 0 else lo[r]
             const += pi[r] * (row.constant - side)
-        if np.any(in_cost < 0):  # only caps on inflow price bins; keep the flow's in-costs >= 0
+        # only caps on inflow price bins; keep the flow's in-costs >= 0 (a reward for moving in
+        # could be collected by a move home). Clipped prices are not L(pi): no bound then.
+        clipped = bool(np.any(in_cost < 0))
+        if clipped:
             in_cost = np.maximum(in_cost, 0.0)
         try:
             priced = replace(base, arc_cost=base.arc_cost + extra)
@@ -111,8 +114,9 @@ def lagrangian_side(
         )
         sol.objective = model.objective(sol.staff, sol.moves, arc_total)
         sol.arc_cost_total = arc_total
+        sol.tolerance = tol
         plans.append(sol)
-        if value > best + 1e-9 * max(1.0, abs(best) if np.isfinite(best) else 1.0):
+        if not clipped and value > best + 1e-9 * max(1.0, abs(best) if np.isfinite(best) else 1.0):
             best, stall = value, 0
         else:
             stall += 1
@@ -148,10 +152,18 @@ class _Undo:
         self.staff = sol.staff.astype(np.int64).copy()
         self.by_arc: dict[int, list[tuple[int, int]]] = {}
         self.by_bin: dict[int, list[tuple[int, int]]] = {}
+        assert sol.move_arc is not None
+        # only moved arcs and their target bins can be undone: index the rows' terms on them
+        on_arc = np.zeros(len(model.arc_group), dtype=bool)
+        on_arc[sol.move_arc] = True
+        on_bin = np.zeros(model.n_bins, dtype=bool)
+        on_bin[sol.move_bin] = True
         for r, row in enumerate(model.side):
-            for a, c in zip(row.arcs.tolist(), row.arc_coef.tolist(), strict=True):
+            sel = on_arc[row.arcs]
+            for a, c in zip(row.arcs[sel].tolist(), row.arc_coef[sel].tolist(), strict=True):
                 self.by_arc.setdefault(a, []).append((r, c))
-            for b, c in zip(row.in_bins.tolist(), row.in_coef.tolist(), strict=True):
+            sel = on_bin[row.in_bins]
+            for b, c in zip(row.in_bins[sel].tolist(), row.in_coef[sel].tolist(), strict=True):
                 self.by_bin.setdefault(b, []).append((r, c))
         self.value = np.array([row.value(flow, inflow) for row in model.side], dtype=np.int64)
         big = np.iinfo(np.int64)
