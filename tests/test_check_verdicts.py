@@ -419,3 +419,19 @@ def test_report_cli_shows_a_tampered_claim_as_a_claim(data: Path, flow_plan: Pat
     ok_exit(invoke("report", data, tampered, "--out", out, "--lang", "en", "--quiet"), 0)
     text = out.read_text(encoding="utf-8")
     assert PROVEN not in text and "The plan claims to be optimal" in text
+
+
+def test_why_not_asks_under_the_plans_recorded_policy(data: Path, budget_plan: Path) -> None:
+    """A plan made at 1200 h: why-not without options answers under 1200 h, not the default."""
+    doc = load(budget_plan)
+    employee = str(doc["moves"][0]["employee_id"])
+    target = str(doc["moves"][0]["from_position"])  # back home: costly or forbidden, never in plan
+    result = invoke("why-not", data, budget_plan, employee, target, "--json")
+    ok_exit(result, 0)
+    answer = json.loads(result.stdout)
+    assert answer["objective_plan"] == pytest.approx(doc["summary"]["objective"], rel=1e-9)
+    assert "policy differs" not in result.stderr
+    result = invoke("why-not", data, budget_plan, employee, target, "--json", "--effective-hours", "1250")
+    ok_exit(result, 0)
+    assert "policy differs from the plan's: effective_hours 1200.0 (plan) -> 1250.0 (given)" in result.stderr
+    assert json.loads(result.stdout)["objective_plan"] != pytest.approx(doc["summary"]["objective"], rel=1e-9)

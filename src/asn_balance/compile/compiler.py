@@ -10,6 +10,7 @@ objective's per-move terms (fit, preferences, spouses) become arc costs and its 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -354,6 +355,19 @@ def _shortfall_map(el: Eligibility, starts: IntArray, p: int) -> dict[int, int]:
     return dict(zip(el.arc_class[sl].tolist(), el.arc_shortfall[sl].tolist(), strict=True))
 
 
+def _by_unit(unit: IntArray, n_units: int, items: IntArray | None = None) -> Callable[[int], IntArray]:
+    """``lambda u: items[unit == u]`` (ascending, ``items`` default ``arange``) from one sort."""
+    values = np.arange(len(unit), dtype=np.int64) if items is None else np.asarray(items, dtype=np.int64)
+    order = np.argsort(unit, kind="stable")
+    starts = np.searchsorted(unit[order], np.arange(n_units + 1))
+    sorted_values = values[order]
+
+    def of(u: int) -> IntArray:
+        return sorted_values[starts[u] : starts[u + 1]]
+
+    return of
+
+
 def _side_rows(
     problem: Problem,
     ur: UnitRules,
@@ -384,36 +398,52 @@ def _side_rows(
     arc_to_unit = unit_of[first_bin]
     rows: list[SideConstraint] = []
     e0 = np.zeros(0, dtype=np.int64)
+    n_units = len(ur.unit_ids)
+    # arcs (and bins) grouped by unit once: each row takes its slice, never a scan of all arcs
+    out_arcs = _by_unit(arc_from_unit, n_units)
     for u in np.flatnonzero(ur.max_out >= 0).tolist():
-        arcs = np.flatnonzero(arc_from_unit == u).astype(np.int64)
+        arcs = out_arcs(u)
         ones = np.ones(len(arcs), np.int64)
         subject = f"unit {ur.unit_ids[u]}"
         rows.append(SideConstraint("max_moves_out", subject, arcs, ones, e0, e0, 0, None, int(ur.max_out[u])))
+    unit_bins = _by_unit(unit_of, n_units)
     for u in np.flatnonzero(ur.max_in >= 0).tolist():
-        bins = np.flatnonzero(unit_of == u).astype(np.int64)
+        bins = unit_bins(u)
         rows.append(SideConstraint("max_moves_in", f"unit {ur.unit_ids[u]}", e0, e0, bins,
                                    np.ones(len(bins), np.int64), 0, None, int(ur.max_in[u])))  # fmt: skip
     if ur.coverage:
         grouped = employee_group >= 0
         emp_unit = unit_of[pos_of]
         n_groups = len(group_home)
+        per_key: dict[int, tuple[IntArray, Callable[[int], IntArray], Callable[[int], IntArray]]] = {}
         for cov in ur.coverage:
             k = cov_keys.index((cov.competency, cov.level))
-            q = qual[:, k]
-            const = int(np.sum(q & (emp_unit == cov.unit)))  # everybody qualified there now
-            g_q = np.zeros(n_groups, dtype=bool)
-            g_q[employee_group[grouped & q]] = True
-            qa = g_q[arc_group]
-            coef = (qa & (arc_to_unit == cov.unit)).astype(np.int64) - (
-                qa & (arc_from_unit == cov.unit)
-            ).astype(np.int64)
-            nz = np.flatnonzero(coef != 0).astype(np.int64)
+            if k not in per_key:  # once per (competency, level): qualified staff per unit, their arcs
+                q = qual[:, k]
+                here = np.bincount(emp_unit[q], minlength=n_units).astype(np.int64)
+                g_q = np.zeros(n_groups, dtype=bool)
+                g_q[employee_group[grouped & q]] = True
+                qa = np.flatnonzero(g_q[arc_group]).astype(np.int64)
+                into, out_of = (
+                    _by_unit(arc_to_unit[qa], n_units, qa),
+                    _by_unit(arc_from_unit[qa], n_units, qa),
+                )
+                per_key[k] = (here, into, out_of)
+            here, into, out_of = per_key[k]
+            const = int(here[cov.unit])  # everybody qualified there now
+            arcs = np.concatenate([into(cov.unit), out_of(cov.unit)])
+            signs = np.concatenate(
+                [np.ones(len(into(cov.unit)), np.int64), -np.ones(len(out_of(cov.unit)), np.int64)]
+            )
+            nz, where = np.unique(arcs, return_inverse=True)
+            coef = np.bincount(where.ravel(), weights=signs, minlength=len(nz)).astype(np.int64)
+            keep = coef != 0  # a move within the unit leaves the count as it is
             rows.append(
                 SideConstraint(
                     "coverage",
                     f"unit {cov.unit_id} {cov.competency}>={cov.level} x{cov.count}",
-                    nz,
-                    coef[nz],
+                    nz[keep].astype(np.int64),
+                    coef[keep],
                     e0,
                     e0,
                     const,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -12,7 +12,7 @@ from rich.table import Table
 from ...model.errors import InputError
 from ...model.policy import Policy
 from . import common
-from .common import DataArg, _check_lang, _echo_json, _fail_input, _fmt, out, policy_options
+from .common import DataArg, _check_lang, _echo_json, _fail_input, _fmt, err, out, policy_options
 
 
 @policy_options
@@ -28,10 +28,24 @@ def why_not_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     *,
     policy: Policy,
+    policy_given: dict[str, Any],
 ) -> None:
-    """Why is EMPLOYEE not moved to TARGET: the rule that forbids it, or what forcing it costs."""
+    """Why is EMPLOYEE not moved to TARGET: the rule that forbids it, or what forcing it costs.
+
+    Asked under the policy the plan records (its plan date included), with the policy options
+    given on top; every difference from the recorded policy is printed on standard error.
+    """
     lang = _check_lang(lang)
-    problem = common._read_problem(data, policy)
+    summary = common._recorded_summary(plan_path)
+    effective = common._plan_policy(summary, policy_given, policy)
+    recorded = summary.get("policy")
+    if isinstance(recorded, dict) and recorded:
+        mine = effective.model_dump(mode="json")
+        for key, was in sorted(recorded.items()):
+            if key in mine and mine[key] != was:
+                err.print(f"policy differs from the plan's: {key} {was} (plan) -> {mine[key]} (given)",
+                          markup=False, soft_wrap=True)  # fmt: skip
+    problem = common._read_problem(data, effective)
     from ...analysis.why_not import why_not
 
     try:
