@@ -171,15 +171,23 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
     tracked = qual_code[first] > 0
     if tracked.any():  # coverage needs the unit a qualified mover goes to: split its classes by unit
         keep = ~tracked[arc_g]
-        new_g, new_c, new_cost = [arc_g[keep]], [arc_c[keep]], [arc_cost[keep]]
-        for a in np.flatnonzero(~keep).tolist():
-            parts = classes.unit_parts(int(arc_c[a]))
-            new_g.append(np.full(len(parts), arc_g[a]))
-            new_c.append(np.asarray(parts, dtype=np.int64))
-            new_cost.append(np.full(len(parts), arc_cost[a]))
-        arc_g = np.concatenate(new_g).astype(np.int64)
-        arc_c = np.concatenate(new_c).astype(np.int64)
-        arc_cost = np.concatenate(new_cost).astype(float)
+        split = np.flatnonzero(~keep)
+        # each class split once, in the order its arcs first come (the derived class numbers)
+        cls, first_at, inverse = np.unique(arc_c[split], return_index=True, return_inverse=True)
+        parts_of: list[list[int]] = [[] for _ in range(len(cls))]
+        for k in np.argsort(first_at, kind="stable").tolist():
+            parts_of[k] = classes.unit_parts(int(cls[k]))
+        n_parts = np.array([len(x) for x in parts_of], dtype=np.int64)
+        flat = np.array([c for x in parts_of for c in x], dtype=np.int64)
+        part_start = np.concatenate([[0], np.cumsum(n_parts)]).astype(np.int64)
+        inverse = inverse.ravel()
+        reps = n_parts[inverse]
+        within = np.arange(int(reps.sum()), dtype=np.int64) - np.repeat(np.cumsum(reps) - reps, reps)
+        arc_g = np.concatenate([arc_g[keep], np.repeat(arc_g[split], reps)]).astype(np.int64)
+        arc_c = np.concatenate([arc_c[keep], flat[np.repeat(part_start[inverse], reps) + within]]).astype(
+            np.int64
+        )
+        arc_cost = np.concatenate([arc_cost[keep], np.repeat(arc_cost[split], reps)]).astype(float)
     arcs_g: list[IntArray] = [arc_g]
     arcs_c: list[IntArray] = [arc_c]
     arcs_cost: list[npt.NDArray[np.float64]] = [arc_cost]
@@ -187,62 +195,83 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
 
     # custom movers: one group each, one arc per admissible position
     cust = np.flatnonzero(custom)
-    pair_partner: dict[int, int] = {}
-    for a_, b_ in zip(w.spouse_first.tolist(), w.spouse_second.tolist(), strict=True):
-        pair_partner[a_] = b_
-        pair_partner[b_] = a_
     next_group = n_reg_groups
-    homes_c: list[int] = []
+    # every admissible (custom mover, position) pair at once: the profile's arcs expanded by
+    # their classes' positions, the home left out, sorted by employee then position
+    base_sizes = np.diff(el.class_indptr).astype(np.int64)
+    forced_e = force[0] if force is not None else -1
+    cand = cust[(cust != forced_e) & (el.profile[cust] >= 0)]
+    n_arc = (starts[el.profile[cand] + 1] - starts[el.profile[cand]]).astype(np.int64)
+    e1 = np.repeat(cand, n_arc)
+    a1 = np.repeat(starts[el.profile[cand]], n_arc) + (
+        np.arange(int(n_arc.sum()), dtype=np.int64) - np.repeat(np.cumsum(n_arc) - n_arc, n_arc)
+    )
+    c1 = el.arc_class[a1].astype(np.int64)
+    per = base_sizes[c1]
+    pe = np.repeat(e1, per)
+    pb = el.class_positions[
+        np.repeat(el.class_indptr[c1], per)
+        + (np.arange(int(per.sum()), dtype=np.int64) - np.repeat(np.cumsum(per) - per, per))
+    ].astype(np.int64)
+    ps = np.repeat(el.arc_shortfall[a1], per).astype(np.int64)
+    keep = pb != pos_of[pe]
+    pe, pb, ps = pe[keep], pb[keep], ps[keep]
+    order = np.lexsort((pb, pe))
+    pe, pb, ps = pe[order], pb[order], ps[order]
+    if pol.volunteers_only_to_preferences and len(pe):
+        listed_only = w.volunteer[pe] & (w.n_listed[pe] > 0)
+        if listed_only.any():
+            ok = ~listed_only
+            ok[listed_only] = w.rank_of(pe[listed_only], pb[listed_only]) > 0
+            pe, pb, ps = pe[ok], pb[ok], ps[ok]
     # a spouse can move only if some position is open to them: one movable by the mover rules
     # but with no eligible target stays like fixed staff, so the partner's arcs must carry the
     # spouse cost (or, with spouses_hard, keep the unit)
     can_move = movable.copy()
-    for e in np.flatnonzero(custom & in_pair).tolist():
-        if force is not None and e == force[0]:
-            continue
-        home = int(pos_of[e])
-        reach = _shortfall_map(el, starts, int(el.profile[e]))
-        open_ = np.array(
-            sorted(b for c in reach for b in classes.lists[c].tolist() if b != home), dtype=np.int64
-        )
-        if len(open_) and pol.volunteers_only_to_preferences and w.volunteer[e] and w.n_listed[e] > 0:
-            open_ = open_[w.rank_of(np.full(len(open_), e), open_) > 0]
-        can_move[e] = len(open_) > 0
-    for e in cust.tolist():
-        home = int(pos_of[e])
-        if force is not None and e == force[0]:
-            bins = np.array([force[1]], dtype=np.int64)
-            p = int(el.profile[e])
-            short_of = _shortfall_map(el, starts, p) if p >= 0 else {}
-        else:
-            p = int(el.profile[e])
-            short_of = _shortfall_map(el, starts, p)
-            bins = np.array(
-                sorted(b for c in short_of for b in classes.lists[c].tolist() if b != home), dtype=np.int64
-            )
-            if len(bins) and pol.volunteers_only_to_preferences and w.volunteer[e] and w.n_listed[e] > 0:
-                bins = bins[w.rank_of(np.full(len(bins), e), bins) > 0]
-            partner = pair_partner.get(e)
-            if partner is not None and not can_move[partner] and pol.spouses_hard and len(bins):
-                bins = bins[unit_of[bins] == unit_of[home]]
-        if len(bins) == 0:
-            continue
-        cls_short = {b: s for c, s in short_of.items() for b in classes.lists[c].tolist()}
-        cost = fit_w * np.array([cls_short.get(int(b), 0) for b in bins.tolist()], dtype=float)
-        cost += w.move_cost(np.full(len(bins), e), bins, pol.preference_weight)
-        partner = pair_partner.get(e)
-        if partner is not None and not can_move[partner] and not pol.spouses_hard:
-            cost += pol.spouse_weight * (unit_of[bins] != unit_of[home])
-        cost -= stay[e]
-        g = next_group
-        next_group += 1
-        employee_group[e] = g
-        homes_c.append(-1 if force is not None and e == force[0] else home)
-        arcs_g.append(np.full(len(bins), g, dtype=np.int64))
-        arcs_c.append(np.array([classes.single(int(b)) for b in bins.tolist()], dtype=np.int64))
-        arcs_cost.append(cost)
-        arcs_tick.append(np.full(len(bins), 1 if w.volunteer[e] else tick, dtype=np.int64))
-    g_home.append(np.asarray(homes_c, dtype=np.int64))
+    pair_member = custom & in_pair
+    if forced_e >= 0:
+        pair_member[forced_e] = False
+    can_move[pair_member] = False
+    can_move[np.unique(pe[pair_member[pe]])] = True
+    partner_of = np.full(n_emp, -1, dtype=np.int64)
+    partner_of[w.spouse_first] = w.spouse_second
+    partner_of[w.spouse_second] = w.spouse_first
+    partner = partner_of[pe]
+    alone = (partner >= 0) & ~can_move[np.maximum(partner, 0)]
+    if pol.spouses_hard and alone.any():
+        ok = ~alone | (unit_of[pb] == unit_of[pos_of[pe]])
+        pe, pb, ps, alone = pe[ok], pb[ok], ps[ok], alone[ok]
+    if forced_e >= 0 and custom[forced_e]:  # the forced move: its one arc, wherever it is allowed
+        fb = int(force[1])  # type: ignore[index]
+        short = _shortfall_map(el, starts, int(el.profile[forced_e]))
+        f_class = int(el.position_class[fb])
+        at = int(np.searchsorted(pe, forced_e))
+        pe = np.insert(pe, at, forced_e)
+        pb = np.insert(pb, at, fb)
+        ps = np.insert(ps, at, short.get(f_class, 0))
+        mate = int(partner_of[forced_e])
+        alone = np.insert(alone, at, mate >= 0 and not can_move[mate])
+    cost = fit_w * ps.astype(float)
+    cost += w.move_cost(pe, pb, pol.preference_weight)
+    if not pol.spouses_hard:
+        cost += pol.spouse_weight * (alone & (unit_of[pb] != unit_of[pos_of[pe]]))
+    cost -= stay[pe]
+    # one group per custom mover with an arc, numbered in employee order
+    movers_c = np.unique(pe)
+    group_of = np.full(n_emp, -1, dtype=np.int64)
+    group_of[movers_c] = next_group + np.arange(len(movers_c), dtype=np.int64)
+    employee_group[movers_c] = group_of[movers_c]
+    homes_c = np.where(movers_c == forced_e, -1, pos_of[movers_c]).astype(np.int64)
+    # single-position classes, made in the order their positions first appear
+    single = np.full(problem.n_positions, -1, dtype=np.int64)
+    seen_bins, first_at = np.unique(pb, return_index=True)
+    for b in seen_bins[np.argsort(first_at, kind="stable")].tolist():
+        single[b] = classes.single(int(b))
+    arcs_g.append(group_of[pe])
+    arcs_c.append(single[pb])
+    arcs_cost.append(cost)
+    arcs_tick.append(np.where(w.volunteer[pe], 1, tick).astype(np.int64))
+    g_home.append(homes_c)
     g_size.append(np.ones(len(homes_c), dtype=np.int64))
     group_home = np.concatenate(g_home).astype(np.int64)
     group_size = np.concatenate(g_size).astype(np.int64)
@@ -368,6 +397,29 @@ def _by_unit(unit: IntArray, n_units: int, items: IntArray | None = None) -> Cal
     return of
 
 
+class _UnitOrder:
+    """Arcs sorted once by a unit: the arcs of any set of groups per unit (ascending), without
+    a new sort (the groups are looked up in a small table along the sorted arcs)."""
+
+    def __init__(self, unit: IntArray, arc_group: IntArray, n_units: int) -> None:
+        self.order = np.argsort(unit, kind="stable").astype(np.int64)
+        self.unit_sorted = unit[self.order]
+        self.group_sorted = arc_group[self.order]
+        self.n_units = n_units
+
+    def select(self, groups: npt.NDArray[np.bool_]) -> Callable[[int], IntArray]:
+        """``lambda u: flatnonzero(groups[arc_group] & (unit == u))`` from the one sort."""
+        picked = groups[self.group_sorted]
+        arcs = self.order[picked]
+        units = self.unit_sorted[picked]
+        starts = np.searchsorted(units, np.arange(self.n_units + 1))
+
+        def of(u: int) -> IntArray:
+            return arcs[starts[u] : starts[u + 1]]
+
+        return of
+
+
 def _side_rows(
     problem: Problem,
     ur: UnitRules,
@@ -416,6 +468,8 @@ def _side_rows(
         emp_unit = unit_of[pos_of]
         n_groups = len(group_home)
         per_key: dict[int, tuple[IntArray, Callable[[int], IntArray], Callable[[int], IntArray]]] = {}
+        to_sorted = _UnitOrder(arc_to_unit, arc_group, n_units)
+        from_sorted = _UnitOrder(arc_from_unit, arc_group, n_units)
         for cov in ur.coverage:
             k = cov_keys.index((cov.competency, cov.level))
             if k not in per_key:  # once per (competency, level): qualified staff per unit, their arcs
@@ -423,11 +477,7 @@ def _side_rows(
                 here = np.bincount(emp_unit[q], minlength=n_units).astype(np.int64)
                 g_q = np.zeros(n_groups, dtype=bool)
                 g_q[employee_group[grouped & q]] = True
-                qa = np.flatnonzero(g_q[arc_group]).astype(np.int64)
-                into, out_of = (
-                    _by_unit(arc_to_unit[qa], n_units, qa),
-                    _by_unit(arc_from_unit[qa], n_units, qa),
-                )
+                into, out_of = to_sorted.select(g_q), from_sorted.select(g_q)
                 per_key[k] = (here, into, out_of)
             here, into, out_of = per_key[k]
             const = int(here[cov.unit])  # everybody qualified there now
