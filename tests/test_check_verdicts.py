@@ -435,3 +435,42 @@ def test_why_not_asks_under_the_plans_recorded_policy(data: Path, budget_plan: P
     ok_exit(result, 0)
     assert "policy differs from the plan's: effective_hours 1200.0 (plan) -> 1250.0 (given)" in result.stderr
     assert json.loads(result.stdout)["objective_plan"] != pytest.approx(doc["summary"]["objective"], rel=1e-9)
+
+
+def test_the_service_checks_a_plan_under_its_recorded_policy(data: Path, budget_plan: Path) -> None:
+    """POST /check with the plan's summary: the plan's own policy and input, as the CLI does."""
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from asn_balance.apps.server import create_app
+
+    doc = load(budget_plan)
+    tables = {
+        name: pd.read_csv(data / f"{name}.csv", dtype=str, keep_default_na=False).to_dict(orient="records")
+        for name in ("employees", "positions", "tasks", "units")
+        if (data / f"{name}.csv").exists()
+    }
+    moves = [{"employee_id": m["employee_id"], "to_position": m["to_position"]} for m in doc["moves"]]
+    with TestClient(create_app(api_key="")) as client:
+        plain = client.post("/check", json={**tables, "moves": moves}).json()
+        assert plain["balance"] != pytest.approx(doc["summary"]["balance_after"], rel=1e-9)  # 1250 h
+        got = client.post("/check", json={**tables, "moves": moves, "summary": doc["summary"]}).json()
+        assert got["ok"] is True, got["violations"]
+        assert got["balance"] == pytest.approx(doc["summary"]["balance_after"], rel=1e-9)
+        assert got["policy_differences"] == []
+        given = client.post(
+            "/check",
+            json={**tables, "moves": moves, "summary": doc["summary"], "policy": {"effective_hours": 1250}},
+        ).json()
+        assert any(d.startswith("effective_hours 1200") for d in given["policy_differences"])
+        changed = dict(tables)
+        changed["employees"] = [dict(r) for r in tables["employees"]]
+        changed["employees"][0]["months_in_position"] = "999"
+        stale = client.post("/check", json={**changed, "moves": moves, "summary": doc["summary"]}).json()
+        assert stale["ok"] is False and "input_changed" in {v["rule"] for v in stale["violations"]}
+        assert stale["input_changes"]
+        allowed = client.post(
+            "/check",
+            json={**changed, "moves": moves, "summary": doc["summary"], "allow_changed_input": True},
+        ).json()
+        assert "input_changed" not in {v["rule"] for v in allowed["violations"]}

@@ -30,6 +30,7 @@ import pandas as pd
 from ...io.files import _plain
 from ...io.plans import read_plan
 from ...model.errors import InputError, InputProblem
+from ...model.policy import Policy
 from ...model.problem import Problem
 from ...model.readers import _json_frame
 from .jobs import DEFAULT_GRACE, JobManager, StoreFull
@@ -330,13 +331,29 @@ def create_app(
         """Check a plan (its moves) against every hard rule and recompute its objective."""
         from ...check.verifier import check
 
+        recorded = body.summary or {}
+        plan_policy = recorded.get("policy")
+        if isinstance(plan_policy, dict) and plan_policy:  # the plan's policy, the fields given on top
+            from pydantic import ValidationError
+
+            from ...model.policy_file import policy_problems
+
+            given = {k: getattr(body.policy, k) for k in body.policy.model_fields_set} if body.policy else {}
+            try:
+                effective = Policy.model_validate({**plan_policy, **given})
+            except ValidationError as e:
+                raise InputError(policy_problems(e)) from None
+            body = body.model_copy(update={"policy": effective})
         problem = build_problem(body)
         moves = (
             read_plan(_json_frame(body.moves, "moves", _SOURCE))
             if body.moves
             else pd.DataFrame({"employee_id": [], "to_position": []}, dtype=object)
         )
-        report = check(problem, moves)
+        report = check(
+            problem, moves, recorded=recorded or None, policy="problem",
+            allow_changed_input=body.allow_changed_input,
+        )  # fmt: skip
         staff = pd.DataFrame(
             {"need": report.need, "staff_before": report.staff_before, "staff_after": report.staff_after}
         )
@@ -350,6 +367,9 @@ def create_app(
             "violations": [
                 {"rule": v.rule, "subject": v.subject, "message": v.message} for v in report.violations
             ],
+            "policy_differences": [d.describe("given") for d in report.policy_differences],
+            "input_changes": list(report.input_changes),
+            "notes": list(report.notes),
             "positions": [
                 {
                     "position_id": str(pid),

@@ -52,6 +52,16 @@ class CheckIn(TablesIn):
     moves: list[dict[str, Cell]] = Field(
         description="One record per move with employee_id (or nip) and to_position (or posisi_tujuan)."
     )
+    summary: dict[str, Any] | None = Field(
+        None,
+        description="The plan's summary as `asn-balance plan` writes it (its recorded policy, plan date, "
+        "input_sha256 and input_tables): the plan is then checked under its recorded policy, with the "
+        "policy fields given in `policy` on top, and on the input it records ([input_changed]).",
+    )
+    allow_changed_input: bool = Field(
+        False,
+        description="Check a plan whose input changed since it was made (and say so) instead of failing it.",
+    )
 
 
 class AbkIn(TablesIn):
@@ -151,6 +161,13 @@ class CheckOut(BaseModel):
     terms: dict[str, float]
     violations: list[ViolationOut]
     positions: list[StaffOut]
+    policy_differences: list[str] = Field(
+        default_factory=list, description="Fields where the recorded policy and the one checked under differ."
+    )
+    input_changes: list[str] = Field(
+        default_factory=list, description="What changed since the plan was made."
+    )
+    notes: list[str] = Field(default_factory=list)
 
 
 class AbkRow(BaseModel):
