@@ -27,30 +27,22 @@ def moved(old: str, new: str) -> tuple[Callable[[str], Any], Callable[[], list[s
     new : str
         The module that now holds the code.
     """
-    warnings.warn(
-        f"{old} is deprecated and will be removed in asn_balance 0.3; import from {new} "
-        "(or the public API: import asn_balance as ab)",
-        DeprecationWarning,
-        stacklevel=3,
-    )
-
-    def __getattr__(name: str) -> Any:
-        return getattr(importlib.import_module(new), name)
-
-    def __dir__() -> list[str]:
-        return dir(importlib.import_module(new))
-
-    return __getattr__, __dir__
+    return _aliases(old, (new,))
 
 
 def moved_many(old: str, new: tuple[str, ...]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """Like :func:`moved` for an old module whose code now lives in several modules (the
     first that has a name answers)."""
+    return _aliases(old, new)
+
+
+def _aliases(old: str, new: tuple[str, ...]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    # stacklevel 4: this function, moved/moved_many, the alias module, its importer
     warnings.warn(
         f"{old} is deprecated and will be removed in asn_balance 0.3; import from {' or '.join(new)} "
         "(or the public API: import asn_balance as ab)",
         DeprecationWarning,
-        stacklevel=3,
+        stacklevel=4,
     )
 
     def __getattr__(name: str) -> Any:

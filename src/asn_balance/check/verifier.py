@@ -137,44 +137,8 @@ __all__ = [
 
 def _check_rules(problem: ProblemLike, plan: PlanLike) -> CheckReport:
     """Verify a plan against the input tables and ``problem.policy``: the rules and figures of
-    :func:`check`, before what the plan records (its policy, input and claim) is compared.
-
-    Parameters
-    ----------
-    problem : ProblemLike
-        Anything with canonical ``employees``, ``positions`` and ``tasks`` tables and a
-        ``policy``, and optionally a ``units`` table. A policy column that is absent
-        (``birth_date``, ``discipline``, ``study_leave``, ``volunteer``, ``preferences``,
-        ``spouse_id``, ``retirement_age``, ``competency_standard``), like a missing
-        ``units`` table, switches its rules and terms off. The tables are not modified.
-    plan : DataFrame, object with ``.moves``, or Mapping
-        One row per moved employee with columns ``employee_id`` and ``to_position``; other
-        columns are ignored. A row naming an unknown employee or position changes nothing;
-        for an employee moved more than once, the last known target is applied. The rules
-        of a mover are checked for every row that names a known employee and a known
-        position other than the current one.
-
-    Returns
-    -------
-    CheckReport
-        Violations, the number of moves, the balance before and after, the objective and
-        its terms, and the staff and need per position.
-
-    Raises
-    ------
-    TypeError
-        If ``plan`` is none of the accepted forms.
-    InputError
-        If the plan lacks a column, or the tables cannot be evaluated: duplicate ids, a
-        position without workload, an unknown period, an unrecognised grade or education
-        code in a target position, unparsable competencies of a mover, a target (required
-        or standard), a volunteer who could take a move, or an employee of a unit with
-        coverage, or unparsable coverage of a unit.
-
-    Examples
-    --------
-    >>> report = check(problem, {"198501012010011001": "P12"})  # doctest: +SKIP
-    >>> report.raise_if_failed()  # doctest: +SKIP
+    :func:`check` (see it for the arguments, the plan's forms and what is raised), before what
+    the plan records (its policy, input and claim) is compared.
     """
     policy = problem.policy
     emp, pos = problem.employees, problem.positions
