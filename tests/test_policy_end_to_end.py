@@ -110,9 +110,13 @@ def test_frontier_non_increasing_with_bounds(scenario: Path, tmp_path: Path) -> 
     assert f.points["balance"].iloc[0] == pytest.approx(problem.balance())
 
 
-def test_large_side_constrained_model_gets_a_checked_plan_and_an_honest_bound() -> None:
-    """Above 20,000 arcs unit caps and coverage go through the Lagrangian path: priced flows
-    for the bound, their plans repaired and improved by CP-SAT neighbourhoods."""
+def test_large_side_constrained_model_gets_a_checked_plan_and_an_honest_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Above 20,000 arcs unit caps and coverage go through the Lagrangian path (when HiGHS is
+    not used for them): priced flows for the bound, their plans repaired and improved by
+    CP-SAT neighbourhoods."""
+    monkeypatch.setenv("ASN_BALANCE_SIDE_SOLVER", "cpsat")
     frames = synth.generate(3000, seed=5, policy_columns=True)
     problem = Problem.from_frames(
         frames["employees"], frames["positions"], frames["tasks"], units=frames["units"]

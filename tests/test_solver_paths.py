@@ -30,6 +30,14 @@ REL = 1e-9
 
 
 @pytest.fixture
+def no_highs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CP-SAT / Lagrangian path for side rows (HiGHS decides the small models otherwise)."""
+    from asn_balance.engine import dispatch
+
+    monkeypatch.setattr(dispatch, "USE_HIGHS", False)
+
+
+@pytest.fixture
 def figures(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """The engine's figures of every plan the planner evaluates: objective, bound, tolerance
     and the objective recomputed from the moves."""
@@ -95,7 +103,19 @@ def test_budget_path(figures: list[dict[str, Any]]) -> None:
 
 def test_side_rows_path_when_the_relaxation_keeps_them(figures: list[dict[str, Any]]) -> None:
     """Unit caps, coverage, wishes and spouses; the relaxation's plan already keeps the rows."""
-    solve_path(_synth(600, 23, policy_columns=True), figures, lambda s: s in ("flow+side", "flow+cpsat"))
+    solve_path(_synth(600, 23, policy_columns=True), figures,
+               lambda s: s in ("flow+side", "flow+cpsat", "flow+highs"))  # fmt: skip
+
+
+def test_highs_path(figures: list[dict[str, Any]]) -> None:
+    """Side rows that the relaxation breaks on a model HiGHS takes: the compact MIP decides,
+    proves the optimum, and ``voluntary_first`` holds (the tie-break settles the volunteer)."""
+    result = solve_path(cap_out(), figures, lambda s: s == "flow+highs")
+    assert result.status == "optimal"
+    assert list(result.moves["employee_id"]) == ["E2"]
+    result = solve_path(_synth(3000, 5, policy_columns=True), figures, lambda s: s == "flow+highs",
+                        time_limit=30.0)  # fmt: skip
+    assert result.status in ("optimal", "feasible")
 
 
 def test_lexicographic_path(figures: list[dict[str, Any]]) -> None:
@@ -130,7 +150,7 @@ def cap_out(**policy: Any) -> Problem:
     )
 
 
-def test_cpsat_path_on_side_rows_moves_the_volunteer(figures: list[dict[str, Any]]) -> None:
+def test_cpsat_path_on_side_rows_moves_the_volunteer(no_highs: None, figures: list[dict[str, Any]]) -> None:
     result = solve_path(cap_out(), figures, lambda s: s == "flow+cpsat")
     assert result.status == "optimal"
     assert list(result.moves["employee_id"]) == ["E2"]
@@ -180,11 +200,11 @@ def large() -> Problem:
     return _synth(3000, 5, policy_columns=True, preference_weight=0.0)
 
 
-def test_lns_path(large: Problem, figures: list[dict[str, Any]]) -> None:
+def test_lns_path(no_highs: None, large: Problem, figures: list[dict[str, Any]]) -> None:
     solve_path(large, figures, lambda s: s == "flow+lagrange+cpsat-lns", time_limit=12.0)
 
 
-def test_lns_path_with_a_budget(large: Problem, figures: list[dict[str, Any]]) -> None:
+def test_lns_path_with_a_budget(no_highs: None, large: Problem, figures: list[dict[str, Any]]) -> None:
     result = solve_path(large.with_policy(max_moves=40), figures, lambda s: "lagrange" in s, time_limit=8.0)
     assert result.n_moves <= 40
 
@@ -212,7 +232,7 @@ def _non_volunteer_plan(model: AssignmentModel, lower: float) -> EngineSolution:
 
 
 def test_a_cpsat_plan_stopped_early_keeps_voluntary_first(
-    monkeypatch: pytest.MonkeyPatch, figures: list[dict[str, Any]]
+    no_highs: None, monkeypatch: pytest.MonkeyPatch, figures: list[dict[str, Any]]
 ) -> None:
     from asn_balance.engine import dispatch
 
@@ -232,7 +252,7 @@ def test_a_cpsat_plan_stopped_early_keeps_voluntary_first(
 
 
 def test_a_neighbourhood_plan_keeps_voluntary_first(
-    monkeypatch: pytest.MonkeyPatch, figures: list[dict[str, Any]]
+    no_highs: None, monkeypatch: pytest.MonkeyPatch, figures: list[dict[str, Any]]
 ) -> None:
     """``cap_out`` with 150 balanced filler positions of volunteers in a third unit (22,353
     arcs): the Lagrangian and neighbourhood path, its plan replaced by a non-volunteer's move."""

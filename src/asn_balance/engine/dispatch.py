@@ -3,15 +3,19 @@
 * no side rows, flow-shaped, no budget (or a budget the optimum keeps): the exact convex
   min-cost flow (:mod:`.backends.flow`);
 * a move budget: the Lagrangian over exact flows, then CP-SAT (:mod:`.backends.budget`);
-* side rows or pairs: the relaxation without them bounds; on large models a Lagrangian on
-  the rows (:mod:`.backends.side`) and neighbourhoods; CP-SAT decides, warm-started from
-  the repaired relaxation (:mod:`.backends.cpsat`);
+* side rows or pairs: the relaxation without them bounds; HiGHS on the compact MIP decides
+  (:mod:`.backends.highs`), warm-started from the repaired relaxation, when the MIP has at
+  most :data:`HIGHS_MAX_ENTRIES` integer columns (:data:`HIGHS_DETERMINISTIC_ENTRIES` in a
+  deterministic search); otherwise, on large models a Lagrangian on the rows
+  (:mod:`.backends.side`) and neighbourhoods; CP-SAT decides, warm-started from the repaired
+  relaxation (:mod:`.backends.cpsat`);
 * not flow-shaped (loads): the GAP search (:mod:`.gap.loaded`).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import time
 
 import numpy as np
@@ -19,6 +23,7 @@ import numpy as np
 from .backends.budget import PROOF_TOL, solve_budget
 from .backends.cpsat import BUILD_SECONDS_PER_ARC, find_conflict, solve_cpsat
 from .backends.flow import solve_flow
+from .backends.highs import compact_entries, solve_highs
 from .backends.neighbourhoods import restricted
 from .backends.side import lagrangian_side, repair
 from .backends.tiebreak import settle_ties
@@ -26,7 +31,41 @@ from .clock import Progress, deterministic_search, in_deterministic_search
 from .gap.loaded import solve_loaded
 from .model import AssignmentModel, EngineSolution
 
-__all__ = ["Progress", "deterministic_search", "side_holds", "solve_model"]
+__all__ = [
+    "HIGHS_DETERMINISTIC_ENTRIES",
+    "HIGHS_MAX_ENTRIES",
+    "Progress",
+    "deterministic_search",
+    "side_holds",
+    "solve_model",
+]
+
+#: The side path hands a model to HiGHS when its compact MIP has at most this many integer
+#: columns (arc-bin pairs): 3,000 employees (32,000) are proven in 2-5 s. The 10,000-employee
+#: city (400,000) was proven in 24 s on an idle machine, but on a loaded one HiGHS overran a
+#: 58 s deadline by 24 s (its root LP and a re-solve after missed cuts do not stop in time), so
+#: it keeps the Lagrangian path until that is fixed.
+HIGHS_MAX_ENTRIES = 100_000
+
+#: The same in a deterministic search, where HiGHS runs on a node limit without a wall clock
+#: (its root LP alone takes ~10 s on the city): smaller models only.
+HIGHS_DETERMINISTIC_ENTRIES = 60_000
+
+#: Larger models (up to this many integer columns) get HiGHS after the neighbourhoods, as an
+#: improvement stage warm-started from their plan, when the time limit leaves at least
+#: :data:`HIGHS_AFTER_MIN_SECONDS` for it: the plan of the neighbourhoods stands whatever HiGHS
+#: does, and HiGHS's dual bound (its root LP at least) replaces the Lagrangian one when higher.
+#: The city (400,000 columns) is proven in about 25-60 s this way.
+HIGHS_AFTER_ENTRIES = 1_500_000
+HIGHS_AFTER_MIN_SECONDS = 15.0
+#: HiGHS is given the deadline minus this share of the limit (at least 2 s): its root LP and
+#: the build of a second round after missed cuts can overrun its own limit by seconds.
+HIGHS_AFTER_MARGIN = 0.06
+
+#: Set to ``False`` (or the environment variable ``ASN_BALANCE_SIDE_SOLVER=cpsat``, which
+#: reaches a CLI subprocess) to force the CP-SAT/Lagrangian side path: benchmarks compare
+#: both, and tests of that path use it.
+USE_HIGHS = True
 
 
 def solve_model(
@@ -141,6 +180,8 @@ def _solve_side(
             relax.solver += "+side"
             return relax
     hint = relax if relax.status in ("optimal", "feasible") else None
+    if _highs_fits(model):
+        return _solve_side_highs(model, relax, hint, lower, tol, t0, deadline, progress)
     plans: list[EngineSolution] = []
     large = len(model.arc_group) > 20_000
     if model.side and hint is not None and large:
@@ -152,19 +193,28 @@ def _solve_side(
             tol = max([tol, *(p.tolerance for p in plans)])
     if hint is not None and large:
         # large models: neighbourhoods of the relaxed plans; the whole model is too big for CP-SAT
-        start = restricted(model, relax, plans[-5:], t0 + 0.95 * limit, seed)
+        after = _highs_after(model, deadline - time.perf_counter())
+        lns_end = t0 + (0.4 if after else 0.95) * limit
+        start = restricted(model, relax, plans[-5:], lns_end, seed)
         if start is not None and side_holds(model, start):
             start.bound = lower  # as computed (the planner checks it against the plan)
             start.tolerance = max(tol, start.tolerance)
-            gap_ok = start.objective - lower <= PROOF_TOL * max(1.0, abs(start.objective))
-            start.status = "optimal" if gap_ok else "feasible"
-            start.seconds = time.perf_counter() - t0
             start.solver = "flow+lagrange+cpsat-lns"
             start.stats["relaxation_bound"] = float(lower)
+            if after:
+                start = _improve_with_highs(
+                    model, start, lower, deadline - max(2.0, HIGHS_AFTER_MARGIN * limit)
+                )
+            gap_ok = start.objective - start.bound <= max(
+                PROOF_TOL * max(1.0, abs(start.objective)),
+                2 * start.tolerance if "highs" in start.solver else 0.0,
+            )
+            start.status = "optimal" if gap_ok else "feasible"
+            start.seconds = time.perf_counter() - t0
             return start
     repaired = None
     if hint is not None and model.side:
-        repaired = repair(model, relax)  # a feasible start for CP-SAT, and a fallback plan
+        repaired = repair(model, relax, deadline=deadline)  # a feasible start for CP-SAT, and a fallback plan
         if repaired is not None:
             hint = repaired
     left = deadline - time.perf_counter()
@@ -188,15 +238,112 @@ def _solve_side(
         sol.bound = lower
     sol.tolerance = max(tol, sol.tolerance)
     if sol.status == "infeasible":
-        # what is left of the time limit (a deterministic search counts CP-SAT's own time); the
-        # search builds CP-SAT's model again first, which takes about as long as it just did
-        left = 20.0 if in_deterministic_search() else min(20.0, deadline - time.perf_counter())
-        build = 0.0 if in_deterministic_search() else sol.build_seconds
-        conflict = find_conflict(model, time_limit=max(0.5, left)) if left >= build + 0.1 else None
-        sol.conflicts = [(kind, str(i)) for kind, i in conflict] if conflict else []
-        if not conflict:
-            sol.stats["conflict_search"] = "no conflict named within the time limit"
+        _name_conflict(model, sol, deadline, sol.build_seconds)
     sol.seconds = time.perf_counter() - t0
     sol.solver = "flow+cpsat"
+    sol.stats["relaxation_bound"] = float(lower)
+    return sol
+
+
+def _name_conflict(model: AssignmentModel, sol: EngineSolution, deadline: float, build: float) -> None:
+    """After an infeasible solve: the search for the conflicting rows, in what is left of the
+    time limit (a deterministic search counts CP-SAT's own time); the search builds CP-SAT's
+    model first, which takes about ``build`` seconds."""
+    left = 20.0 if in_deterministic_search() else min(20.0, deadline - time.perf_counter())
+    build = 0.0 if in_deterministic_search() else build
+    conflict = find_conflict(model, time_limit=max(0.5, left)) if left >= build + 0.1 else None
+    sol.conflicts = [(kind, str(i)) for kind, i in conflict] if conflict else []
+    if not conflict:
+        sol.stats["conflict_search"] = "no conflict named within the time limit"
+
+
+def _highs_after(model: AssignmentModel, left: float) -> bool:
+    """Whether a large model gets HiGHS after its neighbourhoods (see :data:`HIGHS_AFTER_ENTRIES`)."""
+    if not USE_HIGHS or os.environ.get("ASN_BALANCE_SIDE_SOLVER") == "cpsat" or not model.flow_shaped:
+        return False
+    if in_deterministic_search() or left < HIGHS_AFTER_MIN_SECONDS:
+        return False
+    return compact_entries(model) <= HIGHS_AFTER_ENTRIES
+
+
+def _improve_with_highs(
+    model: AssignmentModel, start: EngineSolution, lower: float, until: float
+) -> EngineSolution:
+    """HiGHS on the compact MIP from ``start`` until ``until``: its plan if better and valid,
+    else ``start``; the bound is the higher of ``lower`` and HiGHS's (a relaxation's) bound."""
+    sol = solve_highs(model, hint=start, lower=lower, deadline=until)
+    bound = max(lower, sol.bound) if np.isfinite(sol.bound) else lower
+    better = (
+        sol.status in ("optimal", "feasible")
+        and side_holds(model, sol)
+        and sol.objective < start.objective - 1e-9 * max(1.0, abs(start.objective))
+    )
+    best = sol if better else start
+    best.stats = {**start.stats, **sol.stats, "lns_objective": float(start.objective)}
+    best.bound = bound
+    best.tolerance = max(start.tolerance, sol.tolerance)
+    best.solver = "flow+lagrange+cpsat-lns+highs"
+    return best
+
+
+def _highs_fits(model: AssignmentModel) -> bool:
+    """Whether the side path gives the model to HiGHS (see :data:`HIGHS_MAX_ENTRIES`)."""
+    if not USE_HIGHS or os.environ.get("ASN_BALANCE_SIDE_SOLVER") == "cpsat" or not model.flow_shaped:
+        return False
+    limit = HIGHS_DETERMINISTIC_ENTRIES if in_deterministic_search() else HIGHS_MAX_ENTRIES
+    return compact_entries(model) <= limit
+
+
+def _solve_side_highs(
+    model: AssignmentModel,
+    relax: EngineSolution,
+    hint: EngineSolution | None,
+    lower: float,
+    tol: float,
+    t0: float,
+    deadline: float,
+    progress: Progress | None,
+) -> EngineSolution:
+    """HiGHS on the compact MIP, warm-started from the repaired relaxation; the repaired plan
+    stands when HiGHS finds nothing better in time, and an infeasible model gets the
+    conflict search."""
+    repaired = repair(model, relax, deadline=deadline) if hint is not None and model.side else None
+    if repaired is not None and side_holds(model, repaired):
+        hint = repaired
+    elif hint is not None and not side_holds(model, hint):
+        hint = None  # the relaxation's plan breaks a row or a hard pair: no start
+    sol = solve_highs(
+        model,
+        hint=hint,
+        lower=lower,
+        deadline=deadline,
+        progress=(lambda e, o, b: progress(time.perf_counter() - t0, o, b)) if progress else None,
+    )
+    if sol.status in ("optimal", "feasible") and not side_holds(model, sol):  # never: HiGHS checks
+        sol.status = "time_limit"
+    if sol.status in ("time_limit", "infeasible") and hint is not None and side_holds(model, hint):
+        start = hint  # HiGHS found nothing better in time (or misjudged): the start plan stands
+        start.stats.update(sol.stats)
+        start.bound = sol.bound if np.isfinite(sol.bound) else lower
+        start.status = "feasible"
+        sol = start
+    elif (
+        sol.status == "feasible"
+        and hint is not None
+        and side_holds(model, hint)
+        and hint.objective < sol.objective
+    ):
+        hint.bound, hint.stats = sol.bound, {**hint.stats, **sol.stats}
+        sol = hint
+    sol.tolerance = max(tol, sol.tolerance)
+    if sol.status == "infeasible":
+        _name_conflict(model, sol, deadline, BUILD_SECONDS_PER_ARC * len(model.arc_group))
+    gap_ok = sol.status in ("optimal", "feasible") and sol.objective - sol.bound <= max(
+        PROOF_TOL * max(1.0, abs(sol.objective)), 2 * sol.tolerance
+    )
+    if gap_ok:
+        sol.status = "optimal"
+    sol.seconds = time.perf_counter() - t0
+    sol.solver = "flow+highs"
     sol.stats["relaxation_bound"] = float(lower)
     return sol

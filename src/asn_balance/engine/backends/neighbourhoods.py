@@ -64,7 +64,7 @@ def restricted(
     for p_sol in [*priced, relax]:
         if repaired and not within(deadline):
             break
-        fixed = repair(model, p_sol)
+        fixed = repair(model, p_sol, deadline=deadline)
         if fixed is not None:
             repaired.append(fixed)
     best: EngineSolution | None = min(repaired, key=lambda x: x.objective) if repaired else None
