@@ -135,8 +135,10 @@ def solve_checked(problem: Problem, **kw: Any) -> Result:
         assert (result.moves["from_position"] != result.moves["to_position"]).all()
         staff = result.positions.set_index("position_id")["staff_after"]
         assert staff.to_dict() == report.staff_after.to_dict()
-        assert math.isfinite(result.bound)
-        assert result.bound <= result.objective + 1e-12
+        if not math.isfinite(result.bound):  # only the standing plan of a run out of time
+            assert math.isnan(result.bound) and result.status == "feasible", result
+            assert result.info.get("note"), "a plan without a bound must say why"
+        assert not result.bound > result.objective + 1e-12
         if result.status == "optimal":  # the solvers' own criterion (absolute near zero)
             assert result.objective - result.bound <= 1e-6 * max(1.0, abs(result.objective))
         if problem.policy.max_moves is not None:

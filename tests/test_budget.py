@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import time
 from typing import Any
 
@@ -258,7 +259,7 @@ def test_tiny_time_limit_still_gives_a_valid_plan() -> None:
     assert result.status in ("optimal", "feasible")
     assert result.n_moves <= budget
     assert result.objective >= results[budget].objective - 1e-9 * results[budget].objective
-    if result.status == "feasible":
+    if result.status == "feasible" and math.isfinite(result.bound):
         assert result.objective - result.bound > TOL * max(1.0, abs(result.objective))
         assert result.gap > 0
 

@@ -381,3 +381,12 @@ def test_read_plan_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         read_plan(write_frames({"other": pd.DataFrame({"a": [1]})}, tmp_path / "d.xlsx"))
     assert rules_of(info) == [("moves", "missing_table")]
+
+
+def test_a_plan_where_nobody_moves_reads_back(tmp_path: Path) -> None:
+    """A plan document with ``"moves": []`` (the standing plan) reads as an empty plan."""
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps({"summary": {"status": "feasible"}, "moves": []}), encoding="utf-8")
+    plan = read_plan(path)
+    assert len(plan) == 0
+    assert {"employee_id", "to_position"} <= set(plan.columns)

@@ -14,6 +14,7 @@ import contextvars
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -23,9 +24,11 @@ from .compile.compiler import Compiled, compile_problem
 from .compile.diagnosis import diagnosis
 from .engine import control
 from .engine.backends.lexicographic import solve_lexicographic
+from .engine.backends.side import repair
+from .engine.backends.tiebreak import settle_ties
 from .engine.clock import deterministic_search
-from .engine.dispatch import Progress, solve_model
-from .engine.model import EngineSolution
+from .engine.dispatch import Progress, side_holds, solve_model
+from .engine.model import AssignmentModel, EngineSolution
 from .evaluate.evaluation import evaluate_moves
 from .evaluate.result import Result
 from .model.errors import InternalError
@@ -70,17 +73,54 @@ def _pick_movers(problem: Problem, comp: Compiled, sol: EngineSolution) -> pd.Da
     ).sort_values("employee_idx", kind="stable", ignore_index=True)
 
 
-def _interruptible(work: Callable[[], EngineSolution]) -> tuple[EngineSolution, bool]:
-    """Run a solve so that Ctrl-C (or :func:`~asn_balance.solvers.control.request_stop` from
+#: Seconds past the deadline after which the planner asks the engine to stop (it should have
+#: ended by itself: CP-SAT calls get at least half a second), and after which it stops waiting
+#: for it and returns the best plan it holds (the worker thread is left to end on its own).
+_STOP_GRACE = 0.5
+_GIVE_UP_GRACE = 1.5
+#: Seconds the planner waits for the engine after Ctrl-C or a stop request before it returns
+#: the best plan it holds itself (every loop and CP-SAT stop within a fraction of a second;
+#: this bounds a step that does not).
+_INTERRUPT_GRACE = 5.0
+
+
+class _Run:
+    """What a solve holds so far, shared with its worker thread: the compiled problem, the
+    standing plan (or the repaired one) and whether the clock or a stop ended the run."""
+
+    def __init__(self) -> None:
+        self.comp: Compiled | None = None
+        self.standing: EngineSolution | None = None
+        self.t_compile: float | None = None
+        self.compile_stopped = False
+        self.timed_out = False
+
+
+def _interruptible(
+    work: Callable[[], EngineSolution | None], give_up: float | None = None
+) -> tuple[EngineSolution | None, bool, bool]:
+    """Run a solve so that Ctrl-C (or :func:`~asn_balance.engine.control.request_stop` from
     another thread) stops it with the best plan found so far.
 
     In the main thread the solve runs in a worker thread (same context variables) while the
     main thread waits; a KeyboardInterrupt there requests the stop and waits for the plan.
+    ``give_up`` (a :func:`time.perf_counter` value, the deadline) bounds the wait: a little
+    after it the stop is requested, a little later the wait ends without the worker's
+    solution (``None``), and the caller returns the best plan it holds.
+
+    Returns
+    -------
+    solution : EngineSolution or None
+        The worker's solution, ``None`` if it gave none or was not waited for.
+    interrupted : bool
+        Ctrl-C or a stop request from outside.
+    timed_out : bool
+        The wait ended at ``give_up`` before the worker did.
     """
     control.reset()
     if threading.current_thread() is not threading.main_thread():
         sol = work()
-        return sol, control.stop_requested()
+        return sol, control.stop_requested(), False
     box: dict[str, Any] = {}
     ctx = contextvars.copy_context()
 
@@ -96,7 +136,8 @@ def _interruptible(work: Callable[[], EngineSolution]) -> tuple[EngineSolution, 
 
     thread = threading.Thread(target=run, name="asn-balance-solve", daemon=True)
     thread.start()
-    interrupted = False
+    interrupted = clock_stop = timed_out = False
+    stopped_at: float | None = None  # when a stop from outside was first seen
     # an Event, not Thread.join: a KeyboardInterrupt inside join() can leave is_alive() wrong
     while not done.is_set():
         try:
@@ -104,9 +145,82 @@ def _interruptible(work: Callable[[], EngineSolution]) -> tuple[EngineSolution, 
         except KeyboardInterrupt:
             interrupted = True
             control.request_stop()
+        if done.is_set():
+            break
+        now = time.perf_counter()
+        if control.stop_requested() and not clock_stop:
+            stopped_at = now if stopped_at is None else stopped_at
+            if now > stopped_at + _INTERRUPT_GRACE:
+                timed_out = True
+                break
+        if give_up is not None:
+            if now > give_up + _STOP_GRACE and not control.stop_requested():
+                clock_stop = True  # the engine overran its deadline: stop it
+                control.request_stop()
+            if now > give_up + _GIVE_UP_GRACE:
+                timed_out = True
+                break
     if "error" in box:
         raise box["error"]
-    return box["sol"], interrupted or control.stop_requested()
+    outside = interrupted or (control.stop_requested() and not clock_stop)
+    return box.get("sol"), outside, timed_out
+
+
+def _standing(model: AssignmentModel, deadline: float | None) -> EngineSolution | None:
+    """The plan where nobody moves, if it keeps every hard rule of the model (the side rows,
+    the staffing bounds, the hard pairs); else that plan repaired by moves (coverage short
+    before the plan filled, :func:`~asn_balance.engine.backends.side.repair`), if that
+    works. ``None`` otherwise, or when a group must move (an unplaced group)."""
+    if len(model.group_home) and int(model.group_home.min()) < 0:
+        return None
+    staff = model.initial_staff()
+    if np.any(staff < model.min_staff) or np.any((model.max_staff >= 0) & (staff > model.max_staff)):
+        return None
+    e = np.zeros(0, dtype=np.int64)
+    pair_total, hard = model.pair_cost(e, e)
+    sol = EngineSolution("feasible", model.objective(staff, 0, 0.0, pair_total), float("nan"), staff, e, e, e,
+                         0.0, "standing", move_arc=e.copy())  # fmt: skip
+    rows_hold = all(
+        (r.lo is None or r.constant >= r.lo) and (r.hi is None or r.constant <= r.hi) for r in model.side
+    )
+    if rows_hold and hard == 0:
+        return sol
+    if not model.side or hard:
+        return None
+    fixed = repair(model, sol, deadline=deadline)
+    if fixed is None or not side_holds(model, fixed):
+        return None
+    fixed = settle_ties(model, fixed)
+    fixed.bound = float("nan")
+    fixed.solver = "standing+repair"
+    return fixed
+
+
+def _best(
+    sol: EngineSolution | None, standing: EngineSolution | None, weighted: bool
+) -> EngineSolution | None:
+    """The engine's solution, or the standing plan where it is better: when the engine has no
+    plan, or (weighted objective) a plan not proven optimal with a higher objective. The
+    standing plan then takes the engine's bound (a bound on the model's optimum) if any."""
+    if standing is None:
+        return sol
+    has_plan = sol is not None and sol.status in ("optimal", "feasible")
+    if has_plan:
+        assert sol is not None
+        if sol.status == "optimal" or not weighted:
+            return sol
+        if not standing.objective < sol.objective - 1e-9 * max(1.0, abs(sol.objective)):
+            return sol
+    kept = replace(standing, move_arc=None if standing.move_arc is None else standing.move_arc.copy())
+    kept.status = "feasible"
+    kept.stats = dict(sol.stats) if sol is not None else {}
+    kept.stats["plan_from"] = kept.solver
+    if sol is not None:
+        kept.bound = sol.bound if np.isfinite(sol.bound) else float("nan")
+        kept.tolerance = max(float(sol.tolerance), float(standing.tolerance))
+        kept.seconds = sol.seconds
+        kept.solver = f"{sol.solver}; plan: {standing.solver}"
+    return kept
 
 
 def solve(
@@ -127,11 +241,12 @@ def solve(
     problem : Problem
         Data and policy.
     time_limit : float, optional
-        Seconds for compiling and solving, counted from the call: the search (move budget,
-        unit rules, spouses, lexicographic passes), its repairs and, after an infeasible
-        search, the naming of the conflicting rules all end by then (CP-SAT calls stop
-        within about half a second of it). The exact flow is polynomial and always runs
-        to its end; the evaluation of the plan comes after. ``None``: 60 s for the search.
+        Seconds for compiling and solving, counted from the call: the compile (checked
+        between its phases), the search (move budget, unit rules, spouses, lexicographic
+        passes), its repairs and, after an infeasible search, the naming of the conflicting
+        rules all end by then (CP-SAT calls stop within about half a second of it). The
+        exact flow is polynomial and always runs to its end; the evaluation of the plan
+        comes after. ``None``: 60 s for the search.
     deadline : float, optional
         The end as an absolute :func:`time.perf_counter` value instead, for a caller whose
         clock started earlier (the CLI counts reading the files). ``time_limit`` still sets
@@ -155,6 +270,12 @@ def solve(
     -------
     Result
         Status, objective, bound, moves with reasons, per-position and per-unit tables.
+        Whenever the plan where nobody moves keeps every hard rule (or a repair of it by a
+        few moves does), the run has a plan however short the limit: that *standing plan*
+        is the first incumbent, replaced by the engine's plan when that is better. When the
+        compile itself does not finish in time (or a stop is requested during it), the
+        standing plan is returned if the independent check accepts it (status
+        ``feasible``, no bound), else no plan (``time_limit``); ``info["note"]`` says so.
 
     Raises
     ------
@@ -165,13 +286,23 @@ def solve(
     t0 = time.perf_counter()
     if deadline is None and time_limit is not None:
         deadline = t0 + float(time_limit)
-    comp = compile_problem(problem)
-    t_compile = time.perf_counter() - t0
+    # a deterministic search ignores the wall clock: its budget is time_limit
+    end = None if deterministic else deadline
+    run = _Run()
 
-    def work() -> EngineSolution:
+    def work() -> EngineSolution | None:
         with deterministic_search(deterministic, time_limit):
-            # a deterministic search ignores the wall clock: its budget is time_limit
-            end = None if deterministic else deadline
+            try:
+                comp = compile_problem(problem, deadline=end)
+            except TimeoutError:  # the compile's signal: out of time, or a stop was requested
+                run.compile_stopped = True
+                run.t_compile = time.perf_counter() - t0
+                return None
+            run.t_compile = time.perf_counter() - t0
+            run.comp = comp
+            run.standing = _standing(comp.model, end)
+            if control.stop_requested() or (end is not None and time.perf_counter() >= end):
+                return None  # no time left for the engine: the standing plan, if any, stands
             if problem.policy.lexicographic and not comp.model.has_side:
                 left = time_limit if end is None else max(0.0, end - time.perf_counter())
                 return solve_lexicographic(
@@ -181,24 +312,84 @@ def solve(
                 comp.model, time_limit=time_limit, seed=seed, workers=workers, progress=progress, deadline=end
             )
 
-    sol, interrupted = _interruptible(work)
+    sol, interrupted, timed_out = _interruptible(work, give_up=end)
     extra: dict[str, Any] = {
-        "compile_seconds": round(t_compile, 3),
+        "compile_seconds": None if run.t_compile is None else round(run.t_compile, 3),
         "seed": seed,
         "time_limit": time_limit,
         "workers": 1 if deterministic or not workers else int(workers),
         "deterministic": bool(deterministic),
         "lang": lang,
     }
+    stopped_by = "interrupt" if interrupted else "time_limit"
     if interrupted:
         extra["interrupted"] = True
-        sol.stats["stopped_by"] = "interrupt"
+    comp = None if run.compile_stopped else run.comp
+    if comp is None:  # the compile was stopped (or not waited for)
+        extra["note"] = (
+            "the compile did not finish before the stop: the plan, if any, is the standing plan "
+            "(nobody moves)"
+            if interrupted
+            else "the compile did not finish within the time limit: the plan, if any, is the standing plan "
+            "(nobody moves)"
+        )
+        return _standing_result(problem, extra, lang, t0, stopped_by)
+    weighted = not (problem.policy.lexicographic and not comp.model.has_side)
+    best = _best(sol, run.standing, weighted)
+    if best is None:  # nothing from the engine in time, and no standing plan
+        empty = np.zeros(0, dtype=np.int64)
+        staff = comp.model.initial_staff()
+        best = EngineSolution("time_limit", float("nan"), float("nan"), staff, empty, empty, empty,
+                              time.perf_counter() - t0, "none")  # fmt: skip
+        extra["note"] = (
+            "the engine found no plan within the time limit, and the plan where nobody moves breaks a rule"
+        )
+    elif best is not sol and sol is None and timed_out:
+        extra["note"] = (
+            "the engine did not end within the time limit (and 1.5 s): the plan is the standing plan "
+            "(nobody moves, or the few moves that meet the unit rules)"
+        )
+    elif best is not sol:
+        extra["note"] = (
+            "the plan where nobody moves keeps every hard rule and is the best plan found"
+            if best.stats.get("plan_from") == "standing"
+            else "the plan where nobody moves, with the few moves that meet the unit rules, is the best "
+            "plan found"
+        )
+    if best is not sol or timed_out:
+        best.stats.setdefault("stopped_by", stopped_by)
+    if interrupted:
+        best.stats["stopped_by"] = "interrupt"
     if problem.policy.lexicographic and comp.model.has_side:
         extra["note"] = (
             "lexicographic priorities are not combined with unit caps, coverage or hard spouses yet: "
             "the weighted objective was used"
         )
-    return _checked(problem, evaluate_solution(problem, comp, sol, lang=lang, extra=extra, started=t0))
+    return _checked(problem, evaluate_solution(problem, comp, best, lang=lang, extra=extra, started=t0))
+
+
+def _standing_result(
+    problem: Problem, extra: dict[str, Any], lang: str, started: float, stopped_by: str
+) -> Result:
+    """The result when the compile did not finish: the plan where nobody moves if the
+    independent check accepts it (status ``feasible``, no bound), else no plan (``time_limit``)."""
+    from .check.verifier import check
+    from .model.errors import InputError
+
+    empty = np.zeros(0, dtype=np.int64)
+    stats: dict[str, float | int | str] = {"stopped_by": stopped_by, "plan_from": "standing"}
+    result = evaluate_moves(problem, empty, empty, status="feasible", solver="standing", solver_stats=stats,
+                            extra={**extra, "tolerance": 0.0}, lang=lang, started=started)  # fmt: skip
+    try:
+        verdict = check(problem, result).verdict()
+    except InputError as e:  # the checker reads the tables more strictly than validation
+        verdict = {"ok": False, "verified": False, "doubts": ["not_checked"], "error": str(e)}
+    if verdict.get("ok"):
+        result.info["check"] = verdict
+        return result
+    stats["plan_from"] = "none"
+    return evaluate_moves(problem, empty, empty, status="time_limit", solver="none", solver_stats=stats,
+                          extra={**extra, "tolerance": 0.0}, lang=lang, started=started)  # fmt: skip
 
 
 def evaluate_solution(

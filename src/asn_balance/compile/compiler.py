@@ -94,7 +94,9 @@ def stay_costs(problem: Problem, w: Wishes) -> npt.NDArray[np.float64]:
     return pol.rotation_weight * overdue + w.stay_cost(pol.preference_weight)
 
 
-def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -> Compiled:
+def compile_problem(
+    problem: Problem, *, force: tuple[int, int] | None = None, deadline: float | None = None
+) -> Compiled:
     """Compile a problem into an :class:`~asn_balance.engine.AssignmentModel`.
 
     Parameters
@@ -103,11 +105,34 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
         The problem.
     force : (employee, position), optional
         Employee number and position number of a move the plan must make (why-not).
+    deadline : float, optional
+        A :func:`time.perf_counter` value: between its phases (eligibility, wishes and unit
+        rules, the movers' arcs, the side rows, the model) the compile stops once it has
+        passed, or once :func:`~asn_balance.engine.control.request_stop` was called.
+
+    Raises
+    ------
+    TimeoutError
+        The compile stopped at ``deadline`` or on a stop request (the planner's signal to
+        return the best plan it holds).
     """
+    import time
+
+    from ..engine.control import stop_requested
+
+    def due(phase: str) -> None:
+        if stop_requested():
+            raise TimeoutError(f"compile stopped on request {phase}")
+        if deadline is not None and time.perf_counter() >= deadline:
+            raise TimeoutError(f"compile stopped at the deadline {phase}")
+
+    due("before eligibility")
     el = eligibility(problem)
     pol = problem.policy
+    due("after eligibility")
     w = wishes(problem)
     ur = unit_rules(problem)
+    due("after wishes and unit rules")
     pos_of = problem.employee_position
     n_emp = problem.n_employees
     unit_of = ur.position_unit
@@ -193,6 +218,7 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
     arcs_cost: list[npt.NDArray[np.float64]] = [arc_cost]
     arcs_tick: list[IntArray] = [np.full(len(arc_g), tick, dtype=np.int64)]  # regular movers: no volunteers
 
+    due("after the regular movers' arcs")
     # custom movers: one group each, one arc per admissible position
     cust = np.flatnonzero(custom)
     next_group = n_reg_groups
@@ -303,6 +329,7 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
     grouped = employee_group >= 0
     # (a group left without arcs keeps its units at home, which the engine treats as staying)
     fixed, frac = _fixed_units(problem, ~grouped)
+    due("before the side rows")
 
     side = _side_rows(problem, ur, cov_keys, qual, employee_group, group_home, group_size, arc_group,
                       arc_class, indptr, class_bins, fixed, force)  # fmt: skip
@@ -316,6 +343,7 @@ def compile_problem(problem: Problem, *, force: tuple[int, int] | None = None) -
             pairs.append(Pair("spouse_same_unit", subject, ga, gb, weight))
             pair_employees.append((a_, b_))
 
+    due("after the side rows")
     need = problem.need
     pos = problem.positions
     max_staff = pos["max_staff"].to_numpy(dtype=float)
@@ -397,22 +425,29 @@ def _by_unit(unit: IntArray, n_units: int, items: IntArray | None = None) -> Cal
     return of
 
 
-class _UnitOrder:
-    """Arcs sorted once by a unit: the arcs of any set of groups per unit (ascending), without
-    a new sort (the groups are looked up in a small table along the sorted arcs)."""
+class _GroupArcs:
+    """The arcs of each group (CSR from one sort of the arcs by group), and the arcs of a set
+    of groups per unit, at a cost in the arcs of those groups only (not of all arcs)."""
 
-    def __init__(self, unit: IntArray, arc_group: IntArray, n_units: int) -> None:
-        self.order = np.argsort(unit, kind="stable").astype(np.int64)
-        self.unit_sorted = unit[self.order]
-        self.group_sorted = arc_group[self.order]
-        self.n_units = n_units
+    def __init__(self, arc_group: IntArray, n_groups: int) -> None:
+        self.order = np.argsort(arc_group, kind="stable").astype(np.int64)
+        self.start = np.zeros(n_groups + 1, dtype=np.int64)
+        np.cumsum(np.bincount(arc_group, minlength=n_groups), out=self.start[1:])
 
-    def select(self, groups: npt.NDArray[np.bool_]) -> Callable[[int], IntArray]:
-        """``lambda u: flatnonzero(groups[arc_group] & (unit == u))`` from the one sort."""
-        picked = groups[self.group_sorted]
-        arcs = self.order[picked]
-        units = self.unit_sorted[picked]
-        starts = np.searchsorted(units, np.arange(self.n_units + 1))
+    def of_groups(self, groups: IntArray) -> IntArray:
+        """The arcs of ``groups`` (group by group)."""
+        first, count = self.start[groups], self.start[groups + 1] - self.start[groups]
+        total = int(count.sum())
+        at = np.repeat(first - (np.cumsum(count) - count), count) + np.arange(total, dtype=np.int64)
+        return self.order[at]
+
+    @staticmethod
+    def by_unit(arcs: IntArray, arc_unit: IntArray, n_units: int) -> Callable[[int], IntArray]:
+        """``lambda u: arcs[arc_unit[arcs] == u]`` from one sort of ``arcs``."""
+        units = arc_unit[arcs]
+        order = np.argsort(units, kind="stable")
+        arcs, units = arcs[order], units[order]
+        starts = np.searchsorted(units, np.arange(n_units + 1))
 
         def of(u: int) -> IntArray:
             return arcs[starts[u] : starts[u + 1]]
@@ -468,16 +503,22 @@ def _side_rows(
         emp_unit = unit_of[pos_of]
         n_groups = len(group_home)
         per_key: dict[int, tuple[IntArray, Callable[[int], IntArray], Callable[[int], IntArray]]] = {}
-        to_sorted = _UnitOrder(arc_to_unit, arc_group, n_units)
-        from_sorted = _UnitOrder(arc_from_unit, arc_group, n_units)
-        for cov in ur.coverage:
-            k = cov_keys.index((cov.competency, cov.level))
+        group_arcs = _GroupArcs(arc_group, n_groups)
+        # per (competency, level): the units with a coverage row for it
+        key_of = np.array([cov_keys.index((c.competency, c.level)) for c in ur.coverage], dtype=np.int64)
+        row_unit = np.array([c.unit for c in ur.coverage], dtype=np.int64)
+        for cov, k in zip(ur.coverage, key_of.tolist(), strict=True):
             if k not in per_key:  # once per (competency, level): qualified staff per unit, their arcs
                 q = qual[:, k]
                 here = np.bincount(emp_unit[q], minlength=n_units).astype(np.int64)
-                g_q = np.zeros(n_groups, dtype=bool)
-                g_q[employee_group[grouped & q]] = True
-                into, out_of = to_sorted.select(g_q), from_sorted.select(g_q)
+                g_q = np.unique(employee_group[grouped & q])
+                covered = np.zeros(n_units + 1, dtype=bool)  # the last slot: no unit (-1)
+                covered[row_unit[key_of == k]] = True
+                arcs = group_arcs.of_groups(g_q)
+                arcs_in = arcs[covered[arc_to_unit[arcs]]]
+                arcs_out = arcs[covered[arc_from_unit[arcs]]]
+                into = _GroupArcs.by_unit(arcs_in, arc_to_unit, n_units)
+                out_of = _GroupArcs.by_unit(arcs_out, arc_from_unit, n_units)
                 per_key[k] = (here, into, out_of)
             here, into, out_of = per_key[k]
             const = int(here[cov.unit])  # everybody qualified there now

@@ -125,6 +125,8 @@ def read_plan(source: Source | pd.DataFrame | Mapping[str, pd.DataFrame]) -> pd.
 
 
 def _plan_frame(raw: pd.DataFrame) -> pd.DataFrame:
+    if len(raw) == 0 and len(raw.columns) == 0:  # a plan where nobody moves ("moves": [])
+        raw = pd.DataFrame({"employee_id": pd.Series(dtype=object), "to_position": pd.Series(dtype=object)})
     problems: list[InputProblem] = []
     where: dict[str, int] = {}
     for j, label in enumerate(raw.columns):

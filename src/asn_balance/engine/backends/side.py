@@ -14,14 +14,14 @@ bound; the priced plans on the way are nearly feasible and seed the CP-SAT repai
 
 from __future__ import annotations
 
+import heapq
 import time
-from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from ..clock import within
 from ..control import stop_requested
 from ..model import AssignmentModel, EngineSolution
 from .flow import solve_flow
@@ -29,6 +29,7 @@ from .flow import solve_flow
 __all__ = ["lagrangian_side", "repair"]
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 def _bounds(model: AssignmentModel) -> tuple[FloatArray, FloatArray]:
@@ -81,9 +82,11 @@ def lagrangian_side(
     plans: list[EngineSolution] = []
     movable = float(model.group_size.sum())
     rows = model.side
+    last = 0.0  # seconds of the last priced flow: a flow that cannot end by the deadline is not started
     for _ in range(iterations):
-        if time.perf_counter() > deadline or stop_requested():
+        if time.perf_counter() + last > deadline or stop_requested():
             break
+        started = time.perf_counter()
         extra = np.zeros(len(model.arc_group))
         in_cost = np.zeros(model.n_bins)
         const = 0.0
@@ -104,6 +107,7 @@ def lagrangian_side(
         except ValueError:  # a price would reward a move home: stop here
             break
         sol = solve_flow(priced, bin_in_cost=in_cost if in_cost.any() else None)
+        last = time.perf_counter() - started
         if sol.status != "optimal":
             break
         tol = float(sol.stats.get("rounding_tolerance", 0.0)) + movable / float(sol.stats.get("scale", 1e9))
@@ -143,81 +147,169 @@ def lagrangian_side(
     return best, plans
 
 
-class _Undo:
-    """A plan as units per (arc, target bin), with the side rows' values, undone unit by unit."""
+class _Plan:
+    """A plan being repaired: staff, units per (arc, target bin), the side rows' values, and
+    the rows each arc and bin of interest takes part in (indexed in one pass over the rows)."""
 
     def __init__(self, model: AssignmentModel, sol: EngineSolution) -> None:
-        self.model = model
-        flow, inflow = model.plan_flows(sol)
-        self.staff = sol.staff.astype(np.int64).copy()
-        self.by_arc: dict[int, list[tuple[int, int]]] = {}
-        self.by_bin: dict[int, list[tuple[int, int]]] = {}
         assert sol.move_arc is not None
-        # only moved arcs and their target bins can be undone: index the rows' terms on them
-        on_arc = np.zeros(len(model.arc_group), dtype=bool)
-        on_arc[sol.move_arc] = True
-        on_bin = np.zeros(model.n_bins, dtype=bool)
-        on_bin[sol.move_bin] = True
-        for r, row in enumerate(model.side):
-            sel = on_arc[row.arcs]
-            for a, c in zip(row.arcs[sel].tolist(), row.arc_coef[sel].tolist(), strict=True):
-                self.by_arc.setdefault(a, []).append((r, c))
-            sel = on_bin[row.in_bins]
-            for b, c in zip(row.in_bins[sel].tolist(), row.in_coef[sel].tolist(), strict=True):
-                self.by_bin.setdefault(b, []).append((r, c))
-        self.value = np.array([row.value(flow, inflow) for row in model.side], dtype=np.int64)
-        big = np.iinfo(np.int64)
-        self.lo = np.array([big.min if r.lo is None else r.lo for r in model.side], dtype=np.int64)
-        self.hi = np.array([big.max if r.hi is None else r.hi for r in model.side], dtype=np.int64)
-        assert sol.move_arc is not None
+        self.model = m = model
+        big = np.iinfo(np.int64).max
+        self.staff = np.asarray(sol.staff, dtype=np.int64).copy()
+        self.min_staff = m.min_staff.astype(np.int64)
+        self.max_staff = np.where(m.max_staff >= 0, m.max_staff, big).astype(np.int64)
         self.moves: dict[tuple[int, int], int] = {}
         for a, b, c in zip(
             sol.move_arc.tolist(), sol.move_bin.tolist(), sol.move_count.tolist(), strict=True
         ):
-            self.moves[(a, b)] = self.moves.get((a, b), 0) + c
-        self.max_staff = np.where(model.max_staff >= 0, model.max_staff, big.max)
+            if c > 0:
+                self.moves[(a, b)] = self.moves.get((a, b), 0) + c
+        self.total = int(sum(self.moves.values()))
+        self.moved = np.bincount(
+            m.arc_group[sol.move_arc], weights=sol.move_count, minlength=m.n_groups
+        ).astype(np.int64)
+        flow, inflow = m.plan_flows(sol)
+        self.value = np.array([row.value(flow, inflow) for row in m.side], dtype=float)
+        self.lo, self.hi = _bounds(m)
+        # bins -> (row, coef) for every row's inflow terms (few: one per bin and cap)
+        n_rows = len(m.side)
+        b_rows = [np.full(len(r.in_bins), i, dtype=np.int64) for i, r in enumerate(m.side)]
+        b_all = np.concatenate([r.in_bins for r in m.side] or [np.zeros(0, np.int64)]).astype(np.int64)
+        b_coef = np.concatenate([r.in_coef for r in m.side] or [np.zeros(0, np.int64)]).astype(np.int64)
+        b_row = np.concatenate(b_rows or [np.zeros(0, np.int64)])
+        order = np.argsort(b_all, kind="stable")
+        self.bin_ptr = np.searchsorted(b_all[order], np.arange(m.n_bins + 1))
+        self.bin_row, self.bin_coef = b_row[order], b_coef[order]
+        self.n_rows = n_rows
+        self.arc_known = np.zeros(0, dtype=np.int64)
+        self.arc_ptr = np.zeros(1, dtype=np.int64)
+        self.arc_row = self.arc_coef = np.zeros(0, dtype=np.int64)
+        self.row_hits: list[tuple[IntArray, IntArray]] = []
+        # hard pairs: partners of each paired group, where each paired group is now
+        self.partners: dict[int, list[int]] = {}
+        for p in m.pairs:
+            if not np.isfinite(p.weight):
+                self.partners.setdefault(p.first, []).append(p.second)
+                self.partners.setdefault(p.second, []).append(p.first)
+        self.where: dict[int, int] = {g: int(m.group_home[g]) for g in self.partners}
+        for (a, b), _c in self.moves.items():
+            g = int(m.arc_group[a])
+            if g in self.where:
+                self.where[g] = b
+        self._class_arcs: tuple[IntArray, IntArray] | None = None
 
-    def broken(self) -> npt.NDArray[np.intp]:
-        return np.flatnonzero((self.value < self.lo) | (self.value > self.hi))
+    # ------------------------------------------------------------------ rows
+    def index(self, arcs: IntArray) -> None:
+        """Index the rows of ``arcs`` (and of the arcs indexed before): one pass over the rows."""
+        known = np.union1d(self.arc_known, arcs).astype(np.int64)
+        mark = np.zeros(len(self.model.arc_group), dtype=bool)
+        mark[known] = True
+        rows, hit_arcs, hit_coefs = [], [], []
+        self.row_hits = []
+        for i, row in enumerate(self.model.side):
+            sel = mark[row.arcs]
+            ha, hc = row.arcs[sel].astype(np.int64), row.arc_coef[sel].astype(np.int64)
+            o = np.argsort(ha, kind="stable")
+            self.row_hits.append((ha[o], hc[o]))
+            rows.append(np.full(len(ha), i, dtype=np.int64))
+            hit_arcs.append(ha)
+            hit_coefs.append(hc)
+        ha = np.concatenate(hit_arcs or [np.zeros(0, np.int64)])
+        hc = np.concatenate(hit_coefs or [np.zeros(0, np.int64)])
+        hr = np.concatenate(rows or [np.zeros(0, np.int64)])
+        pos = np.searchsorted(known, ha)
+        order = np.argsort(pos, kind="stable")
+        self.arc_known = known
+        self.arc_ptr = np.searchsorted(pos[order], np.arange(len(known) + 1))
+        self.arc_row, self.arc_coef = hr[order], hc[order]
 
-    def _f(self, b: int, k: int) -> float:
+    def effects(self, kind: int, a: int, b: int) -> dict[int, int]:
+        """Row -> change of its value when one unit moves on ``(a, b)`` (``kind`` +1) or one
+        such move is undone (``kind`` -1)."""
+        out: dict[int, int] = {}
+        k = int(np.searchsorted(self.arc_known, a))
+        if k < len(self.arc_known) and self.arc_known[k] == a:
+            lo, hi = int(self.arc_ptr[k]), int(self.arc_ptr[k + 1])
+            for r, c in zip(self.arc_row[lo:hi].tolist(), self.arc_coef[lo:hi].tolist(), strict=True):
+                out[r] = out.get(r, 0) + kind * c
+        lo, hi = int(self.bin_ptr[b]), int(self.bin_ptr[b + 1])
+        for r, c in zip(self.bin_row[lo:hi].tolist(), self.bin_coef[lo:hi].tolist(), strict=True):
+            out[r] = out.get(r, 0) + kind * c
+        return out
+
+    def dist(self, r: int, v: float) -> float:
+        return max(self.lo[r] - v, 0.0) + max(v - self.hi[r], 0.0)
+
+    def broken(self) -> IntArray:
+        return np.flatnonzero((self.value < self.lo) | (self.value > self.hi)).astype(np.int64)
+
+    # ------------------------------------------------------------------ moves
+    def _f(self, b: IntArray | int, k: IntArray | int) -> FloatArray:
         m = self.model
-        return float((k - m.target[b]) ** 2 / m.weight[b]) if np.isfinite(m.weight[b]) else 0.0
+        w = m.weight[b]
+        fin = np.isfinite(w)
+        return np.where(fin, (np.asarray(k, dtype=float) - m.target[b]) ** 2 / np.where(fin, w, 1.0), 0.0)
 
-    def cheapest(self, accept: Callable[[dict[int, int]], bool]) -> tuple[int, int] | None:
-        """The moved unit whose undoing raises the objective least, among those that keep
-        the staffing bounds and whose effect on the rows ``accept`` takes."""
-        m, staff = self.model, self.staff
-        best: tuple[float, int, int] | None = None
-        for (a, b), n in self.moves.items():
-            if n <= 0:
-                continue
-            home = int(m.group_home[m.arc_group[a]])
-            if home < 0 or staff[b] - 1 < m.min_staff[b] or staff[home] + 1 > self.max_staff[home]:
-                continue
-            effect = {rr: -c for rr, c in self.by_arc.get(a, [])}
-            for rr, c in self.by_bin.get(b, []):
-                effect[rr] = effect.get(rr, 0) - c
-            if not accept(effect):
-                continue
-            delta = (
-                self._f(home, staff[home] + 1) - self._f(home, staff[home])
-                + self._f(b, staff[b] - 1) - self._f(b, staff[b])
-                - (m.move_cost + float(m.arc_cost[a]))
-            )  # fmt: skip
-            if best is None or delta < best[0]:
-                best = (delta, a, b)
-        return None if best is None else (best[1], best[2])
+    def delta(self, kind: IntArray, a: IntArray, b: IntArray) -> FloatArray:
+        """Objective change of each move (``kind`` +1) or undo (-1), vectorised."""
+        m, s = self.model, self.staff
+        home = m.group_home[m.arc_group[a]].clip(0)
+        return (
+            self._f(b, s[b] + kind) - self._f(b, s[b])
+            + self._f(home, s[home] - kind) - self._f(home, s[home])
+            + kind * (m.move_cost + m.arc_cost[a])
+        )  # fmt: skip
 
-    def undo(self, a: int, b: int) -> None:
-        home = int(self.model.group_home[self.model.arc_group[a]])
-        self.moves[(a, b)] -= 1
-        self.staff[home] += 1
-        self.staff[b] -= 1
-        for rr, c in self.by_arc.get(a, []):
-            self.value[rr] -= c
-        for rr, c in self.by_bin.get(b, []):
-            self.value[rr] -= c
+    def allowed(self, kind: int, a: int, b: int) -> bool:
+        """Whether the move or undo is possible now and keeps the staffing bounds and hard pairs."""
+        m = self.model
+        g = int(m.arc_group[a])
+        home = int(m.group_home[g])
+        if home < 0 or b == home:
+            return False
+        if kind > 0:
+            if self.moved[g] >= m.group_size[g]:
+                return False
+        elif self.moves.get((a, b), 0) <= 0:
+            return False
+        if self.staff[b] + kind < self.min_staff[b] or self.staff[b] + kind > self.max_staff[b]:
+            return False
+        if self.staff[home] - kind < self.min_staff[home] or self.staff[home] - kind > self.max_staff[home]:
+            return False
+        if g in self.partners and m.bin_block is not None:
+            to = b if kind > 0 else home
+            if any(m.bin_block[self.where[q]] != m.bin_block[to] for q in self.partners[g]):
+                return False
+        return True
+
+    def apply(self, kind: int, a: int, b: int, effects: dict[int, int]) -> None:
+        m = self.model
+        g = int(m.arc_group[a])
+        home = int(m.group_home[g])
+        self.moves[(a, b)] = self.moves.get((a, b), 0) + kind
+        self.moved[g] += kind
+        self.total += kind
+        self.staff[b] += kind
+        self.staff[home] -= kind
+        for r, e in effects.items():
+            self.value[r] += e
+        if g in self.where:
+            self.where[g] = b if kind > 0 else home
+
+    def move_rows(self) -> tuple[IntArray, IntArray]:
+        keys = [(a, b) for (a, b), n in self.moves.items() if n > 0]
+        arcs = np.array([k[0] for k in keys], dtype=np.int64)
+        bins = np.array([k[1] for k in keys], dtype=np.int64)
+        return arcs, bins
+
+    def class_arcs(self) -> tuple[IntArray, IntArray]:
+        """Arcs sorted by class and the class starts (built on first use)."""
+        if self._class_arcs is None:
+            m = self.model
+            order = np.argsort(m.arc_class, kind="stable").astype(np.int64)
+            starts = np.searchsorted(m.arc_class[order], np.arange(m.n_classes + 1)).astype(np.int64)
+            self._class_arcs = (order, starts)
+        return self._class_arcs
 
     def solution(self) -> EngineSolution | None:
         m = self.model
@@ -235,7 +327,7 @@ class _Undo:
             status="feasible",
             objective=m.objective(self.staff, moved, arc_total, pair_total),
             bound=-np.inf,
-            staff=self.staff,
+            staff=self.staff.copy(),
             move_group=groups,
             move_bin=bins,
             move_count=counts,
@@ -247,62 +339,232 @@ class _Undo:
         )
 
 
-def repair(model: AssignmentModel, sol: EngineSolution) -> EngineSolution | None:
-    """Make a nearly feasible plan feasible by undoing moves, cheapest first.
+def _expand(indptr: IntArray, items: IntArray, keys: IntArray) -> tuple[IntArray, IntArray]:
+    """Every ``(i, item)`` with ``item`` in the CSR list of ``keys[i]``, vectorised."""
+    n = (indptr[keys + 1] - indptr[keys]).astype(np.int64)
+    rep = np.repeat(np.arange(len(keys), dtype=np.int64), n)
+    within = np.arange(int(n.sum()), dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)
+    return rep, items[indptr[keys][rep] + within].astype(np.int64)
 
-    While a side row is broken, undo one unit of a move that helps it (its arc or target
-    bin has a coefficient of the right sign), keeping staffing bounds and every other row
-    (or bringing a broken one nearer); then, while the plan moves more than ``max_moves``,
-    undo the cheapest unit that keeps every row. ``None`` when no move can be undone (e.g.
-    a coverage row that needs more moves, or a hard pair).
-    """
-    if sol.move_arc is None:
-        return None
-    plan = _Undo(model, sol)
-    lo, hi, value = plan.lo, plan.hi, plan.value
-    for _ in range(int(sol.moves) + 1):
+
+def _add_candidates(plan: _Plan, broken: IntArray) -> tuple[IntArray, IntArray]:
+    """Moves from home that push a broken row the right way: its arcs of the right sign into
+    every bin of their class, and every arc into its bins of the right sign."""
+    m = plan.model
+    arcs: list[IntArray] = []
+    bins: list[IntArray] = []
+    for r in broken.tolist():
+        row = m.side[r]
+        up = plan.value[r] < plan.lo[r]
+        a = row.arcs[row.arc_coef > 0 if up else row.arc_coef < 0].astype(np.int64)
+        if len(a):
+            i, b = _expand(m.class_indptr, m.class_bins, m.arc_class[a])
+            arcs.append(a[i])
+            bins.append(b)
+        nb = row.in_bins[row.in_coef > 0 if up else row.in_coef < 0].astype(np.int64)
+        if len(nb):
+            # the classes holding those bins, then the arcs of those classes
+            cls_of = np.repeat(np.arange(m.n_classes, dtype=np.int64), np.diff(m.class_indptr))
+            o = np.argsort(m.class_bins, kind="stable")
+            b_ptr = np.searchsorted(m.class_bins[o], np.arange(m.n_bins + 1)).astype(np.int64)
+            i, c = _expand(b_ptr, cls_of[o], nb)
+            order, starts = plan.class_arcs()
+            j, a2 = _expand(starts, order, c)
+            arcs.append(a2)
+            bins.append(nb[i[j]])
+    if not arcs:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    a_all, b_all = np.concatenate(arcs), np.concatenate(bins)
+    key = np.unique(a_all * np.int64(m.n_bins) + b_all)
+    a_all, b_all = key // m.n_bins, key % m.n_bins
+    g = m.arc_group[a_all]
+    home = m.group_home[g]
+    hs = home.clip(0)
+    ok = (
+        (home >= 0)
+        & (b_all != home)
+        & (plan.moved[g] < m.group_size[g])
+        & (plan.staff[hs] - 1 >= plan.min_staff[hs])
+        & (plan.staff[b_all] + 1 <= plan.max_staff[b_all])
+    )
+    return a_all[ok], b_all[ok]
+
+
+def _fix_rows(plan: _Plan, deadline: float | None) -> bool:
+    """Bring every broken row within its bounds by moves and undos, most help first, then
+    the cheapest change of the objective; each step keeps the staffing bounds, the hard
+    pairs and every row that holds, and brings no broken row farther. ``False`` if a row
+    stays broken."""
+    m = plan.model
+    for _round in range(3):
         broken = plan.broken()
-        if len(broken) == 0:
-            break
-        r = int(broken[0])
-        down = value[r] > hi[r]
-
-        def helps(effect: dict[int, int], r: int = r, down: bool = down, broken: Any = broken) -> bool:
-            d = effect.get(r, 0)
-            if (down and d >= 0) or (not down and d <= 0):
-                return False
-            return all(
-                lo[rr] <= value[rr] + e <= hi[rr]
-                or (
-                    rr in broken
-                    and abs(value[rr] + e - _mid(lo[rr], hi[rr])) <= abs(value[rr] - _mid(lo[rr], hi[rr]))
-                )
-                for rr, e in effect.items()
-                if rr != r
-            )
-
-        pick = plan.cheapest(helps)
-        if pick is None:
-            return None
-        plan.undo(*pick)
-    if len(plan.broken()):
-        return None
-    total = sum(plan.moves.values())
-    while model.max_moves is not None and total > model.max_moves:
-        pick = plan.cheapest(
-            lambda effect: all(lo[rr] <= value[rr] + e <= hi[rr] for rr, e in effect.items())
+        if not len(broken):
+            return True
+        ua, ub = plan.move_rows()
+        g = m.arc_group[ua]
+        home = m.group_home[g]
+        hs = home.clip(0)
+        keep = (
+            (home >= 0)
+            & (plan.staff[hs] + 1 <= plan.max_staff[hs])
+            & (plan.staff[ub] - 1 >= plan.min_staff[ub])
         )
-        if pick is None:
-            return None
-        plan.undo(*pick)
-        total -= 1
-    return plan.solution()
+        ua, ub = ua[keep], ub[keep]
+        aa, ab = _add_candidates(plan, broken)
+        kind = np.concatenate([-np.ones(len(ua), np.int64), np.ones(len(aa), np.int64)])
+        ca, cb = np.concatenate([ua, aa]), np.concatenate([ub, ab])
+        plan.index(ca)
+        # help of each candidate: the distance to their bounds it takes off the broken rows
+        help_ = np.zeros(len(ca))
+        for r in broken.tolist():
+            ha, hc = plan.row_hits[r]
+            coef = np.zeros(len(ca))
+            if len(ha):
+                p = np.searchsorted(ha, ca).clip(0, len(ha) - 1)
+                coef = np.where(ha[p] == ca, hc[p], 0).astype(float)
+            row = m.side[r]
+            if len(row.in_bins):
+                dense = np.zeros(m.n_bins)
+                np.add.at(dense, row.in_bins, row.in_coef)
+                coef = coef + dense[cb]
+            v, lo, hi = plan.value[r], plan.lo[r], plan.hi[r]
+            new = v + kind * coef
+            help_ += (max(lo - v, 0.0) + max(v - hi, 0.0)) - (
+                np.maximum(lo - new, 0.0) + np.maximum(new - hi, 0.0)
+            )
+        sel = np.flatnonzero(help_ > 0)
+        if not len(sel):
+            return False
+        cost = plan.delta(kind[sel], ca[sel], cb[sel])
+        heap = [(-float(h), float(c), int(i)) for h, c, i in zip(help_[sel], cost, sel, strict=True)]
+        heapq.heapify(heap)
+        progress = False
+        pops = 0
+        limit = 20 * len(heap) + 1000
+        n_broken = len(broken)
+        while heap and n_broken and pops < limit:
+            pops += 1
+            if deadline is not None and pops % 256 == 0 and not within(deadline):
+                return False
+            key_h, key_c, i = heapq.heappop(heap)
+            k, a, b = int(kind[i]), int(ca[i]), int(cb[i])
+            if not plan.allowed(k, a, b):
+                continue
+            eff = plan.effects(k, a, b)
+            gain, worse = 0.0, False
+            for r, e in eff.items():
+                before, after = plan.dist(r, plan.value[r]), plan.dist(r, plan.value[r] + e)
+                if after > before:
+                    worse = True
+                    break
+                gain += before - after
+            if worse or gain <= 0:
+                continue
+            c = float(plan.delta(np.array([k]), np.array([a]), np.array([b]))[0])
+            if (-gain, c) > (key_h, key_c + 1e-12 * max(1.0, abs(key_c))):
+                heapq.heappush(heap, (-gain, c, i))  # its key went stale: in its place again
+                continue
+            plan.apply(k, a, b, eff)
+            progress = True
+            n_broken = len(plan.broken())
+            heapq.heappush(heap, (key_h, key_c, i))  # it may serve again (re-keyed when popped)
+        if not n_broken:
+            return True
+        if not progress:
+            return False
+    return not len(plan.broken())
 
 
-def _mid(lo: int, hi: int) -> float:
-    big = np.iinfo(np.int64).max // 2
-    if lo < -big:
-        return float(hi) - 1e18
-    if hi > big:
-        return float(lo) + 1e18
-    return 0.5 * (lo + hi)
+def _fit_budget(plan: _Plan, deadline: float | None) -> bool:
+    """Undo the cheapest moves, keeping every row and bound, until the budget holds."""
+    m = plan.model
+    if m.max_moves is None or plan.total <= m.max_moves:
+        return True
+    ua, ub = plan.move_rows()
+    plan.index(ua)
+    kind = -np.ones(len(ua), np.int64)
+    cost = plan.delta(kind, ua, ub)
+    heap = [(float(c), int(i)) for i, c in enumerate(cost)]
+    heapq.heapify(heap)
+    pops = 0
+    limit = 20 * len(heap) + 1000
+    while plan.total > m.max_moves:
+        if not heap or pops > limit:
+            return False
+        pops += 1
+        if deadline is not None and pops % 256 == 0 and not within(deadline):
+            return False
+        key, i = heapq.heappop(heap)
+        a, b = int(ua[i]), int(ub[i])
+        if not plan.allowed(-1, a, b):
+            continue
+        eff = plan.effects(-1, a, b)
+        if any(plan.dist(r, plan.value[r] + e) > 0 for r, e in eff.items()):
+            continue
+        c = float(plan.delta(np.array([-1]), np.array([a]), np.array([b]))[0])
+        if c > key + 1e-12 * max(1.0, abs(key)):
+            heapq.heappush(heap, (c, i))
+            continue
+        plan.apply(-1, a, b, eff)
+        heapq.heappush(heap, (c, i))
+    return True
+
+
+def repair(
+    model: AssignmentModel, sol: EngineSolution, *, deadline: float | None = None
+) -> EngineSolution | None:
+    """Make a nearly feasible plan feasible: add moves where a row needs more, undo moves
+    where a row needs less, then undo the cheapest moves until the budget holds.
+
+    Each step moves one unit from its home bin into a bin of an arc's class, or sends one
+    moved unit home. Steps are taken most help first (the distance they take off the
+    broken rows), then cheapest change of the objective (a heap, re-keyed lazily as the
+    staff changes); a step must keep the staffing bounds, the hard pairs and every row that
+    holds, and bring no broken row farther from its bounds. So a coverage row short before
+    the plan is filled by moving qualified units in, and a cap is met by sending units home.
+    The work is one pass over the rows' terms per round (at most three rounds) plus
+    ``O(c log c)`` for ``c`` candidate steps (the plan's moves and the moves from home
+    along the broken rows' arcs).
+
+    Parameters
+    ----------
+    model : AssignmentModel
+        The model with its side rows, pairs and budget.
+    sol : EngineSolution
+        A plan that keeps the staffing bounds (e.g. a relaxation's, or nobody moving), with
+        its arcs (``move_arc``).
+    deadline : float, optional
+        ``time.perf_counter()`` value (or :func:`~asn_balance.engine.control.request_stop`)
+        that ends the repair without a plan.
+
+    Returns
+    -------
+    EngineSolution or None
+        A plan with status ``feasible`` that keeps every row, staffing bound, hard pair and
+        the budget (checked afresh), or ``None`` when the steps cannot get there.
+    """
+    if sol.move_arc is None or sol.status not in ("optimal", "feasible"):
+        return None
+    plan = _Plan(model, sol)
+    if not _fix_rows(plan, deadline) or not _fit_budget(plan, deadline):
+        return None
+    out = plan.solution()
+    if out is None or not _holds(model, out):
+        return None
+    return out
+
+
+def _holds(model: AssignmentModel, sol: EngineSolution) -> bool:
+    """Every row, staffing bound and the budget, recomputed from the plan's moves."""
+    if model.max_moves is not None and sol.moves > model.max_moves:
+        return False
+    staff = model.initial_staff()
+    placed = model.group_home[sol.move_group]
+    np.add.at(staff, sol.move_bin, sol.move_count)
+    np.subtract.at(staff, placed[placed >= 0], sol.move_count[placed >= 0])
+    if not np.array_equal(staff, sol.staff):
+        return False
+    if np.any(staff < model.min_staff) or np.any((model.max_staff >= 0) & (staff > model.max_staff)):
+        return False
+    flow, inflow = model.plan_flows(sol)
+    return all(row.holds(flow, inflow) for row in model.side)
