@@ -1,8 +1,8 @@
 """Benchmark asn_balance end to end against its peers on the same scenarios, in one run.
 
-    python benchmarks/run.py [--scales plaju,city,province] [--seed N] [--peers cpsat,highs,flow]
-                             [--peer-time-limit 60] [--max-moves K] [--out results.jsonl]
-                             [--write-results]
+    python benchmarks/run.py [--scales plaju,city,province,region,nation] [--seed N]
+                             [--peers cpsat,highs,flow] [--peer-time-limit 60] [--max-moves K]
+                             [--out results.jsonl] [--write-results] [--phases] [--data-cache DIR]
 
 For each scale the scenario of :func:`asn_balance.datasets.synth.generate_scale` is written as a
 CSV folder; ``asn-balance plan DIR --out plan.json --quiet`` runs in a child process
@@ -68,9 +68,9 @@ def measured(cmd: list[str], timeout: float | None = None) -> dict[str, Any]:
     t0 = time.perf_counter()
     try:
         p = subprocess.run(full, capture_output=True, text=True, timeout=timeout)
-        code, err = p.returncode, p.stderr
+        code, err, std = p.returncode, p.stderr, p.stdout
     except subprocess.TimeoutExpired as e:
-        code, err = None, f"killed after {timeout:.0f} s\n{e.stderr or ''}"
+        code, err, std = None, f"killed after {timeout:.0f} s\n{e.stderr or ''}", ""
     wall = time.perf_counter() - t0
     rss_mb = None
     try:
@@ -80,7 +80,13 @@ def measured(cmd: list[str], timeout: float | None = None) -> dict[str, Any]:
         pass
     finally:
         Path(rss_file).unlink(missing_ok=True)
-    return {"wall": wall, "rss_mb": rss_mb, "code": code, "stderr": err[-2000:] if err else ""}
+    return {
+        "wall": wall,
+        "rss_mb": rss_mb,
+        "code": code,
+        "stderr": err[-2000:] if err else "",
+        "stdout": std[-20000:] if std else "",
+    }
 
 
 def verify(problem: Problem, moves: pd.DataFrame) -> dict[str, Any]:
@@ -93,10 +99,14 @@ def verify(problem: Problem, moves: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def run_asn(data: Path, work: Path, args: argparse.Namespace, problem: Problem) -> dict[str, Any]:
+def run_asn(
+    data: Path, work: Path, args: argparse.Namespace, problem: Problem | None, limits: list[str]
+) -> dict[str, Any]:
     exe = shutil.which("asn-balance") or str(Path(sys.executable).with_name("asn-balance"))
     plan = work / "plan.json"
     cmd = [exe, "plan", str(data), "--out", str(plan), "--quiet", "--seed", str(args.seed)]
+    if limits:
+        cmd += ["--max-rows", limits[0], "--max-file-mb", str(int(limits[1]) // 1_000_000)]
     if args.max_moves is not None:
         cmd += ["--max-moves", str(args.max_moves), "--time-limit", str(args.peer_time_limit)]
     runs = []
@@ -122,6 +132,7 @@ def run_asn(data: Path, work: Path, args: argparse.Namespace, problem: Problem) 
         out.update(status="error", note=runs[-1]["stderr"].strip().splitlines()[-1:] or ["failed"])
         return out
     s = json.loads(plan.read_text())["summary"]
+    plan_check = s.get("check") or {}
     out.update(
         status=s["status"],
         objective=s["objective"],
@@ -133,7 +144,11 @@ def run_asn(data: Path, work: Path, args: argparse.Namespace, problem: Problem) 
         compile_seconds=s.get("compile_seconds"),
         solver_stats=s.get("solver_stats"),
     )
-    out.update(verify(problem, read_plan(plan)))
+    if problem is not None:
+        out.update(verify(problem, read_plan(plan)))
+    else:  # too large to hold a second copy here: the plan's own independent check
+        out.update(ok=bool(plan_check.get("ok")) and bool(plan_check.get("verified")), check="in the CLI run")
+    plan.unlink(missing_ok=True)
     return out
 
 
@@ -172,6 +187,64 @@ def run_peer(peer: str, data: Path, work: Path, args: argparse.Namespace, proble
     if plan is not None:
         out.update(verify(problem, pd.DataFrame(plan)))
     return out
+
+
+_PHASES = (
+    "import json, sys, time\n"
+    "t = time.perf_counter()\n"
+    "from asn_balance.model.limits import Limits\n"
+    "from asn_balance.model.problem import Problem\n"
+    "from asn_balance.model.readers import read_tables\n"
+    "from asn_balance.model.validate import validate_tables\n"
+    "from asn_balance.compile.compiler import compile_problem\n"
+    "from asn_balance.engine.dispatch import solve_model\n"
+    "from asn_balance.planner import evaluate_solution\n"
+    "from asn_balance.check import check\n"
+    "out = {'import': time.perf_counter() - t}\n"
+    "def lap(name, t0):\n"
+    "    out[name] = round(time.perf_counter() - t0, 3)\n"
+    "    print(name, out[name], file=sys.stderr, flush=True)\n"
+    "limits = Limits(max_rows=int(sys.argv[3]), max_file_bytes=int(sys.argv[4]))\n"
+    "t = time.perf_counter(); raw = read_tables(sys.argv[1], limits=limits); lap('read', t)\n"
+    "t = time.perf_counter()\n"
+    "tables = validate_tables({k: raw.get(k) for k in ('employees', 'positions', 'tasks', 'units')},"
+    " limits=limits)\n"
+    "del raw; problem = Problem(tables); lap('validate', t)\n"
+    "t = time.perf_counter(); comp = compile_problem(problem); lap('compile', t)\n"
+    "t = time.perf_counter(); sol = solve_model(comp.model); lap('flow', t)\n"
+    "t = time.perf_counter(); result = evaluate_solution(problem, comp, sol); lap('evaluate', t)\n"
+    "t = time.perf_counter(); rep = check(problem, result); lap('check', t)\n"
+    "t = time.perf_counter(); result.write(sys.argv[2]); lap('write', t)\n"
+    "out.update(objective=result.objective, moves=result.n_moves, check_ok=bool(rep.ok),"
+    " stats={k: v for k, v in sol.stats.items() if isinstance(v, (int, float, str))})\n"
+    "print(json.dumps(out))\n"
+)
+
+
+def run_phases(data: Path, work: Path, limits: list[str]) -> dict[str, Any]:
+    """The pipeline once more, phase by phase, in a child process: seconds and peak RSS."""
+    plan = work / "plan_phases.json"
+    r = measured([sys.executable, "-c", _PHASES, str(data), str(plan), *limits])
+    out: dict[str, Any] = {"wall": r["wall"], "rss_mb": r["rss_mb"], "code": r["code"]}
+    if r["code"] != 0:
+        out["note"] = r["stderr"].strip().splitlines()[-1:] or ["failed"]
+        return out
+    lines = [x for x in r.get("stdout", "").splitlines() if x.startswith("{")]
+    if lines:
+        out.update(json.loads(lines[-1]))
+    plan.unlink(missing_ok=True)
+    return out
+
+
+def phases_text(ph: dict[str, Any]) -> str:
+    names = ("read", "validate", "compile", "flow", "evaluate", "check", "write")
+    if not all(n in ph for n in names):
+        return f"phases failed: {ph.get('note')}"
+    bits = ", ".join(f"{n} {ph[n]:.1f}" for n in names)
+    return (
+        f"phases (s): import {ph.get('import', 0):.1f}, {bits}; total {ph['wall']:.1f} s, "
+        f"peak RSS {_num(ph.get('rss_mb'), '.0f')} MB"
+    )
 
 
 # --------------------------------------------------------------------------- report
@@ -213,6 +286,8 @@ def note_of(r: dict[str, Any]) -> str:
         if st.get("flows"):
             bits.append(f"{st['flows']} flows, cpsat {st.get('cpsat')}")
         bits.append("runs " + "/".join(f"{w:.2f}" for w in r.get("walls", [])))
+        if r.get("phases"):
+            bits.append("; " + phases_text(r["phases"]))
         return " ".join(bits)
     if r.get("status") in ("skipped", "error"):
         return str(r.get("note", ""))
@@ -330,6 +405,16 @@ def machine() -> str:
 # --------------------------------------------------------------------------- main
 
 
+#: Scales above this many employees: no peers, no second check here, phases by default.
+BIG = 500_000
+
+
+def rows_max_positions(data: Path) -> int:
+    """Data rows of ``positions.csv`` (its lines less the header)."""
+    with (data / "positions.csv").open("rb") as f:
+        return sum(1 for _ in f) - 1
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scales", default="plaju,city,province", help="comma list of synth.SCALES names")
@@ -343,6 +428,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="write one JSON line per system and scale")
     ap.add_argument("--write-results", action="store_true", help="append a section to RESULTS.md")
     ap.add_argument("--results-file", type=Path, default=HERE / "RESULTS.md")
+    ap.add_argument(
+        "--phases",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also time the pipeline phase by phase (default: only for region and nation)",
+    )
+    ap.add_argument("--data-cache", type=Path, default=None, help="keep and reuse generated CSV folders here")
     a = ap.parse_args(argv)
     scales = [s.strip() for s in a.scales.split(",") if s.strip()]
     peers = [] if a.peers.strip() in ("", "none") else [p.strip() for p in a.peers.split(",")]
@@ -365,18 +457,39 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="asn_bench_") as tmp:
         for scale in scales:
             work = Path(tmp) / scale
-            data = synth.write_csv_folder(synth.generate_scale(scale, a.seed), work / "data")
+            work.mkdir(parents=True, exist_ok=True)
+            big = synth.SCALES[scale] > BIG
+            cached = a.data_cache / f"{scale}_seed{a.seed}" if a.data_cache is not None else None
+            t0 = time.perf_counter()
+            if cached is not None and (cached / "employees.csv").exists():
+                data, made = cached, "cached"
+            else:
+                data = synth.write_csv_folder(synth.generate_scale(scale, a.seed), cached or work / "data")
+                made = f"generated and written in {time.perf_counter() - t0:.1f} s"
+            rows_max = max(sum(1 for _ in (data / f).open("rb")) for f in ("employees.csv", "positions.csv"))
+            size_max = max(f.stat().st_size for f in data.glob("*.csv"))
+            limits = [str(rows_max + 1), str(size_max + 1_000_000)] if big else []
             policy = Policy(max_moves=a.max_moves) if a.max_moves is not None else Policy()
-            problem = Problem.read(data, policy)
-            title = (
-                f"{scale} (seed {a.seed}): {problem.n_employees:,} employees, "
-                f"{problem.n_positions:,} positions"
-                + (f", max_moves {a.max_moves}" if a.max_moves is not None else "")
+            problem = None if big else Problem.read(data, policy)
+            n_emp = problem.n_employees if problem is not None else synth.SCALES[scale]
+            n_pos = problem.n_positions if problem is not None else rows_max_positions(data)
+            title = f"{scale} (seed {a.seed}): {n_emp:,} employees, {n_pos:,} positions" + (
+                f", max_moves {a.max_moves}" if a.max_moves is not None else ""
             )
-            print(f"\n.. {title}", flush=True)
-            rows = [run_asn(data, work, a, problem)]
+            print(f"\n.. {title} (data {made})", flush=True)
+            rows = [run_asn(data, work, a, problem, limits)]
             print(f"   asn_balance {rows[0]['wall']:.2f} s", flush=True)
+            if a.phases or (a.phases is None and big):
+                ph = run_phases(data, work, limits or [str(10**6), str(200 * 10**6)])
+                rows[0]["phases"] = ph
+                print(f"   {phases_text(ph)}", flush=True)
             for peer in peers:
+                if big:
+                    rows.append(
+                        {"system": peer, "status": "skipped", "note": "peers do not run at this scale"}
+                    )
+                    continue
+                assert problem is not None
                 rows.append(run_peer(peer, data, work, a, problem))
                 print(f"   {peer} {rows[-1]['wall']:.2f} s {rows[-1].get('status')}", flush=True)
             annotate(rows)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import math
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -44,8 +46,67 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _column(values: pd.Series) -> list[Any]:
+    """A column's cells as :func:`_clean` makes them, a whole column at a time."""
+    kind = values.dtype.kind if isinstance(values.dtype, np.dtype) else ""
+    if kind in "iub" and kind:
+        return list(values.to_numpy().tolist())  # Python ints and bools
+    if kind == "f":
+        x = values.to_numpy()
+        cells: list[Any] = x.tolist()
+        if not np.isfinite(x).all():
+            for i in np.flatnonzero(~np.isfinite(x)).tolist():
+                cells[i] = None
+        return cells
+    return [v if type(v) is str else _clean(v) for v in values.to_numpy(dtype=object).tolist()]
+
+
+def _columns(df: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:
+    """Column names (as text) and cleaned cells, column by column."""
+    return [str(k) for k in df.columns], [_column(df.iloc[:, j]) for j in range(df.shape[1])]
+
+
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): _clean(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+    keys, cols = _columns(df)
+    if not keys:
+        return [{} for _ in range(len(df))]
+    return [dict(zip(keys, row, strict=True)) for row in zip(*cols, strict=True)]
+
+
+def _json_value(value: Any, pad: str, indent: int) -> str:
+    """One cleaned cell as ``json.dumps(..., indent=indent)`` writes it at the depth ``pad``."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is str:
+        return str(encode_basestring(value))
+    if type(value) is int:
+        return int.__repr__(value)
+    if type(value) is float:
+        if not math.isfinite(value):
+            raise ValueError("Out of range float values are not JSON compliant")
+        return float.__repr__(value)
+    text = json.dumps(value, ensure_ascii=False, indent=indent, allow_nan=False)
+    return text.replace("\n", "\n" + pad)
+
+
+def _json_table(df: pd.DataFrame, indent: int) -> str:
+    """``json.dumps(_records(df), indent=indent)`` at depth one, assembled column by column."""
+    if not len(df):
+        return "[]"
+    pad1, pad2, pad3 = " " * indent, " " * (2 * indent), " " * (3 * indent)
+    keys, cols = _columns(df)
+    if not keys:
+        return "[\n" + ",\n".join([pad2 + "{}"] * len(df)) + "\n" + pad1 + "]"
+    texts = [[_json_value(v, pad3, indent) for v in col] for col in cols]
+    fields = ",\n".join(
+        pad3 + encode_basestring(k).replace("{", "{{").replace("}", "}}") + ": {}" for k in keys
+    )
+    row = pad2 + "{{\n" + fields + "\n" + pad2 + "}}"
+    return "[\n" + ",\n".join(itertools.starmap(row.format, zip(*texts, strict=True))) + "\n" + pad1 + "]"
 
 
 @dataclass
@@ -202,7 +263,18 @@ class Result:
 
     def to_json(self, indent: int | None = 2) -> str:
         """The plan as JSON text (see :meth:`to_dict`)."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, allow_nan=False)
+        if indent is None or not isinstance(indent, int) or indent < 0:
+            return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, allow_nan=False)
+        # the text json.dumps(self.to_dict(), indent=indent) gives, with the tables written
+        # column by column (the pure-Python encoder json uses with an indent is slow)
+        pad = " " * indent
+        tables = {"moves": self.moves, "positions": self.positions, "units": self.units}
+        if self.training is not None and self.training_totals is not None:
+            tables.update(training=self.training, training_totals=self.training_totals)
+        summary = json.dumps(self.summary(), ensure_ascii=False, indent=indent, allow_nan=False)
+        parts = [pad + '"summary": ' + summary.replace("\n", "\n" + pad)]
+        parts += [pad + encode_basestring(k) + ": " + _json_table(df, indent) for k, df in tables.items()]
+        return "{\n" + ",\n".join(parts) + "\n}"
 
     def write(self, path: str | PathLike[str]) -> Path:
         """Write the plan by suffix: ``.json``, ``.xlsx``, or else a folder of CSV files.

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from json.encoder import encode_basestring
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .schema import TABLES
@@ -17,26 +19,45 @@ __all__ = ["HASH_SCHEME", "canonical_fingerprint", "canonical_hash", "canonical_
 HASH_SCHEME: Final[str] = "asn-balance canonical tables v1"
 
 
-def _json_cells(values: pd.Series, kind: str) -> list[str]:
+def _json_cells(values: pd.Series, kind: str) -> npt.NDArray[np.object_]:
     """Each cell of a canonical column as compact JSON (one call per distinct value)."""
     if kind == "date":
         stamps = pd.Series(pd.to_datetime(values), dtype="datetime64[ns]")
         text = stamps.dt.strftime("%Y-%m-%d")
-        return ['"' + t + '"' if isinstance(t, str) else "null" for t in text.tolist()]
+        out = np.full(len(text), "null", dtype=object)
+        ok = text.notna().to_numpy()
+        out[ok] = '"' + text[ok].to_numpy(dtype=object) + '"'
+        return out
     if kind == "bool":
-        return ["true" if bool(v) else "false" for v in values.tolist()]
+        if pd.api.types.is_bool_dtype(values.dtype) and not values.hasnans:
+            return np.where(values.to_numpy(dtype=bool), "true", "false").astype(object)
+        return np.array(["true" if bool(v) else "false" for v in values.tolist()], dtype=object)
     if kind in ("float", "int"):
         x = values.to_numpy(dtype=float, na_value=np.nan)
         out = np.full(len(x), "null", dtype=object)
         fin = np.isfinite(x)
         whole = fin & (x == np.round(x)) & (np.abs(x) < 2.0**53)
-        out[whole] = [str(int(v)) for v in x[whole].tolist()]
+        uniq, inverse = np.unique(x[whole], return_inverse=True)
+        out[whole] = np.array([str(int(v)) for v in uniq.tolist()], dtype=object)[inverse.ravel()]
         other = fin & ~whole
-        out[other] = [repr(float(v)) for v in x[other].tolist()]
-        return [str(v) for v in out.tolist()]
+        uniq, inverse = np.unique(x[other], return_inverse=True)
+        out[other] = np.array([repr(float(v)) for v in uniq.tolist()], dtype=object)[inverse.ravel()]
+        return out
     codes, uniques = pd.factorize(values.astype(object), sort=False)
-    encoded = [json.dumps(str(u), ensure_ascii=False) for u in uniques]
-    return [encoded[c] if c >= 0 else "null" for c in codes.tolist()]
+    # json.dumps(text, ensure_ascii=False) is encode_basestring(text), without its overhead
+    encoded = np.array([*map(encode_basestring, map(str, uniques)), "null"], dtype=object)
+    return encoded[codes]  # a missing value (-1) takes the last entry, null
+
+
+def _table_text(name: str, frame: pd.DataFrame | None) -> str:
+    """A table's lines of the canonical text (header and rows, each ending with ``\\n``)."""
+    spec = TABLES[name]
+    n = 0 if frame is None else len(frame)
+    head = json.dumps([name, list(spec.names), n], ensure_ascii=False, separators=(",", ":"))
+    if frame is None or not n:
+        return head + "\n"
+    cols = [_json_cells(frame[c.name], c.kind).tolist() for c in spec.columns]
+    return head + "\n[" + "]\n[".join(map(",".join, zip(*cols, strict=True))) + "]\n"
 
 
 def canonical_text(
@@ -58,17 +79,7 @@ def canonical_text(
     ``source_row`` and extra columns are left out.
     """
     frames = {"employees": employees, "positions": positions, "tasks": tasks, "units": units}
-    lines = [HASH_SCHEME]
-    for name, spec in TABLES.items():
-        frame = frames[name]
-        n = 0 if frame is None else len(frame)
-        head = json.dumps([name, list(spec.names), n], ensure_ascii=False, separators=(",", ":"))
-        lines.append(head)
-        if frame is None or not n:
-            continue
-        cols = [_json_cells(frame[c.name], c.kind) for c in spec.columns]
-        lines.extend("[" + ",".join(cells) + "]" for cells in zip(*cols, strict=True))
-    return "\n".join(lines) + "\n"
+    return HASH_SCHEME + "\n" + "".join(_table_text(name, frames[name]) for name in TABLES)
 
 
 def canonical_hash(
@@ -113,14 +124,15 @@ def canonical_fingerprint(
         ``summary.input_sha256`` and ``summary.input_tables``.
     """
     frames = {"employees": employees, "positions": positions, "tasks": tasks, "units": units}
-    text = canonical_text(employees, positions, tasks, units)
-    lines = text.split("\n")
+    whole = hashlib.sha256((HASH_SCHEME + "\n").encode("utf-8"))
     tables: dict[str, dict[str, int | str]] = {}
-    at = 1  # line 0 is HASH_SCHEME
     for name in TABLES:
         frame = frames[name]
-        n = 0 if frame is None else len(frame)
-        part = "".join(line + "\n" for line in lines[at : at + 1 + n])
-        tables[name] = {"rows": n, "sha256": hashlib.sha256(part.encode("utf-8")).hexdigest()}
-        at += 1 + n
-    return hashlib.sha256(text.encode("utf-8")).hexdigest(), tables
+        part = _table_text(name, frame).encode("utf-8")
+        whole.update(part)
+        tables[name] = {
+            "rows": 0 if frame is None else len(frame),
+            "sha256": hashlib.sha256(part).hexdigest(),
+        }
+        del part
+    return whole.hexdigest(), tables

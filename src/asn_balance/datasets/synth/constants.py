@@ -18,6 +18,7 @@ __all__ = [
     "POSITION_COLUMNS",
     "REFERENCE_YEAR",
     "SCALES",
+    "SCALE_OPTIONS",
     "TASK_COLUMNS",
     "UNIT_COLUMNS",
     "WKE_HOURS",
@@ -30,7 +31,15 @@ StrArray = npt.NDArray[np.str_]
 ObjArray = npt.NDArray[np.object_]
 
 #: Named scenario sizes (number of employees) for :func:`generate_scale`.
-SCALES: Final[dict[str, int]] = {"plaju": 600, "city": 10_000, "province": 90_000}
+SCALES: Final[dict[str, int]] = {
+    "plaju": 600,
+    "city": 10_000,
+    "province": 90_000,
+    "region": 1_000_000,
+    "nation": 5_000_000,
+}
+#: Further :func:`generate` options of a named scale: the large ones are many instansi.
+SCALE_OPTIONS: Final[dict[str, dict[str, int]]] = {"region": {"instansi": 100}, "nation": {"instansi": 600}}
 
 #: The planning round is dated 1 January of this year: ages, TMT and months in position
 #: are counted up to it.

@@ -50,6 +50,8 @@ def write_csv_folder(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Pa
                 text[whole] = x[whole].astype(np.int64).astype(str)
                 text[np.isnan(x)] = ""
                 out[col] = text
+            elif pd.api.types.is_string_dtype(s.dtype) and not s.hasnans:
+                out[col] = s  # text already: written as it is
             else:
                 out[col] = s.astype("string").fillna("").astype(str)
         out.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n", encoding="utf-8")

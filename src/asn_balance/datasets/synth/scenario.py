@@ -10,11 +10,19 @@ import pandas as pd
 
 from ...model.abk import need_fte, workload_from_tasks
 from .catalogue import jabatan_tables
-from .constants import EMPLOYEE_COLUMNS, EXTRA_COLUMNS, POSITION_COLUMNS, SCALES, TASK_COLUMNS, WKE_HOURS
+from .constants import (
+    EMPLOYEE_COLUMNS,
+    EXTRA_COLUMNS,
+    POSITION_COLUMNS,
+    SCALE_OPTIONS,
+    SCALES,
+    TASK_COLUMNS,
+    WKE_HOURS,
+)
 from .people import employees_table
 from .policy import insert_after, policy_tables
 from .positions import needs, requirements, task_rows
-from .units import allocate_staff, plan_positions, plan_units
+from .units import allocate_staff, plan_positions, plan_units, replicate_positions
 
 __all__ = ["generate", "generate_scale", "imbalance_of"]
 
@@ -32,6 +40,7 @@ def generate(
     vacancy_share: float = 0.03,
     tasks_share: float = 0.9,
     policy_columns: bool = False,
+    instansi: int = 1,
 ) -> dict[str, pd.DataFrame]:
     """Generate a realistic planning scenario of an Indonesian local government.
 
@@ -73,6 +82,14 @@ def generate(
         Add the mutasi-policy columns (:data:`POLICY_COLUMNS`) and a ``units`` table
         (:data:`UNIT_COLUMNS`), see the notes. They are drawn from a random stream of their
         own, so the other columns are the same as without them.
+    instansi : int
+        Number of instansi (agencies). With more than one, the organisation of an agency of
+        ``n_employees / instansi`` employees is laid out once and copied per instansi, each
+        copy with its own positions, staff and people (vectorised over the copies, so a
+        national roster of millions takes seconds): unit ids get the instansi code in front
+        (``I0007.KEC03``), unit names the instansi name after them. The jabatan are the same
+        everywhere, so movers can cross instansi unless a policy forbids it. ``1`` (the
+        default) gives one pemda as described above.
 
     Returns
     -------
@@ -133,15 +150,32 @@ def generate(
     cat = jabatan_tables()
     rng = np.random.default_rng(seed)
 
-    units, target = plan_units(n, rng)
-    unit_of, jab_pos, mult = plan_positions(units, target, rng)
+    copies = int(instansi)
+    if copies < 1:
+        raise ValueError(f"instansi must be at least 1, got {instansi!r}")
+    if copies == 1:
+        units, target = plan_units(n, rng)
+        unit_of, jab_pos, mult = plan_positions(units, target, rng)
+        unit_ids = np.array([u.unit_id for u in units])
+        unit_names = np.array([u.name for u in units])
+        kinds = np.array([u.kind for u in units])[unit_of]
+    else:
+        units, target = plan_units(max(1, round(n / copies)), rng)
+        unit_of, jab_pos, mult = replicate_positions(units, target, copies, rng)
+        width = max(4, len(str(copies)))
+        codes = np.strings.add("I", np.strings.zfill(np.arange(1, copies + 1).astype(str), width))
+        unit_ids = np.strings.add(
+            np.repeat(np.strings.add(codes, "."), len(units)),
+            np.tile(np.array([u.unit_id for u in units]), copies),
+        )
+        unit_names = np.strings.add(
+            np.tile(np.array([u.name for u in units]), copies),
+            np.repeat(np.strings.add(", Instansi ", codes), len(units)),
+        )
+        kinds = np.tile(np.array([u.kind for u in units]), copies)[unit_of]
     n_pos = len(jab_pos)
     vacancy = vacancy_share * min(1.0, imbalance / 0.35)
     staff = allocate_staff(n, jab_pos, mult, vacancy, rng)
-
-    unit_ids = np.array([u.unit_id for u in units])
-    unit_names = np.array([u.name for u in units])
-    kinds = np.array([u.kind for u in units])[unit_of]
     seq = np.arange(n_pos) - np.searchsorted(unit_of, unit_of)  # 0.. within each unit
     pos_ids = np.strings.add(
         np.strings.add(unit_ids[unit_of], "-"), np.strings.zfill((seq + 1).astype(str), 2)
@@ -213,7 +247,9 @@ def generate_scale(name: str, seed: int = 0, **kwargs: Any) -> dict[str, pd.Data
     Parameters
     ----------
     name : str
-        ``plaju`` (600 employees), ``city`` (10,000) or ``province`` (90,000).
+        ``plaju`` (600 employees), ``city`` (10,000), ``province`` (90,000), ``region``
+        (1,000,000 in 100 instansi) or ``nation`` (5,000,000 in 600 instansi, about 640,000
+        positions: the whole national ASN), see :data:`SCALE_OPTIONS`.
     seed : int
         Random seed, see :func:`generate`.
     **kwargs
@@ -226,7 +262,7 @@ def generate_scale(name: str, seed: int = 0, **kwargs: Any) -> dict[str, pd.Data
     """
     if name not in SCALES:
         raise ValueError(f"unknown scale {name!r}; choose one of {', '.join(SCALES)}")
-    return generate(SCALES[name], seed=seed, **kwargs)
+    return generate(SCALES[name], seed=seed, **{**SCALE_OPTIONS.get(name, {}), **kwargs})
 
 
 def imbalance_of(tables: Mapping[str, pd.DataFrame], effective_hours: float = WKE_HOURS) -> float:

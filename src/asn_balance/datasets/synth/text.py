@@ -35,4 +35,9 @@ def competency_text(levels: npt.NDArray[np.int8]) -> ObjArray:
     if not len(levels):
         return np.empty(0, dtype=object)
     cat = jabatan_tables()
-    return strings_join([cat.comp_items[k][levels[:, k]] for k in range(len(cat.competencies))], ";")
+    # the text of each distinct row once (rows repeat a lot in large scenarios)
+    rows = np.ascontiguousarray(levels).view(np.dtype((np.void, levels.shape[1] * levels.itemsize)))
+    uniq, inverse = np.unique(rows.ravel(), return_inverse=True)
+    u_levels = uniq.view(levels.dtype).reshape(len(uniq), levels.shape[1])
+    text = strings_join([cat.comp_items[k][u_levels[:, k]] for k in range(len(cat.competencies))], ";")
+    return text[inverse.ravel()]

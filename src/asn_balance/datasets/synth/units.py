@@ -15,7 +15,15 @@ import numpy as np
 from .catalogue import jabatan_tables, organisation
 from .constants import FloatArray, IntArray
 
-__all__ = ["Unit", "allocate_staff", "place_names", "plan_positions", "plan_units", "roman"]
+__all__ = [
+    "Unit",
+    "allocate_staff",
+    "place_names",
+    "plan_positions",
+    "plan_units",
+    "replicate_positions",
+    "roman",
+]
 
 
 def place_names(rng: np.random.Generator, count: int, avoid: set[str]) -> list[str]:
@@ -182,3 +190,52 @@ def allocate_staff(
     rest = n - int(staff.sum())
     staff += rng.multinomial(rest, w / w.sum()).astype(np.int64)
     return staff
+
+
+def replicate_positions(
+    units: list[Unit], target: float, copies: int, rng: np.random.Generator
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Positions of ``copies`` copies of the organisation ``units`` (e.g. one per instansi).
+
+    Like :func:`plan_positions`, vectorised over the copies: copy ``r`` of unit ``i`` is unit
+    ``r * len(units) + i``; each copy draws its own number of positions and its own optional
+    jabatan (weighted, without replacement, by Gumbel top-k keys).
+
+    Returns
+    -------
+    tuple of ndarray
+        Unit index (sorted), jabatan index and staff weight per position.
+    """
+    index = jabatan_tables().index
+    n_units = len(units)
+    means = np.array([u.mean for u in units])
+    factor = target / means.sum()
+    noise = rng.lognormal(0.0, 0.25, (copies, n_units))
+    unit_parts: list[IntArray] = []
+    jab_parts: list[IntArray] = []
+    rank_parts: list[IntArray] = []
+    mult_parts: list[FloatArray] = []
+    for i, u in enumerate(units):
+        names = [*u.mandatory, *u.optional]
+        m = len(u.mandatory)
+        k = np.clip(np.round(factor * u.mean * noise[:, i]), 1, len(names)).astype(np.int64)
+        jab = np.array([index[j] for j in names], dtype=np.int64)
+        # rank of each jabatan in its copy: mandatory first (in order), then the optional ones
+        # sorted by a Gumbel key (weighted sampling without replacement); keep the first k
+        rank = np.tile(np.arange(len(names), dtype=np.int64), (copies, 1))
+        if len(names) > m:
+            w = np.array([u.optional[x] for x in names[m:]])
+            keys = np.log(w / w.sum()) - np.log(-np.log(rng.random((copies, len(names) - m))))
+            order = np.argsort(-keys, axis=1, kind="stable")
+            rank[:, m:][np.arange(copies)[:, None], order] = m + np.arange(len(names) - m)
+        r, c = np.nonzero(rank < k[:, None])
+        unit_parts.append(r * n_units + i)
+        jab_parts.append(jab[c])
+        rank_parts.append(c)  # catalogue order within the unit, as plan_positions
+        mult_parts.append(np.full(len(r), u.staff_mult))
+    unit_of = np.concatenate(unit_parts)
+    jab_of = np.concatenate(jab_parts)
+    within = np.concatenate(rank_parts)
+    mult = np.concatenate(mult_parts)
+    order = np.lexsort((within, unit_of))
+    return unit_of[order], jab_of[order], mult[order]
