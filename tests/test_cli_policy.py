@@ -124,6 +124,8 @@ OPTIONS: list[tuple[tuple[str, ...], str, Any]] = [
     (("--part-time-fte", "0.4"), "part_time_fte", 0.4),
     (("--days-per-year", "235"), "days_per_year", 235),
     (("--weeks-per-year", "47"), "weeks_per_year", 47),
+    (("--hire-cost", "0.8"), "hire_cost", 0.8),
+    (("--workload-growth", "0.03"), "workload_growth", 0.03),
 ]
 OPTION_IDS = [" ".join(a) for a, _, _ in OPTIONS]
 

@@ -149,13 +149,21 @@ def input_problems(problem: Any) -> list[tuple[str, int | None, str | None, str]
         ("3b", "III/b"),
         ("32", "III/b"),
         ("IV-e", "IV/e"),
+        ("PPPK-07", "VII"),
+        ("P3K 9", "IX"),
+        ("PPPK Gol. 11", "XI"),
+        ("pppk 17", "XVII"),
+        ("P3K/XII", "XII"),
     ],
 )
 def test_grade_spellings(text: str, grade: str) -> None:
     assert parse_grade(text) == grade
 
 
-@pytest.mark.parametrize("text", ["XVIII", "XX", "Golongan XX", "IX/a", "0", "9", "17", "II/e", "golongan"])
+@pytest.mark.parametrize(
+    "text",
+    ["XVIII", "XX", "Golongan XX", "IX/a", "0", "9", "17", "II/e", "golongan", "PPPK 18", "PPPK-0", "PPPK"],
+)
 def test_grade_spellings_rejected(text: str) -> None:
     assert parse_grade(text) is None
 

@@ -30,13 +30,16 @@ if TYPE_CHECKING:  # what the lazy names resolve to, for type checkers and IDEs
     from . import datasets
     from .analysis.compare import Comparison, compare
     from .analysis.frontier import Frontier, frontier
+    from .analysis.horizon import plan_horizon
     from .analysis.why_not import WhyNot, why_not
     from .apps.batch import solve_many
     from .check import CheckReport, Violation, check
+    from .check.horizon import check_horizon
     from .compile.compiler import compile_problem
     from .engine import AssignmentModel, EngineSolution, Pair, SideConstraint
     from .engine.control import request_stop
     from .evaluate.evaluation import evaluate
+    from .evaluate.horizon import HorizonResult
     from .evaluate.result import PlanError, Result
     from .evaluate.terms import plan_terms
     from .model.errors import InputError, InputProblem
@@ -52,6 +55,7 @@ __all__ = [
     "Comparison",
     "EngineSolution",
     "Frontier",
+    "HorizonResult",
     "InputError",
     "InputProblem",
     "Pair",
@@ -64,11 +68,13 @@ __all__ = [
     "WhyNot",
     "__version__",
     "check",
+    "check_horizon",
     "compare",
     "compile_problem",
     "datasets",
     "evaluate",
     "frontier",
+    "plan_horizon",
     "plan_terms",
     "request_stop",
     "solve",
@@ -105,6 +111,9 @@ _LAZY: dict[str, str] = {
     "WhyNot": "analysis.why_not",
     "why_not": "analysis.why_not",
     "solve_many": "apps.batch",
+    "plan_horizon": "analysis.horizon",
+    "check_horizon": "check.horizon",
+    "HorizonResult": "evaluate.horizon",
 }
 
 
@@ -143,6 +152,7 @@ _outputs.register("problem_html", "asn_balance.reports.cards:problem_card")
 _outputs.register("result_html", "asn_balance.reports.cards:result_card")
 _outputs.register("result_plot", "asn_balance.reports.plots:plot_result")
 _outputs.register("result_write", "asn_balance.io.files:write_result")
+_outputs.register("horizon_write", "asn_balance.io.horizon:write_horizon")
 _outputs.register("frontier_plot", "asn_balance.reports.plots:plot_frontier")
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

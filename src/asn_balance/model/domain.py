@@ -85,8 +85,13 @@ PPPK_GRADES: Final[tuple[str, ...]] = (
 )  # fmt: skip
 _PPPK_RANK: Final[dict[str, int]] = {g: i for i, g in enumerate(PPPK_GRADES)}
 _PPPK_GRADE: Final = re.compile(
-    r"(?:(?:PPPK|P3K)\s*)?(?:GOL(?:ONGAN)?\.?\s*)?(XVII|XVI|XV|XIV|XIII|XII|XI|X|IX|VIII|VII|VI|V|IV|III|II|I)",
+    r"(?:(?:PPPK|P3K)\s*[-/]?\s*)?(?:GOL(?:ONGAN)?\.?\s*)?(XVII|XVI|XV|XIV|XIII|XII|XI|X|IX|VIII|VII|VI|V|IV|III|II|I)",
     re.IGNORECASE,
+)
+#: A PPPK golongan written as a number after an explicit ``PPPK``/``P3K`` (``PPPK-07``,
+#: ``P3K 9``, ``PPPK Gol. 11``), as payroll exports (SIMGAJI) and office lists write them.
+_PPPK_NUMBER: Final = re.compile(
+    r"(?:PPPK|P3K)\s*[-/]?\s*(?:GOL(?:ONGAN)?\.?\s*)?0?([1-9]|1[0-7])", re.IGNORECASE
 )
 #: Grade scales: ``PNS`` (golongan/ruang I/a..IV/e of PNS and CPNS) and ``PPPK`` (golongan
 #: I..XVII of PPPK and PPPK Paruh Waktu). Grades are compared within one scale only.
@@ -167,8 +172,9 @@ def parse_grade(value: object) -> str | None:
     PNS golongan/ruang (``III/b``): ``III/b``, ``iii/b``, ``III-b``, ``III b``, ``IIIb``,
     ``3b``, ``3/b`` and the SIASN ids 11..45. PPPK golongan (``IX``, Perpres 98/2020): the
     Roman numerals ``I`` .. ``XVII`` in any case, optionally after ``Golongan``/``Gol.``
-    and ``PPPK``/``P3K`` (``Golongan IX``, ``PPPK gol. IX``). A bare number is a SIASN id
-    of a PNS grade only. Which scale a grade is on: :func:`grade_scale`.
+    and ``PPPK``/``P3K`` (``Golongan IX``, ``PPPK gol. IX``), or as a number 1..17 after
+    ``PPPK``/``P3K`` (``PPPK-09``, ``P3K 9``). A bare number is a SIASN id of a PNS grade
+    only. Which scale a grade is on: :func:`grade_scale`.
     """
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return _SIASN_GRADE.get(int(value))
@@ -182,7 +188,10 @@ def parse_grade(value: object) -> str | None:
     m = re.fullmatch(r"(IV|III|II|I|[1-4])\s*[/\-. ]?\s*([A-Ea-e])", s, flags=re.IGNORECASE)
     if not m:
         p = _PPPK_GRADE.fullmatch(s)
-        return p.group(1).upper() if p else None
+        if p:
+            return p.group(1).upper()
+        n = _PPPK_NUMBER.fullmatch(s)
+        return PPPK_GRADES[int(n.group(1)) - 1] if n else None
     major = _ROMAN.get(m.group(1).upper())
     if major is None:
         return None

@@ -113,6 +113,13 @@ class Policy(BaseModel):
     days_per_year, weeks_per_year : int
         ABK period factors of the ``hari`` and ``minggu`` periods (250 and 50 by default;
         many ABK worksheets use 235 and 47).
+    hire_cost : float
+        Five-year plan (``plan_horizon``): price of one new hire (formasi) in units of the
+        balance term B (default 0.5).
+    workload_growth : float
+        Five-year plan: annual growth of every position's workload as a fraction (0.03 = 3 %
+        a year; default 0) where the position gives no ``workload_growth`` of its own. The
+        need in year ``t`` is ``workload x (1 + growth)^t / effective_hours``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -140,6 +147,8 @@ class Policy(BaseModel):
     part_time_fte: float = Field(0.5, gt=0, le=1, allow_inf_nan=False)
     days_per_year: int = Field(250, ge=1, le=366)
     weeks_per_year: int = Field(50, ge=1, le=53)
+    hire_cost: float = Field(0.5, ge=0, le=1e6, allow_inf_nan=False)
+    workload_growth: float = Field(0.0, gt=-1, le=10, allow_inf_nan=False)
 
     def date(self) -> dt.date:
         """The plan date: ``plan_date`` or today."""

@@ -191,6 +191,12 @@ TABLES: Final[Mapping[str, TableSpec]] = MappingProxyType(
                                 "jenjang_jf")),
                 Column("competency_standard", "competencies",
                        aliases=("standar_kompetensi", "kompetensi_standar", "kompetensi_standar_jabatan")),
+                Column("hire_allowed", "bool", default=True,
+                       aliases=("formasi_allowed", "boleh_formasi", "formasi_dibuka")),
+                Column("max_hires", "int", default=_NAN, bounds=(0.0, 1e6),
+                       aliases=("max_formasi", "formasi_max")),
+                Column("workload_growth", "float", default=_NAN, bounds=(-0.99, 10.0),
+                       aliases=("pertumbuhan_beban_kerja",)),
             ),
         ),
         "tasks": TableSpec(

@@ -1,4 +1,5 @@
-"""Command line: ``asn-balance demo | plan | check | why-not | frontier | compare | abk | serve |
+"""Command line: ``asn-balance demo | plan | check | why-not | frontier | horizon | check-horizon |
+compare | abk | serve |
 batch | report | schema``.
 
 Exit codes: 0 success; 1 infeasible problem, no plan, or a plan that fails the check; 2 bad
@@ -23,6 +24,7 @@ from ...model.errors import InputError, InternalError
 from .abk import abk
 from .batch import batch
 from .check import PlanArg, check_cmd
+from .check_horizon import check_horizon_cmd
 from .common import _PANEL as _PANEL
 from .common import _POLICY_FIELD as _POLICY_FIELD
 from .common import (
@@ -57,6 +59,7 @@ from .compare import compare_cmd
 from .demo import demo
 from .frontier import _parse_budgets as _parse_budgets
 from .frontier import frontier
+from .horizon import horizon
 from .plan import plan
 from .report import report_cmd
 from .schema import schema_cmd
@@ -79,10 +82,12 @@ __all__ = [
     "app",
     "batch",
     "check_cmd",
+    "check_horizon_cmd",
     "compare_cmd",
     "demo",
     "err",
     "frontier",
+    "horizon",
     "main",
     "out",
     "plan",
@@ -100,6 +105,8 @@ _COMMANDS: dict[str, Callable[..., Any]] = {
     "check": check_cmd,
     "why-not": why_not_cmd,
     "frontier": frontier,
+    "horizon": horizon,
+    "check-horizon": check_horizon_cmd,
     "compare": compare_cmd,
     "abk": abk,
     "serve": serve,

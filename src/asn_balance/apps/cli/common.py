@@ -128,6 +128,11 @@ POLICY_OPTIONS: dict[str, Any] = {
         "--days-per-year", help="ABK period factor of 'hari' tasks: working days a year (250; often 235).")],
     "weeks_per_year": Annotated[int | None, _opt(
         "--weeks-per-year", help="ABK period factor of 'minggu' tasks: weeks a year (50; often 47).")],
+    "hire_cost": Annotated[float | None, _opt(
+        "--hire-cost", help="Five-year plan: price of one hire in units of B (default 0.5).")],
+    "workload_growth": Annotated[float | None, _opt(
+        "--workload-growth",
+        help="Five-year plan: annual workload growth of positions without their own (0.03 = 3 %).")],
 }  # fmt: skip
 
 #: CLI parameter -> Policy field, where the names differ.

@@ -1,0 +1,647 @@
+"""A multi-round assignment model and its exact MIP (HiGHS), with a myopic round-by-round plan.
+
+It knows nothing of ASN. **Bins** ``b`` have, per round ``t``, ``fixed[t, b]`` units that never
+move, a convex cost ``(n - target[t, b])^2 / weight[t, b]`` of their ``n`` units and bounds
+``min_units``/``max_units``. **Groups** ``g`` of ``size[g]`` interchangeable units start in
+``home[g]``; a group may hold units in its admissible bins, the **pairs** ``p = (g, b)``
+(the home always among them). A unit of ``g`` in ``b``:
+
+* is gone from round ``exit[p]`` on (it leaves with the bin it held the round before);
+* may leave ``b`` at round ``t`` only if ``first[g] <= t <= last[p]`` and it arrived at
+  ``b`` at least ``lock`` rounds before (a unit at home since the start is free from
+  ``first[g]`` on);
+* may arrive at ``b`` by a move only if ``enter[p]``.
+
+Up to ``hire_cap[t]`` new units may enter at round ``t`` (``hire_max[b]`` per bin and round,
+none where ``hire_ok[b]`` is false); they stay to the end. ``block[b]`` groups bins for the
+per-round caps ``block_max_out``/``block_max_in`` on units leaving/entering a block.
+
+Objective: ``sum_t sum_b cost_tb(n) + move_cost x moves + hire_cost x hires``.
+
+Variables per pair and round: ``y`` (integer units held), ``a`` (arrivals), ``d``
+(departures); per round and bin ``h`` (integer hires), ``n`` (units) and ``z`` (the cost's
+epigraph). Moving a group's units from one distribution to another takes at least the sum of
+the increases, and since all units of a group are interchangeable and a move's price does
+not depend on its origin, that many moves suffice: ``a >= y_t - y_{t-1}`` is exact. The lock
+is ``d[p, t] <= y[p, t-1] - sum_{s = t-lock+1}^{t-1} a[p, s]``: the units that arrived in the
+last ``lock - 1`` rounds are all still there (they could not leave) and may not leave now.
+The cost is the lines through consecutive integer points of ``n``, exact at integers. With the
+lines listed only up to a cap the model is a relaxation; a plan above a cap grows it and the
+MIP is solved again, so the final plan is exact and HiGHS's dual bound is always valid.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .control import stop_requested
+
+__all__ = ["HorizonModel", "HorizonSolution", "solve_horizon", "solve_myopic"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+_INF = float("inf")
+#: Above this many columns the MIP is not tried: the myopic plan and the LP bound are reported.
+MAX_MIP_COLUMNS = 3_000_000
+
+
+@dataclass(frozen=True)
+class HorizonModel:
+    """A multi-round model (see the module docstring); arrays per round are ``(T, B)``."""
+
+    target: FloatArray
+    weight: FloatArray
+    fixed: IntArray
+    min_units: IntArray
+    max_units: IntArray  # -1: no cap
+    size: IntArray
+    home: IntArray
+    first: IntArray
+    pair_group: IntArray
+    pair_bin: IntArray
+    pair_exit: IntArray
+    pair_last: IntArray
+    pair_enter: npt.NDArray[np.bool_]
+    hire_cap: IntArray
+    hire_ok: npt.NDArray[np.bool_]
+    hire_max: IntArray  # -1: no cap
+    lock: int = 1
+    move_cost: float = 0.1
+    hire_cost: float = 0.5
+    block: IntArray | None = None
+    block_max_out: IntArray | None = None  # per block, -1: no cap
+    block_max_in: IntArray | None = None
+
+    @property
+    def n_rounds(self) -> int:
+        """Number of rounds T."""
+        return int(self.target.shape[0])
+
+    @property
+    def n_bins(self) -> int:
+        """Number of bins B."""
+        return int(self.target.shape[1])
+
+    @property
+    def n_pairs(self) -> int:
+        """Number of admissible (group, bin) pairs."""
+        return len(self.pair_group)
+
+    def cost(self, units: npt.ArrayLike) -> FloatArray:
+        """Per round and bin, the staffing cost of ``units`` (``(T, B)``)."""
+        n = np.asarray(units, dtype=float)
+        return np.asarray((n - self.target) ** 2 / self.weight, dtype=float)
+
+
+@dataclass
+class HorizonSolution:
+    """A plan of a :class:`HorizonModel`.
+
+    Attributes
+    ----------
+    status : str
+        ``optimal``, ``feasible``, ``infeasible`` or ``time_limit``.
+    objective, bound : float
+        The plan's objective (recomputed) and a proven lower bound on the optimum.
+    held : ndarray of int, shape (P, T)
+        Units of each pair during each round.
+    hires : ndarray of int, shape (T, B)
+        New units per round and bin.
+    """
+
+    status: str
+    objective: float
+    bound: float
+    held: IntArray
+    hires: IntArray
+    solver: str = "highs"
+    seconds: float = 0.0
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def _init(m: HorizonModel) -> IntArray:
+    """Units of each pair before round 0: the group's size at home."""
+    return np.where(m.pair_bin == m.home[m.pair_group], m.size[m.pair_group], 0).astype(np.int64)
+
+
+def evaluate_plan(m: HorizonModel, held: IntArray, hires: IntArray) -> tuple[float, IntArray, IntArray]:
+    """Objective, units ``n`` (T, B) and moves per round of a plan (no feasibility check)."""
+    T, B = m.n_rounds, m.n_bins
+    prev = np.concatenate([_init(m)[:, None], held[:, :-1]], axis=1)
+    alive = m.pair_exit[:, None] > np.arange(T)[None, :]
+    inc = np.where(alive, np.maximum(held - prev, 0), 0)
+    n = m.fixed.copy()
+    for t in range(T):
+        n[t] += np.bincount(m.pair_bin, weights=held[:, t], minlength=B).astype(np.int64)
+    n += np.cumsum(hires, axis=0)
+    moves = inc.sum(axis=0).astype(np.int64)
+    obj = float(m.cost(n).sum() + m.move_cost * moves.sum() + m.hire_cost * hires.sum())
+    return obj, n, moves
+
+
+class _Rows:
+    """Rows collected as COO triplets, passed to HiGHS at once."""
+
+    def __init__(self) -> None:
+        self.r: list[IntArray] = []
+        self.c: list[IntArray] = []
+        self.v: list[FloatArray] = []
+        self.lo: list[FloatArray] = []
+        self.hi: list[FloatArray] = []
+        self.n = 0
+
+    def add(
+        self,
+        rows: IntArray,
+        cols: IntArray,
+        vals: npt.ArrayLike,
+        lo: npt.ArrayLike,
+        hi: npt.ArrayLike,
+        count: int,
+    ) -> None:
+        self.r.append(np.asarray(rows, dtype=np.int64) + self.n)
+        self.c.append(np.asarray(cols, dtype=np.int64))
+        self.v.append(np.broadcast_to(np.asarray(vals, dtype=float), len(rows)).copy())
+        self.lo.append(np.broadcast_to(np.asarray(lo, dtype=float), count).copy())
+        self.hi.append(np.broadcast_to(np.asarray(hi, dtype=float), count).copy())
+        self.n += count
+
+    def csr(self) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int32], npt.NDArray[np.int32], FloatArray]:
+        r = np.concatenate(self.r) if self.r else np.zeros(0, np.int64)
+        c = np.concatenate(self.c) if self.c else np.zeros(0, np.int64)
+        v = np.concatenate(self.v) if self.v else np.zeros(0)
+        keep = v != 0
+        r, c, v = r[keep], c[keep], v[keep]
+        o = np.lexsort((c, r))
+        starts = np.searchsorted(r[o], np.arange(self.n)).astype(np.int32)
+        lo = np.concatenate(self.lo) if self.lo else np.zeros(0)
+        hi = np.concatenate(self.hi) if self.hi else np.zeros(0)
+        return lo, hi, starts, c[o].astype(np.int32), v[o]
+
+
+@dataclass
+class _Built:
+    """Column layout of one MIP over rounds ``t0 .. t1-1``."""
+
+    t0: int
+    t1: int
+    n_cols: int
+    lower: FloatArray
+    upper: FloatArray
+    cost: FloatArray
+    integer: npt.NDArray[np.bool_]
+    rows: _Rows
+    cap: IntArray  # (R, B) the last integer point listed in the cost lines
+
+
+def _build(
+    m: HorizonModel,
+    t0: int,
+    t1: int,
+    prev: IntArray,
+    arrived: FloatArray,
+    hired: IntArray,
+    cap: IntArray | None,
+) -> tuple[_Built, dict[str, Any]]:
+    """The MIP of rounds ``t0 .. t1-1`` after a fixed past: ``prev`` units per pair held in
+    round ``t0 - 1`` (or before round 0), ``arrived[p, s]`` arrivals of rounds ``s < t0``, and
+    ``hired[b]`` units hired before ``t0``."""
+    P, B, R = m.n_pairs, m.n_bins, t1 - t0
+    rounds = np.arange(t0, t1)
+    pg, pb = m.pair_group, m.pair_bin
+    size = m.size[pg].astype(float)
+    # column blocks: y, a, d (P x R each), h, n, z (B x R each)
+    base = {k: k * P * R for k in range(3)}
+    base.update({3 + k: 3 * P * R + k * B * R for k in range(3)})
+    n_cols = 3 * P * R + 3 * B * R
+
+    def pc(k: int, p: IntArray, t: IntArray) -> IntArray:
+        return base[k] + np.asarray(p, np.int64) * R + (np.asarray(t, np.int64) - t0)
+
+    def bc(k: int, t: IntArray, b: IntArray) -> IntArray:
+        return base[k] + (np.asarray(t, np.int64) - t0) * B + np.asarray(b, np.int64)
+
+    grid = np.meshgrid(np.arange(P), rounds, indexing="ij")
+    PP, TT = grid[0].ravel(), grid[1].ravel()
+    alive = m.pair_exit[PP] > TT
+    lower = np.zeros(n_cols)
+    upper = np.zeros(n_cols)
+    cost = np.zeros(n_cols)
+    integer = np.zeros(n_cols, dtype=bool)
+    s_pt = size[PP]
+    upper[pc(0, PP, TT)] = np.where(alive, s_pt, 0)
+    integer[pc(0, PP, TT)] = True
+    g_first = m.first[pg][PP]
+    upper[pc(1, PP, TT)] = np.where(alive & m.pair_enter[PP] & (g_first <= TT), s_pt, 0)
+    cost[pc(1, PP, TT)] = m.move_cost
+    upper[pc(2, PP, TT)] = np.where(alive & (g_first <= TT) & (m.pair_last[PP] >= TT), s_pt, 0)
+    grid = np.meshgrid(np.arange(B), rounds, indexing="ij")
+    BB, TB = grid[0].ravel(), grid[1].ravel()
+    hmax = np.where(m.hire_max[BB] >= 0, np.minimum(m.hire_max[BB], m.hire_cap[TB]), m.hire_cap[TB])
+    upper[bc(3, TB, BB)] = np.where(m.hire_ok[BB], hmax, 0)
+    integer[bc(3, TB, BB)] = True
+    cost[bc(3, TB, BB)] = m.hire_cost
+    lower[bc(4, TB, BB)] = np.maximum(m.min_units[TB, BB], m.fixed[TB, BB])
+    upper[bc(4, TB, BB)] = np.where(m.max_units[TB, BB] >= 0, m.max_units[TB, BB], _INF)
+    upper[bc(5, TB, BB)] = _INF
+    cost[bc(5, TB, BB)] = 1.0
+
+    rows = _Rows()
+    # conservation per (group, round): sum over live pairs of y_t = sum over them of y_{t-1}
+    G = len(m.size)
+    for t in rounds.tolist():
+        live = np.flatnonzero(m.pair_exit > t)
+        cols = [pc(0, live, np.full(len(live), t))]
+        vals = [np.ones(len(live))]
+        rr = [pg[live]]
+        if t > t0:
+            cols.append(pc(0, live, np.full(len(live), t - 1)))
+            vals.append(-np.ones(len(live)))
+            rr.append(pg[live])
+            rhs: FloatArray = np.zeros(G)
+        else:
+            rhs = np.bincount(pg[live], weights=prev[live], minlength=G).astype(float)
+        rows.add(np.concatenate(rr), np.concatenate(cols), np.concatenate(vals), rhs, rhs, G)
+    # increases and decreases per live (pair, round)
+    lp, lt = PP[alive], TT[alive]
+    k = np.arange(len(lp))
+    first = lt == t0
+    y_prev_const = np.where(first, prev[lp], 0.0)
+    for kind, sign in ((1, 1.0), (2, -1.0)):
+        # a - y + y_prev >= 0  |  d + y - y_prev >= 0
+        r_ = [k, k]
+        c_ = [pc(kind, lp, lt), pc(0, lp, lt)]
+        v_ = [np.ones(len(k)), -sign * np.ones(len(k))]
+        nf = np.flatnonzero(~first)
+        r_.append(nf)
+        c_.append(pc(0, lp[nf], lt[nf] - 1))
+        v_.append(sign * np.ones(len(nf)))
+        rows.add(
+            np.concatenate(r_), np.concatenate(c_), np.concatenate(v_), -sign * y_prev_const, _INF, len(k)
+        )
+    # lock: d_t + sum of arrivals in the last lock-1 rounds - y_{t-1} <= 0
+    if m.lock >= 2:
+        sel = np.flatnonzero(lt >= 1)
+        p_, t_ = lp[sel], lt[sel]
+        kk = np.arange(len(sel))
+        r_ = [kk]
+        c_ = [pc(2, p_, t_)]
+        v_ = [np.ones(len(kk))]
+        const = np.zeros(len(kk))
+        for back in range(1, m.lock):
+            s = t_ - back
+            ok = s >= 0
+            var = ok & (s >= t0)
+            r_.append(kk[var])
+            c_.append(pc(1, p_[var], s[var]))
+            v_.append(np.ones(int(var.sum())))
+            past = ok & (s < t0)
+            const[past] += arrived[p_[past], s[past]]
+        var = t_ - 1 >= t0
+        r_.append(kk[var])
+        c_.append(pc(0, p_[var], t_[var] - 1))
+        v_.append(-np.ones(int(var.sum())))
+        const[~var] -= prev[p_[~var]]
+        rows.add(np.concatenate(r_), np.concatenate(c_), np.concatenate(v_), -_INF, -const, len(kk))
+    # staff: n - sum y - hires so far = fixed + hired before t0
+    kb = (TB - t0) * B + BB
+    r_ = [kb]
+    c_ = [bc(4, TB, BB)]
+    v_ = [np.ones(len(kb))]
+    for t in rounds.tolist():
+        r_.append((t - t0) * B + pb)
+        c_.append(pc(0, np.arange(P), np.full(P, t)))
+        v_.append(-np.ones(P))
+        for s_ in range(t0, t + 1):
+            r_.append((t - t0) * B + np.arange(B))
+            c_.append(bc(3, np.full(B, s_), np.arange(B)))
+            v_.append(-np.ones(B))
+    rhs = (m.fixed[TB, BB] + hired[BB]).astype(float)
+    order = np.argsort(kb)
+    rows.add(np.concatenate(r_), np.concatenate(c_), np.concatenate(v_), rhs[order], rhs[order], B * R)
+    # cost lines between consecutive integer points, from the least possible units to the cap
+    lo_u = lower[bc(4, TB, BB)].astype(np.int64)
+    reach = np.bincount(pb, weights=size, minlength=B)[BB] + hired[BB] + np.cumsum(m.hire_cap)[TB]
+    top = np.floor(m.fixed[TB, BB] + reach).astype(np.int64)
+    top = np.where(m.max_units[TB, BB] >= 0, np.minimum(top, m.max_units[TB, BB]), top)
+    if cap is None:
+        soft = np.maximum(np.ceil(2 * m.target[TB, BB]) + 2, m.fixed[TB, BB] + m.size.max(initial=0) + 2)
+        cap_flat = np.minimum(top, np.maximum(soft.astype(np.int64), lo_u + 1))
+    else:
+        cap_flat = np.minimum(top, cap[TB - t0, BB])
+    cap_flat = np.maximum(cap_flat, lo_u + 1)
+    n_lines = cap_flat - lo_u
+    li = np.repeat(np.arange(len(BB)), n_lines)
+    kpt = (
+        np.repeat(lo_u, n_lines)
+        + np.arange(int(n_lines.sum()))
+        - np.repeat(np.cumsum(n_lines) - n_lines, n_lines)
+    )
+    tgt, w = m.target[TB[li], BB[li]], m.weight[TB[li], BB[li]]
+    f0 = (kpt - tgt) ** 2 / w
+    slope = (kpt + 1 - tgt) ** 2 / w - f0
+    nl = np.arange(len(li))
+    rows.add(
+        np.concatenate([nl, nl]),
+        np.concatenate([bc(5, TB[li], BB[li]), bc(4, TB[li], BB[li])]),
+        np.concatenate([np.ones(len(nl)), -slope]),
+        f0 - slope * kpt,
+        _INF,
+        len(nl),
+    )
+    # hires per round
+    hr = np.repeat(np.arange(R), B)
+    rows.add(hr, bc(3, t0 + hr, np.tile(np.arange(B), R)), 1.0, -_INF, m.hire_cap[rounds].astype(float), R)
+    # caps per block and round on departures and arrivals
+    if m.block is not None:
+        for kind, caps in ((2, m.block_max_out), (1, m.block_max_in)):
+            if caps is None or not (caps >= 0).any():
+                continue
+            capped = np.flatnonzero(caps >= 0)
+            slot = np.full(len(caps), -1)
+            slot[capped] = np.arange(len(capped))
+            sl = slot[m.block[pb[lp]]]
+            ok = sl >= 0
+            rows.add(
+                sl[ok] * R + (lt[ok] - t0),
+                pc(kind, lp[ok], lt[ok]),
+                1.0,
+                -_INF,
+                np.repeat(caps[capped].astype(float), R),
+                len(capped) * R,
+            )
+    cap_out = cap_flat.reshape(B, R).T.copy()
+    built = _Built(t0, t1, n_cols, lower, upper, cost, integer, rows, cap_out)
+    return built, {"pc": pc, "bc": bc}
+
+
+def _columns(
+    m: HorizonModel, b: _Built, f: dict[str, Any], held: IntArray, hires: IntArray, prev: IntArray
+) -> FloatArray:
+    """The column values of a plan (rounds ``b.t0 .. b.t1-1`` of ``held``/``hires``)."""
+    t0, t1 = b.t0, b.t1
+    P, B = m.n_pairs, m.n_bins
+    x = np.zeros(b.n_cols)
+    hp = np.concatenate([prev[:, None], held[:, t0:t1]], axis=1)
+    alive = m.pair_exit[:, None] > np.arange(t0, t1)[None, :]
+    pp, tt = np.meshgrid(np.arange(P), np.arange(t0, t1), indexing="ij")
+    x[f["pc"](0, pp.ravel(), tt.ravel())] = held[:, t0:t1].ravel()
+    x[f["pc"](1, pp.ravel(), tt.ravel())] = np.where(alive, np.maximum(hp[:, 1:] - hp[:, :-1], 0), 0).ravel()
+    x[f["pc"](2, pp.ravel(), tt.ravel())] = np.where(alive, np.maximum(hp[:, :-1] - hp[:, 1:], 0), 0).ravel()
+    _, n, _ = evaluate_plan(m, held, hires)
+    bb, tb = np.meshgrid(np.arange(B), np.arange(t0, t1), indexing="ij")
+    x[f["bc"](3, tb.ravel(), bb.ravel())] = hires[tb.ravel(), bb.ravel()]
+    x[f["bc"](4, tb.ravel(), bb.ravel())] = n[tb.ravel(), bb.ravel()]
+    x[f["bc"](5, tb.ravel(), bb.ravel())] = m.cost(n)[tb.ravel(), bb.ravel()]
+    return x
+
+
+def _run(
+    m: HorizonModel,
+    b: _Built,
+    *,
+    mip: bool,
+    time_limit: float | None,
+    start: FloatArray | None,
+    gap: float = 1e-6,
+) -> tuple[str, FloatArray | None, float, dict[str, Any]]:
+    """Solve a built model with HiGHS: status, column values, dual bound, stats."""
+    from .backends.highs import _new_highs
+
+    # HiGHS's thread scheduler is global to the process: no instance sets ``threads`` (one
+    # that asks for another count than the first run's fails with "scheduler already
+    # initialized"), and every instance comes from the engine's silent constructor
+    h: Any = _new_highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("random_seed", 0)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", max(0.05, float(time_limit)))
+    h.setOptionValue("mip_rel_gap", gap)
+    h.setOptionValue("mip_abs_gap", 1e-7)
+    n = b.n_cols
+    h.addVars(n, b.lower, b.upper)
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), b.cost)
+    if mip and b.integer.any():
+        idx = np.flatnonzero(b.integer).astype(np.int32)
+        h.changeColsIntegrality(len(idx), idx, np.ones(len(idx), dtype=np.uint8))
+    lo, hi, starts, index, value = b.rows.csr()
+    h.addRows(len(lo), lo, hi, len(value), starts, index, value)
+    if start is not None and mip:
+        # HiGHS 1.16 misprices a MIP start in presolve's reduced space (see backends/highs.py):
+        # with a start, no presolve
+        h.setOptionValue("presolve", "off")
+        h.setSolution(n, np.arange(n, dtype=np.int32), start)
+
+    def interrupt(e: Any) -> None:
+        if stop_requested():
+            e.interrupt()
+
+    h.cbMipInterrupt.subscribe(interrupt)
+    h.cbSimplexInterrupt.subscribe(interrupt)
+    h.run()
+    ms = h.modelStatusToString(h.getModelStatus()).lower()
+    info = h.getInfo()
+    stats = {"columns": n, "rows": len(lo), "nonzeros": len(value), "highs_status": ms}
+    sol = h.getSolution()
+    has = bool(sol.value_valid)
+    x = np.asarray(sol.col_value, dtype=float) if has else None
+    if mip:
+        bound = float(info.mip_dual_bound)
+        stats["nodes"] = int(info.mip_node_count)
+    else:
+        bound = float(info.objective_function_value) if ms == "optimal" else -_INF
+    if "infeasible" in ms:
+        return "infeasible", None, _INF, stats
+    if ms == "optimal":
+        return "optimal", x, bound, stats
+    return ("feasible" if has else "time_limit"), x, bound, stats
+
+
+def _extract(
+    m: HorizonModel, b: _Built, f: dict[str, Any], x: FloatArray, held: IntArray, hires: IntArray
+) -> None:
+    P, B = m.n_pairs, m.n_bins
+    for t in range(b.t0, b.t1):
+        held[:, t] = np.rint(x[f["pc"](0, np.arange(P), np.full(P, t))]).astype(np.int64)
+        hires[t] = np.rint(x[f["bc"](3, np.full(B, t), np.arange(B))]).astype(np.int64)
+
+
+def _past(m: HorizonModel, held: IntArray, t0: int) -> tuple[IntArray, FloatArray, IntArray]:
+    """``prev`` (units held in round ``t0-1``) and ``arrived[p, s]`` for ``s < t0``."""
+    init = _init(m)
+    prev = init if t0 == 0 else held[:, t0 - 1]
+    hp = np.concatenate([init[:, None], held[:, :t0]], axis=1)
+    alive = m.pair_exit[:, None] > np.arange(t0)[None, :]
+    arrived = np.zeros((m.n_pairs, m.n_rounds))
+    arrived[:, :t0] = np.where(alive, np.maximum(hp[:, 1:] - hp[:, :-1], 0), 0)
+    return prev, arrived, np.zeros(m.n_bins, dtype=np.int64)
+
+
+def _solve_exact(
+    m: HorizonModel,
+    t0: int,
+    t1: int,
+    held: IntArray,
+    hires: IntArray,
+    *,
+    deadline: float | None,
+    start: tuple[IntArray, IntArray] | None,
+    gap: float = 1e-6,
+) -> tuple[str, float, dict[str, Any]]:
+    """Solve rounds ``t0 .. t1-1`` after ``held``/``hires`` of the rounds before, into them.
+
+    The cost lines are listed to a cap; a plan above a cap grows it (at most 6 times).
+    Returns the status, the dual bound (of these rounds' cost, the past's cost excluded) and
+    the stats.
+    """
+    prev, arrived, _ = _past(m, held, t0)
+    hired = hires[:t0].sum(axis=0).astype(np.int64)
+    cap = None
+    stats: dict[str, Any] = {}
+    bound = -_INF
+    for attempt in range(7):
+        b, f = _build(m, t0, t1, prev, arrived, hired, cap)
+        left = None if deadline is None else max(0.05, deadline - time.perf_counter())
+        x0 = _columns(m, b, f, start[0], start[1], prev) if start is not None else None
+        status, x, bound, stats = _run(m, b, mip=True, time_limit=left, start=x0, gap=gap)
+        stats["cap_rounds"] = attempt + 1
+        if x is None:
+            return status, bound, stats
+        _extract(m, b, f, x, held, hires)
+        bb, tb = np.meshgrid(np.arange(m.n_bins), np.arange(t0, t1), indexing="ij")
+        n = np.rint(x[f["bc"](4, tb.ravel(), bb.ravel())]).reshape(m.n_bins, t1 - t0).T
+        over = n > b.cap
+        if not over.any():
+            return status, bound, stats
+        cap = np.where(over, 2 * n - b.cap + 2, b.cap)
+        start = (held.copy(), hires.copy())
+    return status, bound, stats
+
+
+def solve_myopic(m: HorizonModel, *, time_limit: float | None = None) -> HorizonSolution:
+    """Round by round: each round's cost and moves minimised after the rounds before (exactly,
+    by HiGHS), never looking ahead. The baseline of a plan made year by year.
+
+    The ``bound`` is not a bound on the horizon's optimum (``-inf``): the plan is greedy.
+    """
+    t_start = time.perf_counter()
+    T = m.n_rounds
+    held = np.zeros((m.n_pairs, T), dtype=np.int64)
+    hires = np.zeros((T, m.n_bins), dtype=np.int64)
+    deadline = None if time_limit is None else t_start + time_limit
+    for t in range(T):
+        status, _, _ = _solve_exact(m, t, t + 1, held, hires, deadline=deadline, start=None)
+        if status in ("infeasible", "time_limit"):
+            return HorizonSolution(
+                status,
+                float("nan"),
+                -_INF,
+                held,
+                hires,
+                "myopic",
+                time.perf_counter() - t_start,
+                {"failed_round": t},
+            )
+    obj, _, _ = evaluate_plan(m, held, hires)
+    return HorizonSolution("feasible", obj, -_INF, held, hires, "myopic", time.perf_counter() - t_start)
+
+
+def lp_bound(m: HorizonModel, *, time_limit: float | None = None) -> float:
+    """The LP relaxation's optimum (a valid lower bound), ``-inf`` if not solved in time."""
+    prev, arrived, hired = _past(m, np.zeros((m.n_pairs, m.n_rounds), dtype=np.int64), 0)
+    b, _ = _build(m, 0, m.n_rounds, prev, arrived, hired, None)
+    status, _, bound, _ = _run(m, b, mip=False, time_limit=time_limit, start=None)
+    return bound if status == "optimal" else -_INF
+
+
+def solve_horizon(
+    m: HorizonModel, *, time_limit: float | None = None, warm: bool = True, gap: float = 1e-6
+) -> HorizonSolution:
+    """The horizon's MIP, warm-started from the myopic plan; HiGHS's dual bound.
+
+    Parameters
+    ----------
+    m : HorizonModel
+        The model.
+    time_limit : float, optional
+        Seconds for the whole solve (myopic start included).
+    warm : bool
+        Start from the myopic plan (:func:`solve_myopic`).
+    gap : float
+        Relative gap at which HiGHS stops.
+
+    Returns
+    -------
+    HorizonSolution
+        ``optimal`` within ``gap`` (or proven), ``feasible`` with a valid bound otherwise.
+    """
+    t_start = time.perf_counter()
+    deadline = None if time_limit is None else t_start + time_limit
+    T = m.n_rounds
+    stats: dict[str, Any] = {"pairs": m.n_pairs, "groups": len(m.size), "bins": m.n_bins, "rounds": T}
+    greedy = None
+    if warm:
+        left = None if deadline is None else 0.4 * (deadline - t_start)
+        greedy = solve_myopic(m, time_limit=left)
+        stats["myopic_objective"] = greedy.objective
+        stats["myopic_seconds"] = round(greedy.seconds, 3)
+        if greedy.status != "feasible":
+            greedy = None
+    if 3 * (m.n_pairs + m.n_bins) * T > MAX_MIP_COLUMNS:
+        left = None if deadline is None else max(0.1, deadline - time.perf_counter())
+        bound = lp_bound(m, time_limit=left)
+        stats["mip"] = "skipped: too large"
+        if greedy is None:
+            return HorizonSolution(
+                "time_limit",
+                float("nan"),
+                bound,
+                np.zeros((m.n_pairs, T), np.int64),
+                np.zeros((T, m.n_bins), np.int64),
+                "lp",
+                time.perf_counter() - t_start,
+                stats,
+            )
+        return HorizonSolution(
+            "feasible",
+            greedy.objective,
+            bound,
+            greedy.held,
+            greedy.hires,
+            "myopic+lp",
+            time.perf_counter() - t_start,
+            stats,
+        )
+    held = np.zeros((m.n_pairs, T), dtype=np.int64)
+    hires = np.zeros((T, m.n_bins), dtype=np.int64)
+    start = (greedy.held, greedy.hires) if greedy is not None else None
+    status, bound, st = _solve_exact(m, 0, T, held, hires, deadline=deadline, start=start, gap=gap)
+    stats.update(st)
+    seconds = time.perf_counter() - t_start
+    if status in ("infeasible", "time_limit"):
+        if greedy is not None and status == "time_limit":
+            return HorizonSolution(
+                "feasible", greedy.objective, bound, greedy.held, greedy.hires, "myopic+highs", seconds, stats
+            )
+        return HorizonSolution(status, float("nan"), bound, held, hires, "highs", seconds, stats)
+    obj, _, _ = evaluate_plan(m, held, hires)
+    if greedy is not None and greedy.objective < obj - 1e-9:  # HiGHS stopped above its start
+        held, hires, obj = greedy.held, greedy.hires, greedy.objective
+    if obj < bound <= obj + 1e-6 * max(1.0, abs(obj)):  # HiGHS's own tolerances, not a bug
+        bound = obj
+    close = obj - bound <= gap * max(1.0, abs(obj)) + 1e-7
+    return HorizonSolution(
+        "optimal" if close else "feasible",
+        obj,
+        bound,
+        held,
+        hires,
+        "myopic+highs" if greedy is not None else "highs",
+        seconds,
+        stats,
+    )
