@@ -13,10 +13,12 @@ import json
 import math
 import numbers
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any, NoReturn, TypeVar, cast
 
 import numpy as np
@@ -25,6 +27,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ...engine import control
 from ...evaluate.result import Result
 from ...model.errors import InputError, InputProblem
 from ...model.policy import Policy
@@ -388,6 +391,35 @@ def _solve_with_progress(
         )
 
 
+#: Exit code of a run stopped by Ctrl-C without a plan to write (128 + SIGINT).
+EXIT_INTERRUPTED = 130
+
+
+class _Stop:
+    """A SIGINT handler that asks the solve to stop instead of raising, once; a second
+    Ctrl-C raises :class:`KeyboardInterrupt` as usual."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.previous: Any = None
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.requested = True
+        control.request_stop()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def __enter__(self) -> _Stop:
+        try:
+            self.previous = signal.signal(signal.SIGINT, self)
+        except ValueError:  # not the main thread: Ctrl-C does not reach this run anyway
+            self.previous = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
 def _run_plan(
     data: Path | None,
     out_path: Path | None,
@@ -402,28 +434,47 @@ def _run_plan(
     limits: Any = None,
     force_progress: bool = False,
 ) -> None:
+    """Read, solve, write and report; Ctrl-C at any moment keeps the best plan so far."""
     # --time-limit counts from the start of the process (reading and compiling included)
     started = LAUNCHED if LAUNCHED is not None else time.perf_counter()
-    problem = _read_problem(data, policy, limits)
+    try:
+        problem = _read_problem(data, policy, limits)
+    except KeyboardInterrupt:
+        err.print("interrupted while reading the data: no plan written", markup=False)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     if not quiet:
         for w in problem.warnings:
             err.print(f"warning: {w}", markup=False, soft_wrap=True)
-    result = _solve_with_progress(
-        problem, time_limit, seed, lang, quiet, deterministic=deterministic, force_progress=force_progress,
-        deadline=_deadline(started, time_limit, problem.n_employees),
-    )  # fmt: skip
-    written = None
-    if out_path is not None and result.has_plan:
-        try:
-            written = result.write(out_path)
-        except OSError as e:
-            _unwritable(out_path, "plan", e)
+    try:
+        with _Stop() as stop:
+            deadline = _deadline(started, time_limit, problem.n_employees)
+            if stop.requested:  # Ctrl-C between reading and solving: the solve clears the flag
+                deadline = time.perf_counter()
+            result = _solve_with_progress(problem, time_limit, seed, lang, quiet, deterministic=deterministic,
+                                          force_progress=force_progress, deadline=deadline)  # fmt: skip
+            if stop.requested:
+                result.info["interrupted"] = True
+            written = None
+            if out_path is not None and result.has_plan:
+                try:
+                    written = result.write(out_path)
+                except OSError as e:
+                    _unwritable(out_path, "plan", e)
+    except KeyboardInterrupt:  # the second Ctrl-C
+        err.print("interrupted: no plan written", markup=False)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     if not quiet:
         _print_summary(result, title)
         if written is not None:
             out.print(f"plan written to {written}", markup=False)
     if result.info.get("interrupted"):
-        err.print("interrupted: the plan is the best found so far", markup=False)
+        if result.has_plan:
+            err.print("interrupted: the plan is the best found so far", markup=False)
+        else:
+            err.print(
+                f"interrupted: no plan found so far (status {result.status}), nothing written", markup=False
+            )
+            raise typer.Exit(EXIT_INTERRUPTED)
     if result.status == "infeasible":
         err.print("infeasible: no plan satisfies the hard rules:", markup=False)
         for line in result.diagnosis:
@@ -431,6 +482,9 @@ def _run_plan(
         raise typer.Exit(1)
     if not result.has_plan:
         err.print(f"no plan found: status {result.status}", markup=False)
+        note = result.info.get("note")
+        if note:
+            err.print(f"  {note}", markup=False, soft_wrap=True)
         raise typer.Exit(1)
 
 
