@@ -321,3 +321,39 @@ def test_request_stop_during_the_compile(
     assert result.info.get("interrupted") is True
     assert "compile did not finish before the stop" in result.info["note"]
     assert result.has_plan and result.n_moves == 0 and check(problem, result).ok
+
+
+def test_an_engine_that_overruns_returns_its_best_verified_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dispatcher offers the repaired relaxation before HiGHS runs; when HiGHS then hangs
+    past the deadline, the planner stops waiting and returns that plan (not the standing one)."""
+    from asn_balance.engine import dispatch
+    from conftest import make_problem
+
+    problem = make_problem(
+        [
+            {"employee_id": "E1", "position_id": "P1"},
+            {"employee_id": "E2", "position_id": "P1"},
+            {"employee_id": "E3", "position_id": "P1"},
+        ],
+        [
+            {"position_id": "P1", "unit_id": "U1"},
+            {"position_id": "P2", "unit_id": "U2"},
+            {"position_id": "P3", "unit_id": "U2"},
+        ],
+        units=[{"unit_id": "U1", "max_moves_out": 1}, {"unit_id": "U2"}],
+    )
+
+    release = threading.Event()
+
+    def hang(*args: Any, **kwargs: Any) -> EngineSolution:
+        release.wait(60)  # deaf to the stop request, as a solver stuck in a long step is
+        raise RuntimeError("released")  # the planner has given up long before
+
+    monkeypatch.setattr(dispatch, "solve_highs", hang)
+    try:
+        result = solve(problem, time_limit=1.0)
+    finally:
+        release.set()
+    assert result.has_plan and result.n_moves == 1  # the repaired relaxation: one move out of U1
+    assert "best one it had verified" in result.info["note"]
+    assert check(problem, result).ok

@@ -41,10 +41,16 @@ def _pick_movers(problem: Problem, comp: Compiled, sol: EngineSolution) -> pd.Da
     """Turn group moves into employee moves: longest in position first, then by id."""
     emp = problem.employees
     grp = comp.employee_group
+    moved = np.zeros(comp.model.n_groups, dtype=bool)
+    moved[sol.move_group] = True
     members = np.flatnonzero(grp >= 0)
+    members = members[moved[grp[members]]]  # the members of groups that move someone
     months = emp["months_in_position"].to_numpy(dtype=float)[members]
     ids = emp["employee_id"].to_numpy(dtype=object)[members]
-    id_rank = pd.Index(ids).argsort()
+    text = len(ids) > 0 and pd.api.types.infer_dtype(ids, skipna=False) == "string"
+    width = max(map(len, ids.tolist())) if text else 0
+    # short ids as fixed-width text sort in C, in the order of Python's str comparison
+    id_rank = np.argsort(ids.astype(str), kind="stable") if 0 < width <= 64 else pd.Index(ids).argsort()
     rank_of = np.empty(len(ids), dtype=np.int64)
     rank_of[id_rank] = np.arange(len(ids))
     order = np.lexsort((rank_of, -months, grp[members]))
@@ -312,7 +318,11 @@ def solve(
                 comp.model, time_limit=time_limit, seed=seed, workers=workers, progress=progress, deadline=end
             )
 
-    sol, interrupted, timed_out = _interruptible(work, give_up=end)
+    with control.tracking() as incumbent:  # the engine's verified plans, should it overrun
+        sol, interrupted, timed_out = _interruptible(work, give_up=end)
+    from_incumbent = sol is None and incumbent.best is not None
+    if from_incumbent:
+        sol = incumbent.best  # the engine did not end in time (or was stopped): its best so far
     extra: dict[str, Any] = {
         "compile_seconds": None if run.t_compile is None else round(run.t_compile, 3),
         "seed": seed,
@@ -344,6 +354,11 @@ def solve(
         extra["note"] = (
             "the engine found no plan within the time limit, and the plan where nobody moves breaks a rule"
         )
+    elif best is sol and from_incumbent:
+        extra["note"] = (
+            "the engine did not end within the time limit (and 1.5 s): the plan is the best one it had "
+            "verified before then"
+        )
     elif best is not sol and sol is None and timed_out:
         extra["note"] = (
             "the engine did not end within the time limit (and 1.5 s): the plan is the standing plan "
@@ -356,7 +371,7 @@ def solve(
             else "the plan where nobody moves, with the few moves that meet the unit rules, is the best "
             "plan found"
         )
-    if best is not sol or timed_out:
+    if best is not sol or timed_out or from_incumbent:
         best.stats.setdefault("stopped_by", stopped_by)
     if interrupted:
         best.stats["stopped_by"] = "interrupt"

@@ -5,16 +5,24 @@ every running CP-SAT search to stop at once (``stop_search``). The solve then re
 best plan found so far with its status (``feasible``, or ``optimal`` if it was already
 proven) and ``stats["stopped_by"] = "interrupt"``. The flag is process-wide: it stops every
 solve running in the process; :func:`asn_balance.planner.solve` clears it when it starts.
+
+:func:`tracking` and :func:`offer` keep the best verified plan of a running solve where its
+caller can take it if the engine overruns its deadline: the dispatcher offers each stage's
+plan once it is verified (the repaired relaxation, the neighbourhoods' plan), and the planner,
+when it stops waiting, returns that plan instead of none. The holder is per solve (a context
+variable the solve's worker thread inherits), so solves in other threads do not mix.
 """
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
-__all__ = ["request_stop", "reset", "running", "stop_requested"]
+__all__ = ["Incumbent", "offer", "request_stop", "reset", "running", "stop_requested", "tracking"]
 
 _stop = threading.Event()
 _lock = threading.Lock()
@@ -55,3 +63,42 @@ def running(solver: Any) -> Iterator[None]:
     finally:
         with _lock:
             _active.discard(solver)
+
+
+class Incumbent:
+    """The best verified plan offered by a running solve (an ``EngineSolution``), or ``None``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.best: Any = None
+
+    def offer(self, sol: Any) -> None:
+        """Keep a copy of ``sol`` if it is better than the best so far (lower objective)."""
+        with self._lock:
+            if self.best is None or sol.objective < self.best.objective:
+                self.best = replace(sol, stats=dict(sol.stats))
+
+
+_INCUMBENT: contextvars.ContextVar[Incumbent | None] = contextvars.ContextVar(
+    "asn_balance_incumbent", default=None
+)
+
+
+@contextmanager
+def tracking() -> Iterator[Incumbent]:
+    """Within this block (and the worker threads started from its context), :func:`offer`
+    records plans in the returned :class:`Incumbent`."""
+    holder = Incumbent()
+    token = _INCUMBENT.set(holder)
+    try:
+        yield holder
+    finally:
+        _INCUMBENT.reset(token)
+
+
+def offer(sol: Any) -> None:
+    """Offer a verified plan (every hard row, bound and pair holds) as the solve's best so
+    far; a no-op outside :func:`tracking`."""
+    holder = _INCUMBENT.get()
+    if holder is not None:
+        holder.offer(sol)

@@ -17,9 +17,11 @@ from __future__ import annotations
 import math
 import os
 import time
+from dataclasses import replace
 
 import numpy as np
 
+from . import control
 from .backends.budget import PROOF_TOL, solve_budget
 from .backends.cpsat import BUILD_SECONDS_PER_ARC, find_conflict, solve_cpsat
 from .backends.flow import solve_flow
@@ -58,9 +60,9 @@ HIGHS_DETERMINISTIC_ENTRIES = 60_000
 #: The city (400,000 columns) is proven in about 25-60 s this way.
 HIGHS_AFTER_ENTRIES = 1_500_000
 HIGHS_AFTER_MIN_SECONDS = 15.0
-#: HiGHS is given the deadline minus this share of the limit (at least 2 s): its root LP and
+#: HiGHS is given the deadline minus this share of the limit (at least 3 s): its root LP and
 #: the build of a second round after missed cuts can overrun its own limit by seconds.
-HIGHS_AFTER_MARGIN = 0.06
+HIGHS_AFTER_MARGIN = 0.10
 
 #: Set to ``False`` (or the environment variable ``ASN_BALANCE_SIDE_SOLVER=cpsat``, which
 #: reaches a CLI subprocess) to force the CP-SAT/Lagrangian side path: benchmarks compare
@@ -201,9 +203,11 @@ def _solve_side(
             start.tolerance = max(tol, start.tolerance)
             start.solver = "flow+lagrange+cpsat-lns"
             start.stats["relaxation_bound"] = float(lower)
+            start.status = "feasible"
+            _offer(model, start)  # the planner's fallback should the next stage overrun the deadline
             if after:
                 start = _improve_with_highs(
-                    model, start, lower, deadline - max(2.0, HIGHS_AFTER_MARGIN * limit)
+                    model, start, lower, deadline - max(3.0, HIGHS_AFTER_MARGIN * limit)
                 )
             gap_ok = start.objective - start.bound <= max(
                 PROOF_TOL * max(1.0, abs(start.objective)),
@@ -255,6 +259,13 @@ def _name_conflict(model: AssignmentModel, sol: EngineSolution, deadline: float,
     sol.conflicts = [(kind, str(i)) for kind, i in conflict] if conflict else []
     if not conflict:
         sol.stats["conflict_search"] = "no conflict named within the time limit"
+
+
+def _offer(model: AssignmentModel, sol: EngineSolution) -> None:
+    """Offer a verified plan, its tie-break exchanges settled, as the solve's best so far
+    (:func:`.control.offer`): what the planner returns if a later stage overruns."""
+    copy = replace(sol, stats=dict(sol.stats), status="feasible")
+    control.offer(settle_ties(model, copy))
 
 
 def _highs_after(model: AssignmentModel, left: float) -> bool:
@@ -310,6 +321,8 @@ def _solve_side_highs(
     repaired = repair(model, relax, deadline=deadline) if hint is not None and model.side else None
     if repaired is not None and side_holds(model, repaired):
         hint = repaired
+        repaired.bound = lower
+        _offer(model, repaired)
     elif hint is not None and not side_holds(model, hint):
         hint = None  # the relaxation's plan breaks a row or a hard pair: no start
     sol = solve_highs(

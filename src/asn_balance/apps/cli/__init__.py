@@ -121,6 +121,32 @@ del _name, _command
 
 def main() -> None:
     """Entry point of the ``asn-balance`` console script."""
+    try:
+        _main()
+    except SystemExit as e:
+        _leave_if_a_solve_runs(e)
+        raise
+
+
+def _leave_if_a_solve_runs(e: SystemExit) -> None:
+    """A solve the planner stopped waiting for (it overran its deadline and ignored the stop
+    request) may still be inside a solver library's native code; ending the interpreter around
+    it can abort the process (SIGABRT from the library's threads). The command's work is done
+    and written: flush and leave at once with its exit code."""
+    import contextlib
+    import os
+    import threading
+
+    if not any(t.name == "asn-balance-solve" and t.is_alive() for t in threading.enumerate()):
+        return
+    code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
+def _main() -> None:
     from . import common
 
     common.LAUNCHED = common.process_start()  # --time-limit counts from here

@@ -517,6 +517,8 @@ def solve_highs(
     dual = -math.inf
     while True:
         rounds += 1
+        if rounds > 1 and not deterministic and deadline - time.perf_counter() < 2.0 * build_seconds + 1.0:
+            break  # another round could not be built and searched before the deadline
         tb = time.perf_counter()
         mip = _build(model, ent, cut_lo, cut_hi)
         build_seconds += time.perf_counter() - tb
