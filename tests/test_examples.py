@@ -56,16 +56,27 @@ EXPECTED: dict[str, list[str]] = {
         "False ['cpns_stays', 'max_moves'",
         '"verdict": "forbidden"',
     ],
+    "five_year_plan": [
+        "HorizonResult(status='optimal'",
+        "retirements",
+        "year by year",
+        "the five-year plan saves",
+        "entry_grade",
+        "check: OK",
+        "written five_year_plan.xlsx",
+    ],
 }
 
 #: Files each example writes into its working folder (figures only with matplotlib).
 WRITES = {
     "quickstart": ["plan.xlsx"],
     "embedding_json": ["input.json", "input_bad.json", "plan.json"],
+    "five_year_plan": ["five_year_plan.xlsx"],
 }
 FIGURES = {
     "quickstart": ["plan_ej.png", "plan_gaps.png", "plan_flows.png"],
     "policy_and_frontier": ["frontier.png"],
+    "five_year_plan": ["horizon_balance.png", "horizon_units.png"],
 }
 PLOT_HINT = "pip install 'asn-balance[plot]'"
 

@@ -52,9 +52,17 @@ def tiny(seed: int, n_emp: int, n_pos: int, *, growth: float = 0.0, locked: bool
     return ab.Problem.from_frames(emp, pos, policy=ab.Policy(plan_date=START))
 
 
-def brute_force(problem: ab.Problem, years: int, quotas: list[int]) -> float:
+def brute_force(
+    problem: ab.Problem,
+    years: int,
+    quotas: list[int],
+    *,
+    max_moves: int | None = None,
+    coverage: list[tuple[str, str, int, int]] | None = None,
+) -> float:
     """The least objective over every sequence of positions and hires, by the rules written
-    out plainly here (months, lock, retirement buffer and retirement, hires)."""
+    out plainly here (months, lock, retirement buffer and retirement, hires, ``max_moves``
+    per round and ``coverage`` items ``(unit, competency, level, count)`` per round)."""
     pol = problem.policy
     emp, pos = problem.employees, problem.positions
     B = len(pos)
@@ -80,6 +88,15 @@ def brute_force(problem: ab.Problem, years: int, quotas: list[int]) -> float:
         ]
         for i in range(len(emp))
     ]
+    unit_of = pos["unit_id"].astype(str).to_numpy()
+    comps = emp["competencies"].fillna("").astype(str).tolist() if "competencies" in emp else [""] * len(emp)
+
+    def level(i: int, name: str) -> int:
+        for item in comps[i].split(";"):
+            if item.startswith(name + ":"):
+                return int(item.split(":")[1])
+        return 0
+
     best = float("inf")
     hire_options = [
         [
@@ -111,6 +128,28 @@ def brute_force(problem: ab.Problem, years: int, quotas: list[int]) -> float:
                 break
         if not ok:
             continue
+        held_at = np.zeros((len(emp), years), dtype=np.int64)
+        for i in range(len(emp)):
+            held = home[i]
+            for t in range(years):
+                held = where[i, t] if not gone[i][t] else held
+                held_at[i, t] = held
+        if max_moves is not None:
+            before = np.concatenate([home[:, None], held_at[:, :-1]], axis=1)
+            if ((held_at != before).sum(axis=0) > max_moves).any():
+                continue
+        if coverage:
+            short = False
+            for unit, name, lv, count in coverage:
+                for t in range(years):
+                    have = sum(
+                        1
+                        for i in range(len(emp))
+                        if not gone[i][t] and unit_of[held_at[i, t]] == unit and level(i, name) >= lv
+                    )
+                    short |= have < count
+            if short:
+                continue
         # the positions actually held (gone employees out)
         for hs in itertools.product(*hire_options):
             cum = np.cumsum(np.array(hs, dtype=float), axis=0)
@@ -314,3 +353,65 @@ def test_the_horizon_solves_after_the_engine_used_highs() -> None:
     h.run()  # initialises the scheduler the way the engine's backend does
     result = ab.plan_horizon(tiny(1, 2, 2), 2, [0, 1])
     assert result.status == "optimal"
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), years=st.integers(2, 3), cap=st.integers(0, 2))
+def test_coverage_and_max_moves_per_round_against_brute_force(seed: int, years: int, cap: int) -> None:
+    """Unit coverage holds at every round and ``max_moves`` caps every round's moves."""
+    base = tiny(seed, 4, 2, locked=False)
+    rng = np.random.default_rng(seed)
+    emp = base.employees.drop(columns=["source_row"]).assign(
+        competencies=rng.choice(["keuangan:3", "", "keuangan:1"], 4, p=[0.5, 0.3, 0.2])
+    )
+    units = pd.DataFrame({"unit_id": ["U0", "U1"], "coverage": ["keuangan:3x1", ""]})
+    policy = ab.Policy(plan_date=START, max_moves=cap)
+    problem = ab.Problem.from_frames(
+        emp, base.positions.drop(columns=["source_row"]), policy=policy, units=units
+    )
+    quotas = [0] + [1] * (years - 1)
+    exact = brute_force(problem, years, quotas, max_moves=cap, coverage=[("U0", "keuangan", 3, 1)])
+    result = ab.plan_horizon(problem, years, quotas)
+    if exact == float("inf"):
+        assert result.status == "infeasible"
+        return
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(exact, rel=1e-7, abs=1e-7)
+    report = ab.check_horizon(problem, result)
+    assert report.ok, report.messages()
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    years=st.integers(2, 3),
+    hire=st.integers(0, 1),
+    growth=st.sampled_from([0.0, 0.2]),
+)
+def test_bounds_of_large_models_are_valid(seed: int, years: int, hire: int, growth: float) -> None:
+    """The bounds used for models too large for one MIP never exceed the brute-force optimum,
+    and column generation reaches it when the relaxation is tight."""
+    from asn_balance.compile.horizon import compile_horizon
+    from asn_balance.engine.horizon_large import bin_bound, colgen_bound, lagrangian_bound
+
+    problem = tiny(seed, 2, 3, growth=growth)
+    quotas = [0] + [hire] * (years - 1)
+    exact = brute_force(problem, years, quotas)
+    model = compile_horizon(problem, years, quotas).model
+    assert bin_bound(model) <= exact + 1e-7
+    assert lagrangian_bound(model, iterations=50)[0] <= exact + 1e-7
+    bound, _ = colgen_bound(model)
+    assert bound <= exact + 1e-7
+
+
+def test_column_generation_bound_is_close_on_a_small_city() -> None:
+    """Against the MIP's proven optimum: valid and within 1 %."""
+    from asn_balance.compile.horizon import compile_horizon
+    from asn_balance.engine.horizon_large import colgen_bound
+
+    problem = tiny(11, 40, 8, growth=0.05, locked=False)
+    plan = ab.plan_horizon(problem, 4, [0, 3, 3, 3])
+    assert plan.status == "optimal"
+    bound, _ = colgen_bound(compile_horizon(problem, 4, [0, 3, 3, 3]).model)
+    assert bound <= plan.objective + 1e-6
+    assert bound >= plan.objective - 0.01 * plan.objective

@@ -22,7 +22,7 @@ from ..evaluate.result import Result
 from ..model.errors import InputError, InputProblem
 from ..model.problem import Problem
 
-__all__ = ["Frontier", "frontier"]
+__all__ = ["Frontier", "HiresFrontier", "frontier", "hires_frontier"]
 
 
 @dataclass
@@ -182,3 +182,84 @@ def _replace_plan(prev: Result, bound: float) -> Result:
 
     gap_ok = prev.balance_after - bound <= 1e-6 * max(1.0, abs(prev.balance_after))
     return replace(prev, bound=min(bound, prev.objective), status="optimal" if gap_ok else "feasible")
+
+
+@dataclass
+class HiresFrontier:
+    """The five-year plan for several hire quotas per year (:func:`hires_frontier`).
+
+    Attributes
+    ----------
+    points : DataFrame
+        One row per quota: ``hires_per_year, status, objective, bound, gap, balance`` (the sum
+        of ``B`` over the years), ``balance_last`` (``B`` of the last year), ``moves``,
+        ``hires`` (used), ``seconds``.
+    plans : list of HorizonResult
+        The plans, in the order of ``points``.
+    """
+
+    points: pd.DataFrame
+    plans: list[Any] = field(default_factory=list)
+
+    def plot(self, *, lang: str = "id", ax: Any = None) -> Any:
+        """Sum of ``B`` over the years against the hires per year, with the lower bound of
+        the objective (:func:`asn_balance.reports.horizon.plot_hires_frontier`)."""
+        return _outputs.output("hires_frontier_plot")(self, lang=lang, ax=ax)
+
+
+def hires_frontier(
+    problem: Problem,
+    per_year: Sequence[int],
+    *,
+    years: int = 5,
+    time_limit: float | None = None,
+) -> HiresFrontier:
+    """ "With 10 more hires a year, how much better?": the five-year plan
+    (:func:`asn_balance.plan_horizon`) for each hire quota per year (round 0 takes none: a
+    formasi takes a year), with its proven bound.
+
+    Parameters
+    ----------
+    problem : Problem
+        Data and policy (``hire_cost`` prices each hire in the objective).
+    per_year : sequence of int
+        Hire quotas per year to compare (non-negative).
+    years : int
+        Rounds of each plan.
+    time_limit : float, optional
+        Seconds per plan.
+
+    Returns
+    -------
+    HiresFrontier
+
+    Raises
+    ------
+    InputError
+        A negative quota (table ``options``, column ``per_year``).
+    """
+    from .horizon import plan_horizon
+
+    bad = [q for q in per_year if int(q) < 0]
+    if bad:
+        raise InputError([InputProblem("options", None, "per_year", bad[0], "invalid_option", "0 or more")])
+    rows, plans = [], []
+    for q in sorted({int(q) for q in per_year}):
+        plan = plan_horizon(problem, years, [0] + [q] * (years - 1), time_limit=time_limit)
+        s = plan.summary
+        rows.append(
+            {
+                "hires_per_year": q,
+                "status": plan.status,
+                "objective": plan.objective,
+                "bound": plan.bound,
+                "gap": plan.gap,
+                "balance": float(sum(s.get("balance", []))),
+                "balance_last": float(s["balance"][-1]) if s.get("balance") else math.nan,
+                "moves": int(s.get("moves", 0)),
+                "hires": int(s.get("hires", 0)),
+                "seconds": float(s.get("seconds", math.nan)),
+            }
+        )
+        plans.append(plan)
+    return HiresFrontier(pd.DataFrame(rows), plans)

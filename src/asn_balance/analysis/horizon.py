@@ -12,16 +12,22 @@ planner layer has room for it.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 
-from ..compile.horizon import compile_horizon
+import numpy as np
+import pandas as pd
+
+from ..compile.horizon import HorizonData, compile_horizon, horizon_columns
 from ..engine.control import reset
 from ..engine.horizon import solve_horizon, solve_myopic
-from ..evaluate.horizon import HorizonResult, evaluate_horizon
+from ..engine.horizon_large import is_large
+from ..evaluate.horizon import HorizonResult, evaluate_horizon, evaluate_horizon_moves
 from ..model.problem import Problem
+from ..planner import solve
 
-__all__ = ["plan_horizon", "plan_years_greedily"]
+__all__ = ["plan_horizon", "plan_year_by_year", "plan_years_greedily", "round_problem", "round_state"]
 
 
 def plan_horizon(
@@ -31,6 +37,7 @@ def plan_horizon(
     *,
     time_limit: float | None = None,
     warm_start: bool = True,
+    year_by_year: bool | None = None,
 ) -> HorizonResult:
     """Plan transfers and hires over ``years`` yearly rounds.
 
@@ -53,7 +60,12 @@ def plan_horizon(
     time_limit : float, optional
         Seconds for the solve (``None``: until proven optimal).
     warm_start : bool
-        Start the MIP from the plan made year by year.
+        Give the MIP the plan made round by round by its own model as the plan to beat.
+    year_by_year : bool, optional
+        Also make the plan year by year with :func:`asn_balance.solve`
+        (:func:`plan_year_by_year`, up to 40 % of ``time_limit``) and only look for better
+        plans; it is returned, with the MIP's bound, when none is found. ``None`` (default):
+        only for a model too large for one MIP.
 
     Returns
     -------
@@ -69,8 +81,17 @@ def plan_horizon(
     reset()
     data = compile_horizon(problem, years, hires)
     t_compile = time.perf_counter() - t0
-    left = None if time_limit is None else max(0.1, time_limit - t_compile)
-    sol = solve_horizon(data.model, time_limit=left, warm=warm_start)
+    large = is_large(data.model)
+    baseline = None
+    if year_by_year or (year_by_year is None and large):
+        share = None if time_limit is None else 0.4 * max(0.1, time_limit - t_compile)
+        baseline = plan_year_by_year(problem, years, hires, time_limit=share)
+        if not baseline.has_plan:
+            baseline = None
+    elapsed = time.perf_counter() - t0
+    left = None if time_limit is None else max(0.1, time_limit - elapsed)
+    cutoff = baseline.objective if baseline is not None else None
+    sol = solve_horizon(data.model, time_limit=left, warm=warm_start, cutoff=cutoff)
     extra = {
         "solver": sol.solver,
         "solver_seconds": round(sol.seconds, 3),
@@ -78,6 +99,24 @@ def plan_horizon(
         "solver_stats": sol.stats,
         "time_limit": time_limit,
     }
+    if baseline is not None and (
+        sol.status == "no_better"
+        or (sol.status in ("optimal", "feasible") and sol.objective >= baseline.objective)
+    ):
+        # the plan made year by year is the best known: it is the plan, with the engine's bound
+        bound = min(sol.bound, baseline.objective)
+        obj = baseline.objective
+        close = obj - bound <= 1e-6 * max(1.0, abs(obj)) + 1e-7
+        baseline.status = "optimal" if close else "feasible"
+        baseline.bound = bound
+        baseline.gap = (obj - bound) / max(1.0, abs(obj)) if math.isfinite(bound) else float("nan")
+        extra["solver"] = "year_by_year+" + sol.solver
+        baseline.summary.update(extra)
+        baseline.summary.update({"status": baseline.status, "bound": bound, "gap": baseline.gap})
+        baseline.summary["seconds"] = round(time.perf_counter() - t0, 3)
+        return baseline
+    if sol.status == "no_better":  # no baseline plan to fall back on cannot happen here
+        sol.status = "time_limit"
     result = evaluate_horizon(
         problem,
         data,
@@ -120,3 +159,179 @@ def plan_years_greedily(
     )
     result.summary["seconds"] = round(time.perf_counter() - t0, 3)
     return result
+
+
+def _present(data: HorizonData, cur: np.ndarray, gone: np.ndarray, t: int) -> np.ndarray:
+    """Who is gone from round ``t`` on (the BUP of the position held), updating ``gone``."""
+    leaving = ~gone & (data.exit_round[np.arange(len(cur)), data.age_code[cur]] <= t)
+    gone |= leaving
+    return gone
+
+
+def round_problem(
+    problem: Problem,
+    data: HorizonData,
+    t: int,
+    cur: np.ndarray,
+    gone: np.ndarray,
+    last_move: np.ndarray,
+    hired: np.ndarray,
+) -> Problem:
+    """The ordinary one-round :class:`Problem` of round ``t``.
+
+    The employees still there in the positions ``cur`` they hold, months in position carried
+    (``months + 12 t`` without a move, ``12 (t - s)`` after a move at round ``s``), the hires
+    so far (``hired[b, s]`` at position ``b`` in round ``s``) as locked staff, the workload of
+    year ``t`` and the policy at the round's date.
+    """
+    pol = problem.policy
+    emp = problem.employees.drop(columns=["source_row"], errors="ignore")
+    pos = problem.positions.drop(columns=["source_row"], errors="ignore")
+    pid = pos["position_id"].astype(str).to_numpy()
+    months0 = emp["months_in_position"].to_numpy(dtype=float)
+    here = ~gone
+    emp_t = emp[here].copy()
+    emp_t["position_id"] = pid[cur[here]]
+    carried = np.where(last_move < 0, months0 + 12 * t, 12.0 * (t - last_move))
+    emp_t["months_in_position"] = carried[here]
+    b_idx, s_idx = np.nonzero(hired[:, : t + 1])
+    counts = hired[b_idx, s_idx]
+    if counts.sum():
+        bb, ss = np.repeat(b_idx, counts), np.repeat(s_idx, counts)
+        new = pd.DataFrame(
+            {
+                "employee_id": [
+                    f"HIRE-{s}-{pid[b]}-{k}" for k, (b, s) in enumerate(zip(bb, ss, strict=True))
+                ],
+                "position_id": pid[bb],
+                "status": "PNS",
+                "months_in_position": 12.0 * (t - ss),
+                "locked": True,
+            }
+        )
+        emp_t = pd.concat([emp_t, new], ignore_index=True)
+    pos_t = pos.copy()
+    pos_t["workload_hours"] = data.need[t] * pol.effective_hours
+    policy_t = pol.model_copy(update={"plan_date": data.dates[t]})
+    units = None if problem.units is None else problem.units.drop(columns=["source_row"], errors="ignore")
+    return Problem.from_frames(emp_t, pos_t, None, policy_t, units=units)
+
+
+def plan_year_by_year(
+    problem: Problem,
+    years: int = 5,
+    hires: int | Sequence[int] | None = None,
+    *,
+    time_limit: float | None = None,
+) -> HorizonResult:
+    """The plan a leader makes without this library: today's :func:`~asn_balance.solve` each
+    year, never looking ahead.
+
+    Round by round: the retirements of the year are applied, the round's hires go one at a
+    time to the position with the largest shortage (``need - staff``, at least one whole
+    FTE; ``hire_allowed``, ``max_hires`` and ``max_staff`` respected), then the round is
+    planned by :func:`~asn_balance.solve` on the round's tables (:func:`round_problem`)
+    with every rule of the policy at the round's date. Its ``bound`` is ``-inf``.
+
+    Parameters are those of :func:`plan_horizon`; ``time_limit`` is shared by the rounds.
+    """
+    t0 = time.perf_counter()
+    data = compile_horizon(problem, years, hires)
+    T, B = data.model.n_rounds, data.model.n_bins
+    hire_ok, hire_max, _ = horizon_columns(problem)
+    max_staff = problem.positions["max_staff"].to_numpy(dtype=float)
+    cur = problem.employee_position.astype(np.int64).copy()
+    gone = np.zeros(len(cur), dtype=bool)
+    last_move = np.full(len(cur), -1, dtype=np.int64)
+    hired = np.zeros((B, T), dtype=np.int64)
+    fte = problem.fte
+    index = {e: i for i, e in enumerate(problem.employees["employee_id"].astype(str))}
+    pos_index = {p: j for j, p in enumerate(problem.positions["position_id"].astype(str))}
+    per_round: list[list[tuple[int, int]]] = []
+    status = "feasible"
+    for t in range(T):
+        _present(data, cur, gone, t)
+        staff = np.bincount(cur[~gone], weights=fte[~gone], minlength=B) + hired.sum(axis=1)
+        need = data.need[t]
+        for _ in range(int(data.hires[t])):
+            room = hire_ok & ((hire_max < 0) | (hired[:, t] < hire_max))
+            room &= np.isnan(max_staff) | (staff + 1 <= max_staff + 1e-9)
+            short = np.where(room, need - staff, -math.inf)
+            b = int(np.argmax(short))
+            if short[b] < 1.0:
+                break
+            hired[b, t] += 1
+            staff[b] += 1
+        left = None if time_limit is None else max(1.0, (t0 + time_limit - time.perf_counter()) / (T - t))
+        res = solve(round_problem(problem, data, t, cur, gone, last_move, hired), time_limit=left)
+        if not res.has_plan:
+            status = res.status if res.status in ("infeasible", "time_limit") else "infeasible"
+            per_round += [[] for _ in range(T - t)]
+            break
+        moves = [
+            (index[str(e)], pos_index[str(p)])
+            for e, p in zip(res.moves["employee_id"], res.moves["to_position"], strict=True)
+        ]
+        for e, b in moves:
+            cur[e] = b
+            last_move[e] = t
+        per_round.append(moves)
+    result = evaluate_horizon_moves(
+        problem,
+        data,
+        per_round,
+        hired.T.copy(),
+        status=status,
+        bound=-math.inf,
+        summary={"solver": "solve per round"},
+    )
+    result.summary["seconds"] = round(time.perf_counter() - t0, 3)
+    return result
+
+
+def round_state(
+    problem: Problem, data: HorizonData, plan: HorizonResult, t: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where everybody stands at round ``t`` of ``plan`` before its moves: positions held,
+    who is gone, the round of each one's last move (``-1``: none) and the hires so far
+    (``(B, T)``, round ``t``'s included).
+
+    Raises
+    ------
+    InputError
+        A move or hire of the plan names an unknown employee or position (table ``plan``).
+    """
+    from ..model.errors import InputError, InputProblem
+
+    emp_index = {e: i for i, e in enumerate(problem.employees["employee_id"].astype(str))}
+    pos_index = {p: j for j, p in enumerate(problem.positions["position_id"].astype(str))}
+    T, B = data.model.n_rounds, data.model.n_bins
+    cur = problem.employee_position.astype(np.int64).copy()
+    gone = np.zeros(len(cur), dtype=bool)
+    last_move = np.full(len(cur), -1, dtype=np.int64)
+    hired = np.zeros((B, T), dtype=np.int64)
+    for s in range(t + 1):
+        _present(data, cur, gone, s)
+        rd = plan.rounds[s]
+        for pid, count in zip(rd.hires["position_id"].astype(str), rd.hires["count"], strict=True):
+            if pid not in pos_index:
+                raise InputError(
+                    [InputProblem("plan", None, "position_id", pid, "unknown_position", "no such position")]
+                )
+            hired[pos_index[pid], s] += int(count)
+        if s == t:
+            break
+        for eid, to in zip(
+            rd.moves["employee_id"].astype(str), rd.moves["to_position"].astype(str), strict=True
+        ):
+            if eid not in emp_index or to not in pos_index:
+                raise InputError(
+                    [
+                        InputProblem(
+                            "plan", None, "moves", f"{eid} -> {to}", "unknown_id", f"round {s}: unknown id"
+                        )
+                    ]
+                )
+            cur[emp_index[eid]] = pos_index[to]
+            last_move[emp_index[eid]] = s
+    return cur, gone, last_move, hired

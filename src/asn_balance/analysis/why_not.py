@@ -24,7 +24,7 @@ from ..model.errors import InputError, InputProblem
 from ..model.policy import RULES, TERMS
 from ..model.problem import Problem
 
-__all__ = ["WhyNot", "why_not"]
+__all__ = ["WhyNot", "why_not", "why_not_horizon"]
 
 PlanSource = Result | str | PathLike[str] | Mapping[str, Any] | pd.DataFrame
 
@@ -305,3 +305,65 @@ def _rule_of(line: str) -> str:
     if line.endswith("]") and "[" in line:
         return line[line.rindex("[") + 1 : -1]
     return ""
+
+
+def why_not_horizon(
+    problem: Problem,
+    plan: Any,
+    employee_id: str,
+    target: str,
+    round: int,
+    *,
+    time_limit: float | None = None,
+    lang: str = "id",
+    max_positions: int = 10,
+) -> WhyNot:
+    """Why is ``employee_id`` not moved to ``target`` at round ``round`` of a five-year plan?
+
+    The round is asked about as one ordinary plan: the tables of that round as the plan
+    leaves them (:func:`asn_balance.analysis.horizon.round_problem`: the people still there
+    in the positions the plan gives them, months in position carried, the hires so far as
+    locked staff, the year's workload, the policy at the round's date) and the plan's moves
+    of that round. A rule answer (``forbidden``) is exact for the round; a cost answer prices
+    the move within the round (B of that year and the move), not its effect on later years.
+
+    Parameters
+    ----------
+    problem : Problem
+        Data and policy of the plan.
+    plan : HorizonResult
+        The five-year plan (:func:`asn_balance.plan_horizon`).
+    employee_id, target : str
+        The employee, and a ``position_id`` or ``unit_id``.
+    round : int
+        The round asked about (0 is today's round).
+    time_limit, lang, max_positions
+        As for :func:`why_not`.
+
+    Returns
+    -------
+    WhyNot
+
+    Raises
+    ------
+    InputError
+        Unknown round, or an employee gone (retired) by that round (rule ``retired``).
+    """
+    from ..compile.horizon import compile_horizon
+    from .horizon import round_problem, round_state
+
+    T = len(plan.rounds)
+    if not 0 <= round < T:
+        raise InputError([InputProblem("options", None, "round", round, "invalid_option", f"0 .. {T - 1}")])
+    quotas = plan.summary.get("hire_quotas")
+    data = compile_horizon(problem, T, list(quotas) if quotas is not None else None)
+    cur, gone, last_move, hired = round_state(problem, data, plan, round)
+    ids = problem.employees["employee_id"].astype(str).tolist()
+    if employee_id in ids and gone[ids.index(employee_id)]:
+        msg = f"employee {employee_id} has retired by round {round}"
+        raise InputError([InputProblem("options", None, "employee_id", employee_id, "retired", msg)])
+    rp = round_problem(problem, data, round, cur, gone, last_move, hired)
+    moves = plan.rounds[round].moves[["employee_id", "to_position"]].reset_index(drop=True)
+    return why_not(
+        rp, moves, employee_id, target, time_limit=time_limit, lang=lang, max_positions=max_positions
+    )

@@ -19,7 +19,13 @@ plan's own record alone, with no solver, compile or evaluate code:
   ``max_hires`` per position and round (rules ``hire_quota``, ``hire_allowed``, ``max_hires``);
 * the objective ``sum_t B_t + move_cost x moves + hire_cost x hires`` is recomputed and
   compared with the plan's (``objective_mismatch``, ``balance_mismatch``), and the bound may
-  not exceed it (``bound_above_objective``).
+  not exceed it (``bound_above_objective``);
+* like :func:`~asn_balance.check.check`, the plan is checked under the policy it records
+  (or the problem's, ``policy="problem"``) and on the input it was made from: a problem whose
+  ``input_sha256`` differs from the one the plan records fails with ``input_changed``
+  (naming the tables that changed) unless ``allow_changed_input``; the round dates are
+  recomputed from the policy's ``plan_date`` (``round_date``, also for the summary's
+  ``dates``).
 """
 
 from __future__ import annotations
@@ -39,7 +45,8 @@ from ..model.policy import Policy
 from .frames import _ids
 from .inputs import ProblemLike, _workload
 from .people import _fte_of, _retirement
-from .report import Violation
+from .recorded import _input_check, _input_message, _policy_differences, _recorded_policy
+from .report import PolicyDifference, Violation
 from .verifier import check
 
 __all__ = ["HORIZON_RULES", "HorizonCheckReport", "check_horizon"]
@@ -57,6 +64,7 @@ HORIZON_RULES: dict[str, str] = {
     "balance_mismatch": "a round's balance B_t differs from the one recomputed",
     "objective_mismatch": "the plan's objective differs from the one recomputed",
     "bound_above_objective": "the plan's bound exceeds its objective",
+    "input_changed": "the input is not the one the plan was made from (its recorded input_sha256)",
 }
 _TRUE = {"true", "1", "ya", "y", "yes", "benar", "t"}
 _FALSE = {"false", "0", "tidak", "n", "no", "salah", "f", "tdk"}
@@ -78,6 +86,14 @@ class HorizonCheckReport:
         ``B_t`` per round, recomputed.
     moves, hires : int
         Totals.
+    policy : Policy or None
+        The policy the plan was checked under.
+    policy_source : str
+        ``"plan"`` (the policy it records) or ``"problem"``.
+    policy_differences : list of PolicyDifference
+        Fields where the plan's recorded policy and the problem's differ.
+    notes : list of str
+        What was checked all the same (a changed input with ``allow_changed_input``).
     """
 
     ok: bool
@@ -86,6 +102,10 @@ class HorizonCheckReport:
     balance: list[float] = field(default_factory=list)
     moves: int = 0
     hires: int = 0
+    policy: Policy | None = None
+    policy_source: str = "plan"
+    policy_differences: list[PolicyDifference] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def messages(self) -> list[str]:
         """One line per violation: ``round t: message [rule]``."""
@@ -159,7 +179,12 @@ def _pension_month(emp: pd.DataFrame, pos: pd.DataFrame, cur: np.ndarray, policy
 
 
 def check_horizon(
-    problem: ProblemLike, plan: Any, *, hires: Sequence[int] | None = None
+    problem: ProblemLike,
+    plan: Any,
+    *,
+    hires: Sequence[int] | None = None,
+    policy: str = "plan",
+    allow_changed_input: bool = False,
 ) -> HorizonCheckReport:
     """Check a horizon plan against the input tables and the policy it records.
 
@@ -171,35 +196,54 @@ def check_horizon(
         The plan, or its JSON document ``{"summary", "rounds", "formasi"}``.
     hires : list of int, optional
         Hire quotas per round (default: those the plan records).
+    policy : {"plan", "problem"}
+        Check under the policy the plan records (the problem's when it records none), or
+        under the problem's policy; the differences are listed either way.
+    allow_changed_input : bool
+        Check a plan whose input changed all the same (a note instead of ``input_changed``).
 
     Returns
     -------
     HorizonCheckReport
         Every violation by round, the recomputed objective and balances.
     """
+    if policy not in ("plan", "problem"):
+        raise ValueError(f"policy must be 'plan' or 'problem', got {policy!r}")
     doc = _doc(plan)
     summary = dict(doc.get("summary") or {})
-    policy = Policy.model_validate(summary["policy"]) if summary.get("policy") else problem.policy
+    recorded = _recorded_policy(summary)
+    source = "plan" if policy == "plan" and recorded is not None else "problem"
+    used: Policy = recorded if source == "plan" and recorded is not None else problem.policy
+    differences = [] if recorded is None else _policy_differences(recorded, problem.policy)
     rounds = list(doc["rounds"])
     T = len(rounds)
     quotas = list(hires) if hires is not None else list(summary.get("hire_quotas") or [0] * T)
     found: list[tuple[int, Violation]] = []
+    notes: list[str] = []
 
     def bad(t: int, rule: str, subject: str, message: str) -> None:
         found.append((t, Violation(rule, subject, message)))
+
+    plan_sha, sha, changes = _input_check(summary, problem)
+    if changes and plan_sha is not None and sha is not None:
+        message = _input_message(plan_sha, sha, changes)
+        if allow_changed_input:
+            notes.append(f"{message}; checked all the same (allow_changed_input)")
+        else:
+            bad(-1, "input_changed", "plan", message)
 
     emp, pos = problem.employees, problem.positions
     tasks = problem.tasks
     emp_ids = pd.Index(_ids(emp["employee_id"]), dtype=object)
     pos_ids = pd.Index(_ids(pos["position_id"]), dtype=object)
     cur = pos_ids.get_indexer(pd.Index(_ids(emp["position_id"]), dtype=object))
-    workload = _workload(pos, pos_ids, tasks, policy.days_per_year, policy.weeks_per_year)
-    allowed, max_hires, growth = _position_columns(pos, policy)
+    workload = _workload(pos, pos_ids, tasks, used.days_per_year, used.weeks_per_year)
+    allowed, max_hires, growth = _position_columns(pos, used)
     months0 = pd.to_numeric(emp["months_in_position"], errors="coerce").to_numpy(float)
     last_move = np.full(len(emp), -1, dtype=np.int64)
     gone = np.zeros(len(emp), dtype=bool)
-    fte = _fte_of(emp, policy)
-    dates = _dates(policy.date(), T)
+    fte = _fte_of(emp, used)
+    dates = _dates(used.date(), T)
     hired = np.zeros(len(pos), dtype=np.int64)
     hire_rows: list[dict[str, Any]] = []
     balances: list[float] = []
@@ -211,7 +255,7 @@ def check_horizon(
             bad(t, "round_date", "plan", f"round {t} is dated {rd.get('date')}, not {date.isoformat()}")
         month_t = date.year * 12 + date.month - 1
         # retirements: the pension of the position held during the year before
-        pension = _pension_month(emp, pos, cur, policy)
+        pension = _pension_month(emp, pos, cur, used)
         leaving = ~gone & (pension <= month_t)
         said: set[str] = set()
         for r in rd.get("retirements") or []:
@@ -309,7 +353,7 @@ def check_horizon(
         pos_t = base_pos.copy()
         pos_t["workload_hours"] = workload * (1.0 + growth) ** t
         tasks_t = tasks.iloc[0:0] if tasks is not None else None
-        policy_t = policy.model_copy(update={"plan_date": date, "voluntary_first": False})
+        policy_t = used.model_copy(update={"plan_date": date, "voluntary_first": False})
         round_problem = SimpleNamespace(
             employees=emp_t,
             positions=pos_t,
@@ -340,7 +384,7 @@ def check_horizon(
         cur[ek[moved]] = t_idx[moved]
         last_move[ek[moved]] = t
     _ = fte  # staff is counted in FTE by check
-    objective = float(sum(balances) + policy.move_cost * n_moves + policy.hire_cost * n_hires)
+    objective = float(sum(balances) + used.move_cost * n_moves + used.hire_cost * n_hires)
     claim = summary.get("objective")
     if claim is not None and not abs(float(claim) - objective) <= 1e-6 * max(1.0, abs(objective)):
         bad(
@@ -357,4 +401,9 @@ def check_horizon(
             "plan",
             f"the bound {float(bound):.9g} exceeds the objective {objective:.9g}",
         )
-    return HorizonCheckReport(not found, found, objective, balances, n_moves, n_hires)
+    listed = summary.get("dates")
+    if isinstance(listed, list) and [str(d) for d in listed] != [d.isoformat() for d in dates]:
+        bad(-1, "round_date", "plan", f"the plan's dates {listed} are not plan_date + t years")
+    return HorizonCheckReport(
+        not found, found, objective, balances, n_moves, n_hires, used, source, differences, notes
+    )

@@ -7,8 +7,9 @@ for every retirement age (BUP) that occurs among the positions, the round from w
 gone (the pension starts on the first day of the month after the BUP birthday and they count
 in year ``t`` only if it comes after round ``t``'s date) and the last round they may move
 (rule ``retirement_buffer`` at that round's date). Movers that are interchangeable over the
-whole horizon (same home, same eligible classes, same first round, same rounds for every BUP)
-form one group; its pairs are the home and the positions of its eligible classes, each with
+whole horizon (same eligible classes, same first round, same rounds for every BUP, same
+coverage qualifications) form one group, wherever they start; its pairs are the positions its
+members start in and the positions of its eligible classes, each with
 the rounds of the BUP of that position. Everybody else is fixed staff, present until their
 own retirement. The need of year ``t`` is ``workload x (1 + growth)^t / effective_hours``.
 
@@ -31,7 +32,7 @@ import pandas as pd
 from ..engine.horizon import HorizonModel
 from ..model.errors import InputError, InputProblem
 from ..model.problem import Problem
-from .eligibility import eligibility, position_retirement_age
+from .eligibility import competency_matrix, eligibility, position_retirement_age
 from .unit_rules import unit_rules
 
 __all__ = [
@@ -206,6 +207,14 @@ def horizon_columns(problem: Problem) -> tuple[npt.NDArray[np.bool_], IntArray, 
     return allowed, max_hires, growth
 
 
+def _qualified(problem: Problem, keys: list[tuple[str, int]]) -> npt.NDArray[np.bool_]:
+    """Per employee and coverage key ``(competency, level)``: the level reached."""
+    names = sorted({name for name, _ in keys})
+    levels = competency_matrix(problem.employees["competencies"], names)
+    cols = [names.index(name) for name, _ in keys]
+    return np.asarray(levels[:, cols] >= np.array([level for _, level in keys], dtype=np.int64))
+
+
 def _rounds_of(problem: Problem, ages: FloatArray, dates: list[dt.date]) -> tuple[IntArray, IntArray]:
     """Per employee and BUP: the first round gone and the last round they may move."""
     e = problem.employees
@@ -304,7 +313,14 @@ def compile_horizon(
             sig_of[p] = seen[key]
     mov = np.flatnonzero((el.profile >= 0) & ~hold)
     mov = mov[sig_of[el.profile[mov]] >= 0]
-    key = pd.DataFrame({"home": pos_of[mov], "sig": sig_of[el.profile[mov]], "first": first[mov]})
+    ur = unit_rules(problem)
+    cov_keys = sorted({(c.competency, c.level) for c in ur.coverage})
+    qual = _qualified(problem, cov_keys) if cov_keys else np.zeros((len(emp), 0), dtype=bool)
+    # no home in the key: members of a group are interchangeable wherever they start (a unit
+    # may not come back to a starting position its classes do not hold, whoever held it)
+    key = pd.DataFrame({"sig": sig_of[el.profile[mov]], "first": first[mov]})
+    for k in range(len(cov_keys)):  # coverage counts qualified movers: they group apart
+        key[f"q{k}"] = qual[mov, k]
     for k in range(len(ages)):
         key[f"x{k}"] = exit_r[mov, k]
         key[f"l{k}"] = last_r[mov, k]
@@ -333,11 +349,13 @@ def compile_horizon(
     pb_e = (
         np.concatenate([sig_bins[s] for s in g_sig.tolist()]).astype(np.int64) if G else np.zeros(0, np.int64)
     )
-    codes = np.concatenate([pg_e * B + pb_e, np.arange(G) * B + home])
-    enter = np.concatenate([np.ones(len(pg_e), dtype=bool), np.zeros(G, dtype=bool)])
+    start_codes = grp * B + pos_of[mov].astype(np.int64)
+    codes = np.concatenate([pg_e * B + pb_e, start_codes])
+    enter = np.concatenate([np.ones(len(pg_e), dtype=bool), np.zeros(len(start_codes), dtype=bool)])
     uniq, inv = np.unique(codes, return_inverse=True)
     p_enter = np.zeros(len(uniq), dtype=bool)
     np.logical_or.at(p_enter, inv.ravel(), enter)
+    pair_init = np.bincount(inv.ravel()[len(pg_e) :], minlength=len(uniq)).astype(np.int64)
     pair_group, pair_bin = uniq // max(B, 1), uniq % max(B, 1)
     pair_exit = exit_r[rep[pair_group], age_code[pair_bin]]
     pair_last = last_r[rep[pair_group], age_code[pair_bin]]
@@ -362,7 +380,17 @@ def compile_horizon(
     frac[over] -= 1.0
     max_units = np.where(np.isnan(max_staff), -1, np.floor(np.nan_to_num(max_staff) - frac + _EPS))
     min_units = np.maximum(np.ceil(np.nan_to_num(min_staff) - frac - _EPS), 0.0)
-    ur = unit_rules(problem)
+    # coverage per round: the qualified fixed staff present count, qualified groups add
+    C = len(ur.coverage)
+    cover_need = np.zeros((T, C), dtype=np.int64)
+    cover_group = np.zeros((G, C), dtype=bool)
+    emp_unit = ur.position_unit[pos_of]
+    for c, cov in enumerate(ur.coverage):
+        q = qual[:, cov_keys.index((cov.competency, cov.level))]
+        for t in range(T):
+            here = fixed_e & present[:, t] & q & (emp_unit == cov.unit)
+            cover_need[t, c] = int(cov.count) - int(here.sum())
+        cover_group[:, c] = q[rep]
     model = HorizonModel(
         target=(need - frac).astype(float),
         weight=np.maximum(need, 1.0).astype(float),
@@ -386,6 +414,11 @@ def compile_horizon(
         block=ur.position_unit.astype(np.int64) if ur.any else None,
         block_max_out=np.asarray(ur.max_out, dtype=np.int64) if ur.any else None,
         block_max_in=np.asarray(ur.max_in, dtype=np.int64) if ur.any else None,
+        max_moves=-1 if pol.max_moves is None else int(pol.max_moves),
+        cover_block=np.array([c.unit for c in ur.coverage], dtype=np.int64) if C else None,
+        cover_need=cover_need if C else None,
+        cover_group=cover_group if C else None,
+        pair_init=pair_init,
     )
     return HorizonData(
         model, dates, quotas, need, employee_group, age_code, ages.astype(float), exit_r, last_r, first, lock

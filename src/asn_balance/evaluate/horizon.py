@@ -26,7 +26,7 @@ from ..model import abk
 from ..model.errors import InternalError
 from ..model.problem import Problem
 
-__all__ = ["ENTRY_GRADE", "HorizonResult", "HorizonRound", "evaluate_horizon"]
+__all__ = ["ENTRY_GRADE", "HorizonResult", "HorizonRound", "evaluate_horizon", "evaluate_horizon_moves"]
 
 #: Entry grade (golongan/ruang) of a new CPNS by education (PP 99/2000), when the position
 #: gives no ``min_grade``.
@@ -143,6 +143,11 @@ class HorizonResult:
         (:func:`asn_balance.io.horizon.write_horizon`)."""
         return Path(_outputs.output("horizon_write")(self, path))
 
+    def plot(self, kind: str = "balance", **kwargs: Any) -> Any:
+        """A plot of the plan: ``balance`` (B per year) or ``ej_units`` (EU per unit per
+        year); :func:`asn_balance.reports.horizon.plot_horizon`. Needs matplotlib."""
+        return _outputs.output("horizon_plot")(self, kind, **kwargs)
+
     def raise_for_status(self) -> HorizonResult:
         """``self`` if it holds a plan, else :class:`~asn_balance.evaluate.result.PlanError`."""
         if not self.has_plan:
@@ -187,7 +192,11 @@ def _employee_moves(
     grp = data.employee_group
     cur = pos_of.copy()
     arrived = np.full(len(cur), -(10**6), dtype=np.int64)
-    init = np.where(m.pair_bin == m.home[m.pair_group], m.size[m.pair_group], 0)
+    init = (
+        m.pair_init
+        if m.pair_init is not None
+        else np.where(m.pair_bin == m.home[m.pair_group], m.size[m.pair_group], 0)
+    )
     prev = init
     out: list[list[tuple[int, int]]] = []
     members_of = pd.Series(np.arange(len(grp))[grp >= 0]).groupby(grp[grp >= 0]).apply(list).to_dict()
@@ -252,6 +261,33 @@ def evaluate_horizon(
     InternalError
         The objective recomputed per employee differs from ``claimed`` (a bug).
     """
+    T = data.model.n_rounds
+    has_plan = status in ("optimal", "feasible")
+    per_round = _employee_moves(problem, data, held) if has_plan else [[] for _ in range(T)]
+    return evaluate_horizon_moves(
+        problem, data, per_round, hires, status=status, bound=bound, claimed=claimed, summary=summary
+    )
+
+
+def evaluate_horizon_moves(
+    problem: Problem,
+    data: HorizonData,
+    per_round: list[list[tuple[int, int]]],
+    hires: npt.NDArray[np.int64],
+    *,
+    status: str,
+    bound: float,
+    claimed: float | None = None,
+    summary: dict[str, Any] | None = None,
+) -> HorizonResult:
+    """The :class:`HorizonResult` of a plan given per round as ``(employee, to_position)``
+    moves (indices) and hires per round and position (``(T, B)``).
+
+    Raises
+    ------
+    InternalError
+        The objective recomputed per employee differs from ``claimed`` (a bug).
+    """
     m = data.model
     T, B = m.n_rounds, m.n_bins
     pol = problem.policy
@@ -261,7 +297,6 @@ def evaluate_horizon(
     jab = pos["jabatan"].astype(str).to_numpy()
     eid = problem.employees["employee_id"].astype(str).to_numpy()
     has_plan = status in ("optimal", "feasible")
-    per_round = _employee_moves(problem, data, held) if has_plan else [[] for _ in range(T)]
     cur = problem.employee_position.copy()
     fte = problem.fte
     gone = np.zeros(len(cur), dtype=bool)
@@ -344,6 +379,7 @@ def evaluate_horizon(
             "positions": B,
             "policy": pol.model_dump(mode="json"),
             "input_sha256": problem.input_sha256,
+            "input_tables": problem.input_tables,
         }
     )
     return HorizonResult(status, objective, bound, gap, rounds, formasi, info)

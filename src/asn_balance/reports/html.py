@@ -46,6 +46,7 @@ from .labels import (
 
 if TYPE_CHECKING:
     from ..check.verifier import CheckReport
+    from ..evaluate.horizon import HorizonResult
     from ..evaluate.result import Result
     from ..model.problem import Problem
 
@@ -431,6 +432,7 @@ def html_report(
     *,
     title: str | None = None,
     plots: bool = True,
+    horizon: HorizonResult | None = None,
 ) -> str:
     """One self-contained HTML document presenting a plan.
 
@@ -454,6 +456,10 @@ def html_report(
         Document title (default "Laporan Rencana Mutasi ASN" / "ASN Transfer Plan Report").
     plots : bool
         Embed the plots (needs matplotlib; without it a note says how to install it).
+    horizon : HorizonResult, optional
+        A five-year plan of the same data: its section (B per year, EU per unit per year,
+        the rounds, the formasi request, its independent check) comes before "how the plan
+        was made" (:func:`asn_balance.reports.horizon.horizon_section`).
 
     Returns
     -------
@@ -483,10 +489,22 @@ def html_report(
         _moves_section(result, w, lang),
         _training_section(result, w, lang),
         _check_section(report, w, lang),
+        _horizon(problem, horizon, lang, plots),
         _about_section(result, w, lang, report.verdict() if report is not None else None),
         "<footer>asn_balance \u00b7 " + _e(title) + "</footer></main></body></html>",
     ]
     return "".join(parts)
+
+
+def _horizon(problem: Problem, horizon: HorizonResult | None, lang: str, plots: bool) -> str:
+    """The five-year plan's section, checked on ``problem``; empty without one."""
+    if horizon is None:
+        return ""
+    from ..check.horizon import check_horizon
+    from .horizon import horizon_section
+
+    report = check_horizon(problem, horizon) if horizon.has_plan else None
+    return horizon_section(horizon, lang, report=report, plots=plots)
 
 
 def write_report(

@@ -47,6 +47,11 @@ def horizon(
     out_path: Annotated[
         Path | None, typer.Option("--out", help="Write the plan: .json, .xlsx or a folder.")
     ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Write an HTML report of the plan (B per year, EU per unit, formasi)."),
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the report: id or en.")] = "id",
     time_limit: TimeLimit = None,
     quiet: Quiet = False,
     *,
@@ -69,6 +74,13 @@ def horizon(
             written = result.write(out_path)
         except (OSError, ValueError) as e:
             common._unwritable(out_path, "plan", e)
+    if report is not None and result.has_plan:
+        from ...reports.horizon import write_horizon_report
+
+        try:
+            write_horizon_report(problem, result, report, lang if lang in ("id", "en") else "id")
+        except (OSError, ValueError) as e:
+            common._unwritable(report, "report", e)
     if not quiet:
         for r in result.rounds:
             out.print(
@@ -85,6 +97,8 @@ def horizon(
         )
         if written is not None:
             out.print(f"plan written to {written}", markup=False)
+        if report is not None and result.has_plan:
+            out.print(f"report written to {report}", markup=False)
     if not result.has_plan:
         err.print(f"no five-year plan: status {result.status}", markup=False)
         raise typer.Exit(1)
