@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # what the lazy names resolve to, for type checkers and IDEs
     from .analysis.compare import Comparison, compare
     from .analysis.frontier import Frontier, frontier
     from .analysis.horizon import plan_horizon
+    from .analysis.revise import Revision, revise
     from .analysis.why_not import WhyNot, why_not
     from .apps.batch import solve_many
     from .check import CheckReport, Violation, check
@@ -46,6 +47,7 @@ if TYPE_CHECKING:  # what the lazy names resolve to, for type checkers and IDEs
     from .model.policy import RULES, TERMS, Policy
     from .model.problem import Problem
     from .planner import solve
+    from .reports.notices import Notices, notices
 
 __all__ = [
     "RULES",
@@ -58,11 +60,13 @@ __all__ = [
     "HorizonResult",
     "InputError",
     "InputProblem",
+    "Notices",
     "Pair",
     "PlanError",
     "Policy",
     "Problem",
     "Result",
+    "Revision",
     "SideConstraint",
     "Violation",
     "WhyNot",
@@ -74,9 +78,11 @@ __all__ = [
     "datasets",
     "evaluate",
     "frontier",
+    "notices",
     "plan_horizon",
     "plan_terms",
     "request_stop",
+    "revise",
     "solve",
     "solve_many",
     "why_not",
@@ -114,6 +120,10 @@ _LAZY: dict[str, str] = {
     "plan_horizon": "analysis.horizon",
     "check_horizon": "check.horizon",
     "HorizonResult": "evaluate.horizon",
+    "Notices": "reports.notices",
+    "notices": "reports.notices",
+    "Revision": "analysis.revise",
+    "revise": "analysis.revise",
 }
 
 
@@ -153,6 +163,8 @@ _outputs.register("result_html", "asn_balance.reports.cards:result_card")
 _outputs.register("result_plot", "asn_balance.reports.plots:plot_result")
 _outputs.register("result_write", "asn_balance.io.files:write_result")
 _outputs.register("horizon_write", "asn_balance.io.horizon:write_horizon")
+_outputs.register("horizon_plot", "asn_balance.reports.horizon:plot_horizon")
+_outputs.register("hires_frontier_plot", "asn_balance.reports.horizon:plot_hires_frontier")
 _outputs.register("frontier_plot", "asn_balance.reports.plots:plot_frontier")
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -1,5 +1,5 @@
 """Command line: ``asn-balance demo | plan | check | why-not | frontier | horizon | check-horizon |
-compare | abk | serve |
+compare | notices | revise | abk | serve |
 batch | report | schema``.
 
 Exit codes: 0 success; 1 infeasible problem, no plan, or a plan that fails the check; 2 bad
@@ -60,8 +60,10 @@ from .demo import demo
 from .frontier import _parse_budgets as _parse_budgets
 from .frontier import frontier
 from .horizon import horizon
+from .notices import notices_cmd
 from .plan import plan
 from .report import report_cmd
+from .revise import revise_cmd
 from .schema import schema_cmd
 from .serve import serve
 from .why_not import why_not_cmd
@@ -89,10 +91,12 @@ __all__ = [
     "frontier",
     "horizon",
     "main",
+    "notices_cmd",
     "out",
     "plan",
     "policy_options",
     "report_cmd",
+    "revise_cmd",
     "schema_cmd",
     "serve",
     "why_not_cmd",
@@ -108,6 +112,8 @@ _COMMANDS: dict[str, Callable[..., Any]] = {
     "horizon": horizon,
     "check-horizon": check_horizon_cmd,
     "compare": compare_cmd,
+    "notices": notices_cmd,
+    "revise": revise_cmd,
     "abk": abk,
     "serve": serve,
     "batch": batch,
