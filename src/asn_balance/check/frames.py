@@ -21,9 +21,15 @@ _Int: TypeAlias = npt.NDArray[np.intp]
 # -------------------------------------------------------------------- columns
 
 
+def _stripped(s: pd.Series) -> npt.NDArray[np.object_]:
+    """A text series (no missing values) as stripped python ``str``: one C call per cell."""
+    cells = s.to_numpy(dtype=object)
+    return np.fromiter(map(str.strip, cells), dtype=object, count=len(cells))
+
+
 def _text(s: pd.Series) -> npt.NDArray[np.object_]:
     """Values as stripped python ``str``, missing ones as ``""``."""
-    return s.astype(str).fillna("").str.strip().to_numpy(dtype=object)
+    return _stripped(s.astype(str).fillna(""))
 
 
 def _ids(s: pd.Series) -> npt.NDArray[np.object_]:
@@ -37,7 +43,10 @@ def _num(s: pd.Series) -> _Float:
 
 def _rows(frame: pd.DataFrame) -> list[int | None]:
     if "source_row" in frame.columns:
-        return [None if pd.isna(r) else int(r) for r in frame["source_row"]]
+        rows = frame["source_row"]
+        if pd.api.types.is_integer_dtype(rows.dtype) and not rows.hasnans:
+            return list(rows.to_numpy(dtype=np.int64).tolist())
+        return [None if pd.isna(r) else int(r) for r in rows]
     return [None] * len(frame)
 
 
@@ -49,7 +58,7 @@ def _opt_text(frame: pd.DataFrame, name: str) -> npt.NDArray[np.object_]:
     """An optional text column as stripped ``str`` (blank and missing: ``""``; absent: all ``""``)."""
     if name not in frame.columns:
         return np.full(len(frame), "", dtype=object)
-    return frame[name].fillna("").astype(str).str.strip().to_numpy(dtype=object)
+    return _stripped(frame[name].fillna("").astype(str))
 
 
 def _opt_ids(frame: pd.DataFrame, name: str) -> npt.NDArray[np.object_]:

@@ -71,8 +71,10 @@ def _jabatan_identity(pos: pd.DataFrame) -> npt.NDArray[np.object_]:
         kode = _text(pos["kode_jabatan"])
         if len(kode) and bool((kode != "").all()):
             return np.asarray(kode, dtype=object)
-    names = pd.Series(_text(pos["jabatan"]), dtype=object)
-    return names.str.casefold().str.split().str.join(" ").fillna("").to_numpy(dtype=object)
+    # folded once per distinct name
+    codes, names = pd.factorize(pd.Series(_text(pos["jabatan"]), dtype=object), sort=False)
+    folded = np.array([" ".join(str(x).casefold().split()) for x in names] + [""], dtype=object)
+    return folded[codes]
 
 
 def _scale_of(grade: str) -> str:

@@ -77,7 +77,7 @@ def _fte_of(emp: pd.DataFrame, policy: Policy) -> _Float:
     """FTE per employee: the ``fte`` column where filled, else ``policy.part_time_fte`` for
     status PPPK Paruh Waktu and 1 for everybody else."""
     given = _opt_num(emp, "fte")
-    status = emp["status"].fillna("").astype(str).str.strip().to_numpy(dtype=object)
+    status = _opt_text(emp, "status")
     default = np.where(status == PART_TIME, float(policy.part_time_fte), 1.0)
     return np.where(np.isnan(given), default, given).astype(float)
 

@@ -364,13 +364,27 @@ def eligibility(problem: Problem) -> Eligibility:
         pj = pd.DataFrame({"p": np.arange(n_prof), "jabatan": profiles["jabatan"]})
         cj = pd.DataFrame({"c": np.arange(n_classes), "jabatan": classes["jabatan"]})
         pairs = pj.merge(cj, on="jabatan", how="inner")
-        chunks = [(pairs["p"].to_numpy(np.int64), pairs["c"].to_numpy(np.int64))]
+        all_p, all_c = pairs["p"].to_numpy(np.int64), pairs["c"].to_numpy(np.int64)
+        del pairs
+        # in chunks: the competency checks below hold a pairs x competencies matrix
+        chunks = [
+            (all_p[k : k + _CHUNK_PAIRS], all_c[k : k + _CHUNK_PAIRS])
+            for k in range(0, len(all_p), _CHUNK_PAIRS)
+        ]
     else:
         step = max(1, _CHUNK_PAIRS // n_classes)
         chunks = []
         for start in range(0, n_prof, step):
             ps = np.arange(start, min(n_prof, start + step), dtype=np.int64)
             chunks.append((np.repeat(ps, n_classes), np.tile(np.arange(n_classes, dtype=np.int64), len(ps))))
+    # only the competencies some class requires (or sets a standard for) are compared, and
+    # only for the pairs whose class has such a requirement: the rest pass (levels are >= 0)
+    req_cols = np.flatnonzero(c_comp.any(axis=0)) if names else np.zeros(0, dtype=np.int64)
+    std_cols = np.flatnonzero(c_std.any(axis=0)) if names else np.zeros(0, dtype=np.int64)
+    p_req, c_req = p_comp[:, req_cols], c_comp[:, req_cols]
+    p_std, c_stdv = p_comp[:, std_cols].astype(np.int64), c_std[:, std_cols]
+    has_req: npt.NDArray[np.bool_] = np.asarray(c_req.any(axis=1), dtype=bool)
+    has_std: npt.NDArray[np.bool_] = np.asarray(c_stdv.any(axis=1), dtype=bool)
     arc_p: list[IntArray] = []
     arc_c: list[IntArray] = []
     arc_s: list[IntArray] = []
@@ -385,15 +399,15 @@ def eligibility(problem: Problem) -> Eligibility:
         if pol.d4_equals_s1:  # job requirements read "S-1/D-IV"
             edu_ok |= (p_edu[pp] == _D4) & (c_edu[cc] == _S1)
         ok &= edu_ok
-        if names:
-            ok &= np.all(p_comp[pp] >= c_comp[cc], axis=1)
-        arc_p.append(pp[ok])
-        arc_c.append(cc[ok])
-        if names:
-            short = np.maximum(c_std[cc[ok]] - p_comp[pp[ok]].astype(np.int64), 0).sum(axis=1)
-        else:
-            short = np.zeros(int(ok.sum()), dtype=np.int64)
-        arc_s.append(short.astype(np.int64))
+        check = np.flatnonzero(ok & has_req[cc])
+        ok[check] = np.all(p_req[pp[check]] >= c_req[cc[check]], axis=1)
+        pk, ck = pp[ok], cc[ok]
+        short = np.zeros(len(pk), dtype=np.int64)
+        with_std = np.flatnonzero(has_std[ck])
+        short[with_std] = np.maximum(c_stdv[ck[with_std]] - p_std[pk[with_std]], 0).sum(axis=1)
+        arc_p.append(pk)
+        arc_c.append(ck)
+        arc_s.append(short)
     ap = np.concatenate(arc_p) if arc_p else np.zeros(0, dtype=np.int64)
     ac = np.concatenate(arc_c) if arc_c else np.zeros(0, dtype=np.int64)
     sh = np.concatenate(arc_s) if arc_s else np.zeros(0, dtype=np.int64)

@@ -22,7 +22,7 @@ from ..compile.eligibility import column
 from ..compile.wishes import Wishes, wishes
 from ..model import abk
 from ..model.problem import Problem
-from .reasons import move_reasons, phrases
+from .reasons import move_reasons, phrase_text
 from .result import Result
 from .terms import plan_terms
 from .training import training_plan
@@ -176,7 +176,14 @@ def evaluate_moves(
     mv = pd.DataFrame({"employee_idx": ei, "from_idx": fi, "to_idx": ti})
     reasons = {
         lg: move_reasons(
-            mv, emp, pos, m_b["gap"], m_b["ej"], m_b["band"], lang=lg, extras=phrases(problem, w, ei, ti, lg)
+            mv,
+            emp,
+            pos,
+            m_b["gap"],
+            m_b["ej"],
+            m_b["band"],
+            lang=lg,
+            extras=phrase_text(problem, w, ei, ti, lg),
         )
         for lg in ("id", "en")
     }

@@ -8,16 +8,19 @@ golongan III/b, S1, keuangan 4 >= 3"``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..compile.eligibility import column, competency_shortfall
+from ..compile.eligibility import column
 from ..compile.wishes import Wishes
 from ..model.domain import PART_TIME, parse_competencies
 from ..model.problem import Problem
 
-__all__ = ["move_reasons", "phrases"]
+__all__ = ["move_reasons", "per_pair", "phrase_text", "phrases", "shortfall"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -66,6 +69,77 @@ def _ej(ej: float, band: str, lang: str) -> str:
     return f"EJ {v}, {band}"
 
 
+ObjArray = npt.NDArray[np.object_]
+
+
+def per_pair(
+    a: npt.ArrayLike,
+    b: npt.ArrayLike,
+    fn: Callable[[Any, Any], Any],
+    prepare: Callable[[Any], Any] | None = None,
+) -> ObjArray:
+    """``fn(a[k], b[k])`` for every ``k``, called once per distinct pair of values.
+
+    Parameters
+    ----------
+    a, b : array-like
+        Values of equal length (hashable; missing values are passed as they are).
+    fn : callable
+        Function of one pair.
+    prepare : callable, optional
+        Applied once per distinct value of ``a`` and of ``b`` before ``fn`` sees it (e.g. a
+        parser).
+
+    Returns
+    -------
+    ndarray of object
+        ``fn`` of each pair.
+    """
+    a = np.asarray(a, dtype=object)
+    b = np.asarray(b, dtype=object)
+    out = np.empty(len(a), dtype=object)
+    if not len(a):
+        return out
+    ca, ua = pd.factorize(pd.Series(a, dtype=object), use_na_sentinel=False)
+    cb, ub = pd.factorize(pd.Series(b, dtype=object), use_na_sentinel=False)
+    width = max(len(ub), 1)
+    key_codes, uniq = pd.factorize(ca.astype(np.int64) * width + cb, sort=False)
+    ia, ib = np.divmod(np.asarray(uniq, dtype=np.int64), width)
+    va, vb = list(ua), list(ub)
+    if prepare is not None:
+        va, vb = [prepare(x) for x in va], [prepare(x) for x in vb]
+    vals = np.empty(len(uniq), dtype=object)
+    vals[:] = [fn(va[i], vb[j]) for i, j in zip(ia.tolist(), ib.tolist(), strict=True)]
+    out[:] = vals[key_codes]
+    return out
+
+
+def _text(values: npt.ArrayLike) -> ObjArray:
+    """Each value as ``str`` (as an f-string shows it), as an object array."""
+    out: ObjArray = np.asarray(values, dtype=object).astype(str).astype(object)
+    return out
+
+
+def _joined(parts: Sequence[ObjArray], sep: str) -> ObjArray:
+    """Per row, the non-empty ``parts`` joined by ``sep``."""
+    out: ObjArray = np.full(len(parts[0]) if parts else 0, "", dtype=object)
+    for part in parts:
+        has = part != ""
+        out = np.where(has & (out != ""), out + sep + part, np.where(has, part, out))
+    return out
+
+
+def _formatted(template: str, **values: npt.ArrayLike) -> ObjArray:
+    """``template.format(**row)`` for every row of ``values``, once per distinct row."""
+    frame = pd.DataFrame(values)
+    if not len(frame):
+        return np.empty(0, dtype=object)
+    codes = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
+    first = frame.drop_duplicates()
+    texts = np.array([template.format(**row) for row in first.to_dict("records")] + [""], dtype=object)
+    return texts[codes]
+
+
 def move_reasons(
     moves: pd.DataFrame,
     employees: pd.DataFrame,
@@ -75,9 +149,9 @@ def move_reasons(
     band_before: npt.NDArray[np.str_],
     *,
     lang: str = "id",
-    extras: list[list[str]] | None = None,
+    extras: list[list[str]] | ObjArray | None = None,
 ) -> list[str]:
-    """One reason per move.
+    """One reason per move (vectorised: Python runs once per distinct value or pair).
 
     Parameters
     ----------
@@ -89,50 +163,61 @@ def move_reasons(
         Per position: staff - need, EJ and band before the plan.
     lang : {"id", "en"}
         Language of the text.
-    extras : list of list of str, optional
-        Further phrases per move (wishes, rotation, training need), appended in order.
+    extras : list of list of str or ndarray of str, optional
+        Further phrases per move (wishes, rotation, training need), appended in order: a
+        list of phrases per move, or per move the phrases already joined by ``"; "``
+        (:func:`phrase_text`).
     """
     lang = "en" if lang == "en" else "id"
     t = _TEXT[lang]
-    col = {c: employees[c].to_numpy(dtype=object) for c in ("grade", "education", "competencies")}
+    ei = moves["employee_idx"].to_numpy(np.int64)
+    fi = moves["from_idx"].to_numpy(np.int64)
+    ti = moves["to_idx"].to_numpy(np.int64)
+    if not len(ei):
+        return []
     pcol = {
         c: column(positions, c, "").fillna("").to_numpy(dtype=object)
         for c in ("min_grade", "max_grade", "min_grade_pppk", "max_grade_pppk", "min_education")
     }
-    pppk = np.isin(employees["status"].to_numpy(dtype=object).astype(str), ["PPPK", PART_TIME])
-    parsed: dict[object, dict[str, int]] = {}
+    pppk = np.isin(employees["status"].to_numpy(dtype=object).astype(str), ["PPPK", PART_TIME])[ei]
+    # the grade bounds of the mover's scale only
+    low = np.where(pppk, pcol["min_grade_pppk"][ti], pcol["min_grade"][ti])
+    high = np.where(pppk, pcol["max_grade_pppk"][ti], pcol["max_grade"][ti])
+    grade = _text(employees["grade"].to_numpy(dtype=object)[ei])
+    grade_part = np.where(low.astype(bool) | high.astype(bool), t["grade"] + " " + grade, "")
+    # D-IV meets an S-1 minimum when the policy reads requirements as "S-1/D-IV"
+    need_edu = pcol["min_education"][ti]
+    edu = employees["education"].to_numpy(dtype=object)[ei]
+    shown = np.where((edu == "D4") & (need_edu == "S1"), "S1/D4", _text(need_edu))
+    edu_part = np.where(need_edu.astype(bool), _text(edu) + " >= " + shown, "")
 
     def comps(text: object) -> dict[str, int]:
-        if text not in parsed:
-            value = parse_competencies(text)
-            parsed[text] = value if isinstance(value, dict) else {}
-        return parsed[text]
+        value = parse_competencies(text)
+        return value if isinstance(value, dict) else {}
 
-    # one phrase per position (as origin and as target), built once
-    n_pos = len(positions)
-    state = [f"{_gap(float(gap_before[j]), lang)} ({_ej(float(ej_before[j]), str(band_before[j]), lang)})"
-             for j in range(n_pos)]  # fmt: skip
+    def comp_text(have: dict[str, int], required: dict[str, int]) -> str:
+        return ", ".join(f"{k} {have.get(k, 0)} >= {v}" for k, v in sorted(required.items()))
+
     req = positions["required_competencies"].to_numpy(dtype=object)
-    out: list[str] = []
-    for ei, fi, ti in zip(
-        moves["employee_idx"].to_numpy(np.int64), moves["from_idx"].to_numpy(np.int64),
-        moves["to_idx"].to_numpy(np.int64), strict=True,
-    ):  # fmt: skip
-        meets: list[str] = []
-        suffix = "_pppk" if pppk[ei] else ""  # the grade bounds of the mover's scale only
-        if pcol["min_grade" + suffix][ti] or pcol["max_grade" + suffix][ti]:
-            meets.append(f"{t['grade']} {col['grade'][ei]}")
-        if pcol["min_education"][ti]:
-            edu, need_edu = col["education"][ei], pcol["min_education"][ti]
-            # D-IV meets an S-1 minimum when the policy reads requirements as "S-1/D-IV"
-            meets.append(f"{edu} >= {'S1/D4' if edu == 'D4' and need_edu == 'S1' else need_edu}")
-        have = comps(col["competencies"][ei])
-        meets += [f"{k} {have.get(k, 0)} >= {v}" for k, v in sorted(comps(req[ti]).items())]
-        req_text = f"{t['meets']} " + ", ".join(meets) if meets else t["no_req"]
-        text = f"{t['origin']} {state[fi]}; {t['target']} {state[ti]}; {req_text}"
-        if extras is not None and extras[len(out)]:
-            text += "; " + "; ".join(extras[len(out)])
-        out.append(text)
+    comp_part = per_pair(employees["competencies"].to_numpy(dtype=object)[ei], req[ti], comp_text, comps)
+    meets = _joined([grade_part, edu_part, comp_part], ", ")
+    req_text = np.where(meets != "", f"{t['meets']} " + meets, t["no_req"])
+    # one phrase per position (as origin and as target), for the positions of the moves
+    state = np.full(len(positions), "", dtype=object)
+    used = np.unique(np.concatenate([fi, ti]))
+    state[used] = [
+        f"{_gap(float(gap_before[j]), lang)} ({_ej(float(ej_before[j]), str(band_before[j]), lang)})"
+        for j in used.tolist()
+    ]
+    text = f"{t['origin']} " + state[fi] + f"; {t['target']} " + state[ti] + "; " + req_text
+    if extras is not None:
+        more = (
+            np.asarray(extras, dtype=object)
+            if isinstance(extras, np.ndarray)
+            else np.array(["; ".join(x) for x in extras], dtype=object)
+        )
+        text = np.where(more != "", text + "; " + more, text)
+    out: list[str] = text.tolist()
     return out
 
 
@@ -154,34 +239,60 @@ _EXTRA = {
 }
 
 
-def phrases(problem: Problem, w: Wishes, ei: IntArray, ti: IntArray, lang: str) -> list[list[str]]:
-    """Per move ``ei[k] -> ti[k]``, the phrases beyond staffing and requirements: wishes,
-    rotation, spouse, training need."""
+def shortfall(have: dict[str, int] | str, standard: dict[str, int] | str) -> list[tuple[str, int, int]]:
+    """:func:`~asn_balance.compile.eligibility.competency_shortfall` of parsed competencies
+    (:func:`~asn_balance.model.domain.parse_competencies`; an error text counts as none)."""
+    if not isinstance(have, dict) or not isinstance(standard, dict):
+        return []
+    return [(k, have.get(k, 0), v) for k, v in sorted(standard.items()) if have.get(k, 0) < v]
+
+
+def phrase_text(problem: Problem, w: Wishes, ei: IntArray, ti: IntArray, lang: str) -> ObjArray:
+    """Per move ``ei[k] -> ti[k]``, the phrases beyond staffing and requirements (wishes,
+    rotation, spouse, training need) joined by ``"; "`` (``""``: none); vectorised."""
     t = _EXTRA[lang]
     pol = problem.policy
+    ei = np.asarray(ei, dtype=np.int64)
+    ti = np.asarray(ti, dtype=np.int64)
+    n = len(ei)
+    if not n:
+        return np.empty(0, dtype=object)
     ranks = w.rank_of(ei, ti)
-    months = problem.employees["months_in_position"].to_numpy(dtype=float)
+    months = problem.employees["months_in_position"].to_numpy(dtype=float)[ei]
     comp = problem.employees["competencies"].to_numpy(dtype=object)
     std = column(problem.positions, "competency_standard", "").to_numpy(dtype=object)
-    partner: dict[int, int] = {}
-    for a, b in zip(w.spouse_first.tolist(), w.spouse_second.tolist(), strict=True):
-        partner[a], partner[b] = b, a
-    moved_to = dict(zip(ei.tolist(), ti.tolist(), strict=True))
     unit = problem.positions["unit_id"].to_numpy(dtype=object)
-    out: list[list[str]] = []
-    for e, j, r in zip(ei.tolist(), ti.tolist(), ranks.tolist(), strict=True):
-        parts: list[str] = []
-        if w.volunteer[e]:
-            parts.append(t["volunteer"])
-        if r > 0:
-            parts.append(t["rank"].format(r=r, k=int(w.n_listed[e])))
-        if months[e] > pol.max_months_in_position:
-            parts.append(t["rotation"].format(m=months[e], mx=pol.max_months_in_position))
-        p = partner.get(e)
-        if p is not None and p in moved_to and unit[moved_to[p]] == unit[j]:
-            parts.append(t["spouse"])
-        short = competency_shortfall(comp[e], std[j])
-        if short:
-            parts.append(t["training"].format(items=", ".join(f"{k} {h} -> {s}" for k, h, s in short)))
-        out.append(parts)
-    return out
+    volunteer = np.where(w.volunteer[ei], t["volunteer"], "").astype(object)
+    listed = ranks > 0
+    rank = np.full(n, "", dtype=object)
+    rank[listed] = _formatted(t["rank"], r=ranks[listed], k=w.n_listed[ei][listed].astype(int))
+    over = months > pol.max_months_in_position
+    rotation = np.full(n, "", dtype=object)
+    limit = np.full(int(over.sum()), pol.max_months_in_position)
+    rotation[over] = _formatted(t["rotation"], m=months[over], mx=limit)
+    # a spouse moved into the same unit (pairs in order: a later pair names the partner)
+    n_emp = problem.n_employees
+    partner = np.full(n_emp, -1, dtype=np.int64)
+    first, second = w.spouse_first.astype(np.int64), w.spouse_second.astype(np.int64)
+    partner[np.column_stack([first, second]).ravel()] = np.column_stack([second, first]).ravel()
+    moved_to = np.full(n_emp, -1, dtype=np.int64)
+    moved_to[ei] = ti
+    p = partner[ei]
+    p_to = np.where(p >= 0, moved_to[np.maximum(p, 0)], -1)
+    together = (p_to >= 0) & (unit[np.maximum(p_to, 0)] == unit[ti])
+    spouse = np.where(together, t["spouse"], "").astype(object)
+
+    def training(have: dict[str, int] | str, standard: dict[str, int] | str) -> str:
+        short = shortfall(have, standard)
+        if not short:
+            return ""
+        return t["training"].format(items=", ".join(f"{k} {h} -> {s}" for k, h, s in short))
+
+    train = per_pair(comp[ei], std[ti], training, parse_competencies)
+    return _joined([volunteer, rank, rotation, spouse, train], "; ")
+
+
+def phrases(problem: Problem, w: Wishes, ei: IntArray, ti: IntArray, lang: str) -> list[list[str]]:
+    """Per move ``ei[k] -> ti[k]``, the phrases beyond staffing and requirements: wishes,
+    rotation, spouse, training need (as lists; :func:`phrase_text` joins them)."""
+    return [x.split("; ") if x else [] for x in phrase_text(problem, w, ei, ti, lang).tolist()]

@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
 from os import PathLike
@@ -93,20 +94,54 @@ def _json_value(value: Any, pad: str, indent: int) -> str:
     return text.replace("\n", "\n" + pad)
 
 
+def _json_column(values: pd.Series, cells: list[Any], pad: str, indent: int) -> list[str]:
+    """The JSON text of each cell of a column (``cells``: :func:`_column` of ``values``), as
+    :func:`_json_value` gives it, a whole column at a time where the dtype allows."""
+    kind = values.dtype.kind if isinstance(values.dtype, np.dtype) else ""
+    if kind and kind in "iu":
+        return list(map(int.__repr__, cells))
+    if kind == "b":
+        return ["true" if v else "false" for v in cells]
+    if kind == "f":
+        return [float.__repr__(v) if v is not None else "null" for v in cells]
+    try:
+        return list(map(encode_basestring, cells))  # text only: one C call per cell
+    except TypeError:  # blanks, numbers, dates, lists: cell by cell
+        return [_json_value(v, pad, indent) for v in cells]
+
+
+#: Rows of a table written to JSON at a time (bounds the memory of a large plan's text).
+_JSON_ROWS = 50_000
+
+
 def _json_table(df: pd.DataFrame, indent: int) -> str:
     """``json.dumps(_records(df), indent=indent)`` at depth one, assembled column by column."""
+    return "".join(_json_table_pieces(df, indent))
+
+
+def _json_table_pieces(df: pd.DataFrame, indent: int) -> Iterator[str]:
+    """:func:`_json_table` in pieces of at most ``_JSON_ROWS`` rows."""
     if not len(df):
-        return "[]"
+        yield "[]"
+        return
     pad1, pad2, pad3 = " " * indent, " " * (2 * indent), " " * (3 * indent)
-    keys, cols = _columns(df)
+    keys = [str(k) for k in df.columns]
     if not keys:
-        return "[\n" + ",\n".join([pad2 + "{}"] * len(df)) + "\n" + pad1 + "]"
-    texts = [[_json_value(v, pad3, indent) for v in col] for col in cols]
+        yield "[\n" + ",\n".join([pad2 + "{}"] * len(df)) + "\n" + pad1 + "]"
+        return
     fields = ",\n".join(
         pad3 + encode_basestring(k).replace("{", "{{").replace("}", "}}") + ": {}" for k in keys
     )
     row = pad2 + "{{\n" + fields + "\n" + pad2 + "}}"
-    return "[\n" + ",\n".join(itertools.starmap(row.format, zip(*texts, strict=True))) + "\n" + pad1 + "]"
+    for start in range(0, len(df), _JSON_ROWS):
+        part = df.iloc[start : start + _JSON_ROWS]
+        _, cols = _columns(part)
+        texts = [_json_column(part.iloc[:, j], cols[j], pad3, indent) for j in range(part.shape[1])]
+        del cols
+        yield ("[\n" if start == 0 else ",\n") + ",\n".join(
+            itertools.starmap(row.format, zip(*texts, strict=True))
+        )
+    yield "\n" + pad1 + "]"
 
 
 @dataclass
@@ -263,8 +298,14 @@ class Result:
 
     def to_json(self, indent: int | None = 2) -> str:
         """The plan as JSON text (see :meth:`to_dict`)."""
+        return "".join(self.json_pieces(indent))
+
+    def json_pieces(self, indent: int | None = 2) -> Iterator[str]:
+        """:meth:`to_json` in pieces (a table a few thousand rows at a time), for writing a
+        large plan without holding its whole text."""
         if indent is None or not isinstance(indent, int) or indent < 0:
-            return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, allow_nan=False)
+            yield json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, allow_nan=False)
+            return
         # the text json.dumps(self.to_dict(), indent=indent) gives, with the tables written
         # column by column (the pure-Python encoder json uses with an indent is slow)
         pad = " " * indent
@@ -272,9 +313,11 @@ class Result:
         if self.training is not None and self.training_totals is not None:
             tables.update(training=self.training, training_totals=self.training_totals)
         summary = json.dumps(self.summary(), ensure_ascii=False, indent=indent, allow_nan=False)
-        parts = [pad + '"summary": ' + summary.replace("\n", "\n" + pad)]
-        parts += [pad + encode_basestring(k) + ": " + _json_table(df, indent) for k, df in tables.items()]
-        return "{\n" + ",\n".join(parts) + "\n}"
+        yield "{\n" + pad + '"summary": ' + summary.replace("\n", "\n" + pad)
+        for k, df in tables.items():
+            yield ",\n" + pad + encode_basestring(k) + ": "
+            yield from _json_table_pieces(df, indent)
+        yield "\n}"
 
     def write(self, path: str | PathLike[str]) -> Path:
         """Write the plan by suffix: ``.json``, ``.xlsx``, or else a folder of CSV files.

@@ -17,10 +17,12 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from ..compile.eligibility import column, competency_shortfall
+from ..compile.eligibility import column
 from ..compile.wishes import Wishes, wishes
+from ..model.domain import parse_competencies
 from ..model.policy import TERMS
 from ..model.problem import Problem
+from .reasons import per_pair, shortfall
 
 __all__ = ["plan_terms"]
 
@@ -67,10 +69,12 @@ def plan_terms(
     if len(e) and "competency_standard" in problem.positions.columns:
         comp = problem.employees["competencies"].to_numpy(dtype=object)
         std = column(problem.positions, "competency_standard", "").to_numpy(dtype=object)
-        short = sum(
-            sum(s - h for _, h, s in competency_shortfall(comp[i], std[j])) for i, j in zip(e, t, strict=True)
-        )
-        out["fit"] = float(pol.fit_weight) * float(short)
+
+        def levels_short(have: dict[str, int] | str, want: dict[str, int] | str) -> int:
+            return sum(s - h for _, h, s in shortfall(have, want))
+
+        levels = per_pair(comp[e], std[t], levels_short, parse_competencies)
+        out["fit"] = float(pol.fit_weight) * float(sum(levels.tolist()))
     months = problem.employees["months_in_position"].to_numpy(dtype=float)
     out["rotation"] = float(pol.rotation_weight) * float(
         np.sum((months > pol.max_months_in_position) & ~moved)

@@ -6,8 +6,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..compile.eligibility import column, competency_shortfall
+from ..compile.eligibility import column
+from ..model.domain import parse_competencies
 from ..model.problem import Problem
+from .reasons import per_pair, shortfall
 
 __all__ = ["training_plan"]
 
@@ -22,25 +24,26 @@ def training_plan(
     pos = problem.positions
     comp = emp["competencies"].to_numpy(dtype=object)
     std = column(pos, "competency_standard", "").to_numpy(dtype=object)
-    rows = []
-    ei = np.asarray(employee_idx, dtype=np.int64).tolist()
-    ti = np.asarray(to_idx, dtype=np.int64).tolist()
-    for e, j in zip(ei, ti, strict=True):
-        for k, have, want in competency_shortfall(comp[e], std[j]):
-            rows.append(
-                {
-                    "employee_id": emp["employee_id"].iloc[e],
-                    "name": emp["name"].iloc[e],
-                    "to_position": pos["position_id"].iloc[j],
-                    "to_unit": pos["unit_id"].iloc[j],
-                    "competency": k,
-                    "level": have,
-                    "standard": want,
-                    "gap": want - have,
-                }
-            )
+    e = np.asarray(employee_idx, dtype=np.int64)
+    j = np.asarray(to_idx, dtype=np.int64)
+    short = per_pair(comp[e], std[j], shortfall, parse_competencies)  # once per distinct pair
+    count = np.fromiter(map(len, short.tolist()), dtype=np.int64, count=len(short))
+    at = np.repeat(np.arange(len(e)), count)
+    flat = [x for s in short.tolist() for x in s]
+    have = np.array([x[1] for x in flat], dtype=np.int64)
+    want = np.array([x[2] for x in flat], dtype=np.int64)
+    rows = {
+        "employee_id": emp["employee_id"].to_numpy(dtype=object)[e[at]],
+        "name": emp["name"].to_numpy(dtype=object)[e[at]],
+        "to_position": pos["position_id"].to_numpy(dtype=object)[j[at]],
+        "to_unit": pos["unit_id"].to_numpy(dtype=object)[j[at]],
+        "competency": np.array([x[0] for x in flat], dtype=object),
+        "level": have,
+        "standard": want,
+        "gap": want - have,
+    }
     cols = ["employee_id", "name", "to_position", "to_unit", "competency", "level", "standard", "gap"]
-    training = pd.DataFrame(rows, columns=cols)
+    training = pd.DataFrame(rows, columns=cols) if len(flat) else pd.DataFrame([], columns=cols)
     totals = (
         training.groupby(["to_unit", "competency"], as_index=False)
         .agg(people=("employee_id", "nunique"), levels=("gap", "sum"))

@@ -11,14 +11,14 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "write_frames", "write_result"]
+__all__ = ["atomic_write_bytes", "atomic_write_pieces", "atomic_write_text", "write_frames", "write_result"]
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
@@ -36,13 +36,33 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     Path
         The path written.
     """
+    return atomic_write_pieces(path, (data,))
+
+
+def atomic_write_pieces(path: str | os.PathLike[str], pieces: Iterable[bytes]) -> Path:
+    """Write the ``pieces`` one after the other to ``path`` atomically (see
+    :func:`atomic_write_bytes`): a large file is written without holding it whole.
+
+    Parameters
+    ----------
+    path : path
+        Target file; its folder is created if needed.
+    pieces : iterable of bytes
+        Content, in order.
+
+    Returns
+    -------
+    Path
+        The path written.
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for data in pieces:
+                fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
@@ -235,7 +255,8 @@ def write_result(result: Any, path: str | os.PathLike[str]) -> Path:
     if p.suffix.lower() == ".csv":
         p = p.with_suffix("")
     if p.suffix.lower() == ".json":
-        atomic_write_text(p, result.to_json())
+        # piece by piece: the text of a national plan is large
+        atomic_write_pieces(p, (piece.encode("utf-8") for piece in result.json_pieces()))
         return p
     if p.suffix.lower() == ".xlsx":
         from .excel import write_excel

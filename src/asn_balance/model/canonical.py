@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from json.encoder import encode_basestring
 from typing import Final
 
@@ -58,6 +59,73 @@ def _table_text(name: str, frame: pd.DataFrame | None) -> str:
         return head + "\n"
     cols = [_json_cells(frame[c.name], c.kind).tolist() for c in spec.columns]
     return head + "\n[" + "]\n[".join(map(",".join, zip(*cols, strict=True))) + "]\n"
+
+
+#: Rows assembled at a time by :func:`_table_bytes` (bounds its index arrays).
+_ROWS_PER_CHUNK: Final[int] = 50_000
+_VALUE_KINDS: Final[frozenset[str]] = frozenset({"float", "int", "bool", "date"})
+
+
+def _json_codes(values: pd.Series, kind: str) -> tuple[npt.NDArray[np.int32], list[str]]:
+    """A canonical column as codes into its distinct JSON cells (as :func:`_json_cells`)."""
+    if kind not in _VALUE_KINDS:  # text: each distinct value encoded once
+        codes, uniques = pd.factorize(values.astype(object), sort=False)
+        table = [*map(encode_basestring, map(str, uniques)), "null"]
+        return np.where(codes < 0, len(table) - 1, codes).astype(np.int32), table
+    if kind == "bool" and pd.api.types.is_bool_dtype(values.dtype) and not values.hasnans:
+        return values.to_numpy(dtype=bool).astype(np.int32), ["false", "true"]
+    cells = _json_cells(values, kind)
+    codes, uniques = pd.factorize(pd.Series(cells, dtype=object), sort=False)
+    return codes.astype(np.int32), [str(u) for u in uniques]
+
+
+def _table_bytes(name: str, frame: pd.DataFrame | None) -> Iterator[bytes]:
+    """:func:`_table_text` encoded as UTF-8, in pieces: each distinct cell is encoded once
+    and the rows are gathered from those bytes with numpy, a chunk of rows at a time (no
+    Python object per cell, so the memory stays small on large tables)."""
+    spec = TABLES[name]
+    n = 0 if frame is None else len(frame)
+    head = json.dumps([name, list(spec.names), n], ensure_ascii=False, separators=(",", ":"))
+    yield (head + "\n").encode("utf-8")
+    if frame is None or not n:
+        return
+    # one byte table: "[", ",", "]\n", then each column's distinct cells
+    parts: list[bytes] = [b"[", b",", b"]\n"]
+    base = 4
+    codes: list[npt.NDArray[np.int32]] = []
+    starts: list[npt.NDArray[np.int64]] = []
+    lengths: list[npt.NDArray[np.int64]] = []
+    for c in spec.columns:
+        col_codes, table = _json_codes(frame[c.name], c.kind)
+        encoded = [t.encode("utf-8") for t in table]
+        del table
+        size = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+        codes.append(col_codes)
+        starts.append(base + np.cumsum(size) - size)
+        lengths.append(size)
+        parts += encoded
+        base += int(size.sum())
+    glyphs = np.frombuffer(b"".join(parts), dtype=np.uint8)
+    del parts
+    k = len(spec.columns)
+    index = np.int32 if len(glyphs) < 2**31 else np.int64  # narrow indexes gather faster
+    for r0 in range(0, n, _ROWS_PER_CHUNK):
+        r1 = min(n, r0 + _ROWS_PER_CHUNK)
+        seg_start = np.empty((r1 - r0, 2 * k + 1), dtype=np.int64)
+        seg_len = np.ones((r1 - r0, 2 * k + 1), dtype=np.int64)
+        seg_start[:, 0] = 0  # "["
+        seg_start[:, 2 : 2 * k : 2] = 1  # ","
+        seg_start[:, 2 * k], seg_len[:, 2 * k] = 2, 2  # "]\n"
+        for j in range(k):
+            cj = codes[j][r0:r1]
+            seg_start[:, 2 * j + 1] = starts[j][cj]
+            seg_len[:, 2 * j + 1] = lengths[j][cj]
+        flat_start, flat_len = seg_start.ravel(), seg_len.ravel()
+        del seg_start, seg_len
+        ends = np.cumsum(flat_len)
+        src = np.repeat((flat_start - (ends - flat_len)).astype(index), flat_len)
+        src += np.arange(int(ends[-1]), dtype=index)
+        yield glyphs[src].tobytes()
 
 
 def canonical_text(
@@ -128,11 +196,9 @@ def canonical_fingerprint(
     tables: dict[str, dict[str, int | str]] = {}
     for name in TABLES:
         frame = frames[name]
-        part = _table_text(name, frame).encode("utf-8")
-        whole.update(part)
-        tables[name] = {
-            "rows": 0 if frame is None else len(frame),
-            "sha256": hashlib.sha256(part).hexdigest(),
-        }
-        del part
+        own = hashlib.sha256()
+        for part in _table_bytes(name, frame):
+            whole.update(part)
+            own.update(part)
+        tables[name] = {"rows": 0 if frame is None else len(frame), "sha256": own.hexdigest()}
     return whole.hexdigest(), tables

@@ -124,9 +124,9 @@ def cells_of(s: pd.Series) -> _Cells:
         else:
             return _Cells(raw, *_datetime_text(stamps))
     if kind in ("string", "empty"):
-        st = s.astype("str").str.strip()
-        na = st.isna().to_numpy(dtype=bool)
-        text = st.fillna("").to_numpy(dtype=object)
+        na = pd.isna(raw)
+        filled = np.where(na, "", raw) if na.any() else raw
+        text = np.fromiter(map(str.strip, filled), dtype=object, count=n)  # one C call per cell
         return _Cells(raw, text, na | (text == ""))
     if kind == "integer":
         try:
@@ -176,6 +176,15 @@ def _isin(values: npt.NDArray[Any], allowed: npt.ArrayLike) -> BoolArray:
 def _blank_mask(s: pd.Series) -> BoolArray:
     """Cells that are missing or whitespace only."""
     na = s.isna().to_numpy(dtype=bool)
+    text_only = pd.api.types.is_string_dtype(s.dtype) and pd.api.types.infer_dtype(s, skipna=True) in (
+        "string",
+        "empty",
+    )
+    if text_only:
+        cells = s.to_numpy(dtype=object)
+        cells = np.where(na, "", cells) if na.any() else cells
+        # whitespace only is str.isspace: one C call per cell
+        return na | (cells == "") | np.fromiter(map(str.isspace, cells), dtype=bool, count=len(cells))
     if pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
         try:
             st = s.astype("str").str.strip()
@@ -193,6 +202,9 @@ def _parse_numbers(text: ObjArray) -> FloatArray:
     """
     if not len(text):
         return np.full(0, np.nan)
+    codes, uniques = pd.factorize(pd.Series(text, dtype=object), use_na_sentinel=False)
+    if len(uniques) < len(text) // 2:  # few distinct values (months, staff bounds): each once
+        return _parse_numbers(np.asarray(uniques, dtype=object))[codes]
     t = pd.Series(text, dtype="str")
     parsed: FloatArray = np.array(pd.to_numeric(t, errors="coerce"), dtype=float)
     retry = np.isnan(parsed) & t.str.contains(r"[.,]", regex=True).to_numpy(dtype=bool)

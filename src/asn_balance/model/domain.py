@@ -6,6 +6,7 @@ and coverage strings and NIP structure. Pure functions and constants, no I/O.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from typing import Final
@@ -413,7 +414,10 @@ def nip_problems(
     values = np.asarray(nips, dtype=object).reshape(-1)
     n = len(values)
     why = np.full(n, None, dtype=object)
-    lengths = np.fromiter((len(v) if isinstance(v, str) else -1 for v in values), dtype=np.int64, count=n)
+    if n and all(map(isinstance, values, itertools.repeat(str))):  # text only: one C call each
+        lengths = np.fromiter(map(len, values), dtype=np.int64, count=n)
+    else:
+        lengths = np.fromiter((len(v) if isinstance(v, str) else -1 for v in values), dtype=np.int64, count=n)
     at = np.flatnonzero(lengths == NIP_LENGTH)
     points = values[at].astype(f"<U{NIP_LENGTH}").view(np.uint32).reshape(len(at), NIP_LENGTH)
     digits_only = ((points >= ord("0")) & (points <= ord("9"))).all(axis=1)
@@ -470,11 +474,16 @@ def jabatan_keys(values: npt.ArrayLike) -> npt.NDArray[np.object_]:
     arr = np.asarray(values, dtype=object).ravel()
     if not len(arr):
         return arr.copy()
-    text = arr.copy()
-    text[np.array([v is None for v in arr.tolist()], dtype=bool)] = ""
-    uniq, inverse = np.unique(text.astype(str), return_inverse=True)
-    keys = np.array([" ".join(u.casefold().split()) for u in uniq.tolist()], dtype=object)
-    return keys[inverse.ravel()]
+    import pandas as pd  # loaded by whoever has a table; this module stays light to import
+
+    # each distinct value folded once (None as "", anything else as its str)
+    codes, uniq = pd.factorize(pd.Series(arr, dtype=object), use_na_sentinel=True)
+    keys = np.array([" ".join(str(u).casefold().split()) for u in uniq.tolist()] + [""], dtype=object)
+    out = keys[codes]
+    for i in np.flatnonzero(codes < 0).tolist():  # missing values: None, NaN, NaT, NA
+        v = arr[i]
+        out[i] = "" if v is None else " ".join(str(v).casefold().split())
+    return out
 
 
 def nip_problem(nip: str) -> str | None:

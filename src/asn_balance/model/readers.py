@@ -23,6 +23,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .errors import InputError, InputProblem
@@ -114,10 +115,26 @@ def _frame(header: list[object], rows: Iterable[Iterable[object]]) -> pd.DataFra
     return _tidy(names, grid)
 
 
+def _filled(column: pd.Series) -> npt.NDArray[np.bool_]:
+    """Cells of an all-text column that are not blank (whitespace only counts as blank)."""
+    cells = column.to_numpy(dtype=object)
+    try:  # one C call per cell
+        blank = np.fromiter(map(str.isspace, cells), dtype=bool, count=len(cells))
+    except TypeError:
+        out: npt.NDArray[np.bool_] = column.str.strip().ne("").to_numpy(dtype=bool)
+        return out
+    result: npt.NDArray[np.bool_] = (cells != "") & ~blank
+    return result
+
+
 def _tidy(names: list[str], grid: pd.DataFrame) -> pd.DataFrame:
     """Label the columns of an all-text grid; drop unnamed empty columns and trailing blank rows."""
     names = [n.strip() for n in names]
-    filled = grid.apply(lambda c: c.str.strip().ne("")) if grid.shape[0] and grid.shape[1] else None
+    filled = (
+        pd.DataFrame({j: _filled(grid.iloc[:, j]) for j in range(grid.shape[1])}, index=grid.index)
+        if grid.shape[0] and grid.shape[1]
+        else None
+    )
     keep: list[int] = []
     labels: list[str] = []
     for j, name in enumerate(names):
@@ -153,14 +170,29 @@ def _decode(data: bytes) -> str:
     return data.decode("latin-1")
 
 
+def _first_line(text: str) -> str:
+    """The first non-blank line of ``text`` (``""`` if none), as ``text.splitlines()`` cuts it,
+    without splitting the whole text."""
+    size = 1 << 16
+    while True:
+        lines = text[:size].splitlines()
+        whole = size >= len(text)
+        for line in lines if whole else lines[:-1]:  # the last piece may be cut short
+            if line.strip():
+                return line
+        if whole:
+            return ""
+        size *= 16
+
+
 def _sniff(text: str) -> str:
     """Separator of the first non-blank line: ``,``, ``;`` or tab (``,`` when unsure)."""
-    for line in text.splitlines():
-        if line.strip():
-            bare = re.sub(r'"[^"]*"', "", line)
-            counts = {sep: bare.count(sep) for sep in (",", ";", "\t")}
-            best = max(counts, key=lambda k: counts[k])
-            return best if counts[best] else ","
+    line = _first_line(text)
+    if line:
+        bare = re.sub(r'"[^"]*"', "", line)
+        counts = {sep: bare.count(sep) for sep in (",", ";", "\t")}
+        best = max(counts, key=lambda k: counts[k])
+        return best if counts[best] else ","
     return ","
 
 
@@ -177,7 +209,7 @@ def _read_csv(path: Path, table: str, limits: Limits = DEFAULT_LIMITS) -> pd.Dat
         return _empty_frame()
     sep = _sniff(text)
     # limits before parsing: a parser's grid of text cells takes many times the file's size
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    first = _first_line(text)
     width = re.sub(r'"[^"]*"', "", first).count(sep) + 1
     if width > limits.max_columns:
         raise _too_many_columns(table, path, width, limits)

@@ -501,10 +501,18 @@ def _read_problem(data: Path | None, policy: Policy, limits: Any = None) -> Any:
 
 MaxFileMb = Annotated[
     float | None,
-    typer.Option("--max-file-mb", help="Largest input file in MB (default 200); see docs/trust.md."),
+    typer.Option(
+        "--max-file-mb",
+        help="Largest input file in MB (default 200; the whole national ASN, 5,000,000 employees, "
+        "needs about 1000); see docs/trust.md.",
+    ),
 ]
 MaxRows = Annotated[
-    int | None, typer.Option("--max-rows", help="Most rows of one input table (default 1,000,000).")
+    int | None,
+    typer.Option(
+        "--max-rows",
+        help="Most rows of one input table (default 1,000,000; the whole national ASN needs 6000000).",
+    ),
 ]
 
 

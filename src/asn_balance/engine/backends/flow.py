@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 IntArray = npt.NDArray[np.int64]
 _INT64_BUDGET = 8.0e18  # OR-Tools refuses max|cost| * (nodes + 1)^2 >= 2^63 (about 9.22e18).
 _MAX_SCALE = 1.0e12
+_SIG_CHUNK = 4_000_000  # arcs hashed or compared at a time when grouping by signature
 
 
 def _cumulative(model: AssignmentModel, bins: IntArray, k: IntArray) -> npt.NDArray[np.float64]:
@@ -349,36 +350,56 @@ def _signatures(model: AssignmentModel) -> _Signatures:
     group_start = group_start.astype(np.int64)
     n_arcs = np.diff(group_start)
 
-    def sorted_(a: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
-        return a if order is None else a[order]
+    moving = np.flatnonzero(n_arcs > 0).astype(np.int64)
+    ticks = model.ticks()
 
-    cls = sorted_(model.arc_class).astype(np.uint64)
-    cost = sorted_(model.arc_cost).astype(np.float64).view(np.uint64)
-    tick = sorted_(model.ticks()).astype(np.uint64)
-    rank = (np.arange(len(arc_group), dtype=np.int64) - np.repeat(group_start[:-1], n_arcs)).astype(np.uint64)
+    def arc_values(at: IntArray) -> tuple[npt.NDArray[np.uint64], ...]:
+        """Class, cost bits and tick of the arcs at places ``at`` of the group-sorted order."""
+        a = at if order is None else order[at]
+        cost = np.ascontiguousarray(model.arc_cost[a], dtype=np.float64).view(np.uint64)
+        return model.arc_class[a].astype(np.uint64), cost, ticks[a].astype(np.uint64)
+
+    def chunks() -> list[tuple[int, int]]:
+        """Runs of moving groups (``moving[i:j]``) of about _SIG_CHUNK arcs each: the hash and
+        the check hold a few arrays per arc, so big models are done a chunk at a time."""
+        ends = np.searchsorted(
+            np.cumsum(n_arcs[moving]), np.arange(_SIG_CHUNK, n_arcs.sum() + _SIG_CHUNK, _SIG_CHUNK)
+        )
+        bounds = np.unique(np.concatenate([[0], np.minimum(ends + 1, len(moving)), [len(moving)]]))
+        return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+
+    # one 64-bit key per moving group: its arcs hashed with their places in its list, and its
+    # arc count
+    key = np.zeros(len(moving), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        h = _mix(cls * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1))
-        h += _mix(cost ^ np.uint64(0x632BE59BD9B4E019))
-        h = _mix(h + tick * np.uint64(0xC2B2AE3D27D4EB4F) + rank * np.uint64(0x165667B19E3779F9))
-        del rank
-        moving = np.flatnonzero(n_arcs > 0).astype(np.int64)
-        key = np.add.reduceat(h, group_start[moving]) if len(moving) else np.zeros(0, dtype=np.uint64)
-    del h
-    # groups with the same hash and arc count: the first is the candidate representative
-    frame = np.rec.fromarrays([key, n_arcs[moving]]) if len(moving) else None
+        for i, j in chunks():
+            lo, hi = int(group_start[moving[i]]), int(group_start[moving[j - 1] + 1])
+            cls, cost, tick = arc_values(np.arange(lo, hi, dtype=np.int64))
+            per = n_arcs[moving[i:j]]
+            rank = (np.arange(hi - lo, dtype=np.int64) - np.repeat(np.cumsum(per) - per, per)).astype(
+                np.uint64
+            )
+            h = _mix(cls * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1))
+            h += _mix(cost ^ np.uint64(0x632BE59BD9B4E019))
+            h = _mix(h + tick * np.uint64(0xC2B2AE3D27D4EB4F) + rank * np.uint64(0x165667B19E3779F9))
+            key[i:j] = np.add.reduceat(h, group_start[moving[i:j]] - lo)
+            del cls, cost, tick, rank, h
+        key = _mix(key + n_arcs[moving].astype(np.uint64) * np.uint64(0xD6E8FEB86659FD93))
     sig_of = np.full(ng, -1, dtype=np.int64)
-    if frame is not None:
-        _, first, inverse = np.unique(frame, return_index=True, return_inverse=True)
+    if len(moving):
+        # groups with the same key: the first is the candidate representative
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         cand = moving[first[inverse.ravel()]]
         # verify arc by arc; a group that differs from its candidate keeps a node of its own
-        per = n_arcs[moving]
-        within = np.arange(int(per.sum()), dtype=np.int64) - np.repeat(np.cumsum(per) - per, per)
-        a = np.repeat(group_start[moving], per) + within
-        b = np.repeat(group_start[cand], per) + within
-        same = (cls[a] == cls[b]) & (cost[a] == cost[b]) & (tick[a] == tick[b])
-        del a, b, within
-        bad = np.flatnonzero(~np.logical_and.reduceat(same, np.cumsum(per) - per))
-        cand[bad] = moving[bad]
+        for i, j in chunks():
+            per = n_arcs[moving[i:j]]
+            within = np.arange(int(per.sum()), dtype=np.int64) - np.repeat(np.cumsum(per) - per, per)
+            a_vals = arc_values(np.repeat(group_start[moving[i:j]], per) + within)
+            b_vals = arc_values(np.repeat(group_start[cand[i:j]], per) + within)
+            same = (a_vals[0] == b_vals[0]) & (a_vals[1] == b_vals[1]) & (a_vals[2] == b_vals[2])
+            del a_vals, b_vals, within
+            bad = ~np.logical_and.reduceat(same, np.cumsum(per) - per) | (n_arcs[cand[i:j]] != per)
+            cand[i:j][bad] = moving[i:j][bad]
         reps, sig_m = np.unique(cand, return_inverse=True)
         sig_of[moving] = sig_m.ravel()
     else:
