@@ -54,6 +54,8 @@ def _run(data: Path, out: Path, limit: float) -> dict[str, object]:
         "objective": summary.get("objective"), "bound": summary.get("bound"),
         "seconds": summary.get("seconds"), "compile_seconds": info.get("compile_seconds"),
         "note": info.get("note"), "check_ok": checked, "stderr": stderr.strip()[-300:] or None,
+        "engine": {k: v for k, v in (info.get("solver_stats") or {}).items()
+                   if k.startswith(("netlp", "relaxation", "lns", "side_lns", "highs_status"))},
     }  # fmt: skip
 
 
@@ -75,7 +77,7 @@ def main() -> None:
             synth.write_csv_folder(synth.generate(n, seed=args.seed, policy_columns=True), data)
         for run in range(args.repeat):
             row = {
-                "employees": n,
+                "employees": n if args.data is None else f"from {args.data}",
                 "time_limit": limit,
                 "run": run,
                 **_run(data, Path(tmp) / f"plan{run}.json", limit),

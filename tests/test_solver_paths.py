@@ -204,6 +204,22 @@ def test_lns_path(no_highs: None, large: Problem, figures: list[dict[str, Any]])
     solve_path(large, figures, lambda s: s == "flow+lagrange+cpsat-lns", time_limit=12.0)
 
 
+def test_lns_path_with_the_network_lp_bound(
+    no_highs: None, large: Problem, figures: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model too large for HiGHS gets the network LP's safe bound instead of the subgradient
+    Lagrangian: valid (below the checked plan) and at least the relaxation's."""
+    from asn_balance.engine import dispatch
+
+    monkeypatch.setattr(dispatch, "NETLP_MIN_SECONDS", 0.0)
+    result = solve_path(large, figures, lambda s: s == "flow+lagrange+cpsat-lns", time_limit=30.0)
+    stats = result.info["solver_stats"]
+    assert stats["netlp_status"] == "Optimal"
+    assert math.isfinite(stats["netlp_bound"])
+    assert result.bound >= stats["netlp_bound"]
+    assert result.bound >= stats["relaxation_bound"] - 1e-9
+
+
 def test_lns_path_with_a_budget(no_highs: None, large: Problem, figures: list[dict[str, Any]]) -> None:
     result = solve_path(large.with_policy(max_moves=40), figures, lambda s: "lagrange" in s, time_limit=8.0)
     assert result.n_moves <= 40

@@ -27,6 +27,7 @@ from .backends.cpsat import BUILD_SECONDS_PER_ARC, find_conflict, solve_cpsat
 from .backends.flow import solve_flow
 from .backends.highs import compact_entries, solve_highs
 from .backends.neighbourhoods import restricted
+from .backends.netlp import network_lp
 from .backends.side import lagrangian_side, repair
 from .backends.tiebreak import settle_ties
 from .clock import Progress, deterministic_search, in_deterministic_search
@@ -63,6 +64,15 @@ HIGHS_AFTER_MIN_SECONDS = 15.0
 #: HiGHS is given the deadline minus this share of the limit (at least 3 s): its root LP and
 #: the build of a second round after missed cuts can overrun its own limit by seconds.
 HIGHS_AFTER_MARGIN = 0.10
+
+#: Models with side rows too large for HiGHS even after the neighbourhoods get the bound of
+#: the network LP (:mod:`.backends.netlp`: the LP relaxation on the flow's signature network,
+#: by column generation, its safe bound recomputed from the duals) instead of the subgradient
+#: Lagrangian, when it can run until ``NETLP_SHARE`` of the limit for at least
+#: ``NETLP_MIN_SECONDS`` (the 90,000-employee province: 70-135 s to its first converged LP on
+#: 2 shared cores). The neighbourhoods get the rest.
+NETLP_SHARE = 0.7
+NETLP_MIN_SECONDS = 45.0
 
 #: Set to ``False`` (or the environment variable ``ASN_BALANCE_SIDE_SOLVER=cpsat``, which
 #: reaches a CLI subprocess) to force the CP-SAT/Lagrangian side path: benchmarks compare
@@ -186,7 +196,18 @@ def _solve_side(
         return _solve_side_highs(model, relax, hint, lower, tol, t0, deadline, progress)
     plans: list[EngineSolution] = []
     large = len(model.arc_group) > 20_000
-    if model.side and hint is not None and large:
+    lp_stats: dict[str, float | int | str] = {}
+    if model.side and hint is not None and large and _netlp_fits(model, t0, limit):
+        # models too large for HiGHS even after the neighbourhoods: the network LP's safe bound
+        # (the best Lagrangian bound, in one LP) instead of the subgradient steps
+        lp = network_lp(model, deadline=t0 + NETLP_SHARE * limit, plans=[relax])
+        if lp is not None:
+            lp_stats = {"netlp_status": lp.status, "netlp_bound": float(lp.bound),
+                        "netlp_seconds": round(lp.seconds, 2), "netlp_rounds": lp.rounds,
+                        "netlp_columns": lp.priced_columns}  # fmt: skip
+            if np.isfinite(lp.bound):
+                lower = max(lower, lp.bound)
+    elif model.side and hint is not None and large:
         # a deterministic search runs every subgradient step (no wall-clock deadline)
         lag_deadline = math.inf if in_deterministic_search() else t0 + 0.3 * limit
         lag, plans = lagrangian_side(model, deadline=lag_deadline)
@@ -203,6 +224,7 @@ def _solve_side(
             start.tolerance = max(tol, start.tolerance)
             start.solver = "flow+lagrange+cpsat-lns"
             start.stats["relaxation_bound"] = float(lower)
+            start.stats.update(lp_stats)
             start.status = "feasible"
             _offer(model, start)  # the planner's fallback should the next stage overrun the deadline
             if after:
@@ -275,6 +297,15 @@ def _highs_after(model: AssignmentModel, left: float) -> bool:
     if in_deterministic_search() or left < HIGHS_AFTER_MIN_SECONDS:
         return False
     return compact_entries(model) <= HIGHS_AFTER_ENTRIES
+
+
+def _netlp_fits(model: AssignmentModel, t0: float, limit: float) -> bool:
+    """Whether a large side model gets the network LP's bound (see :data:`NETLP_MIN_SECONDS`)."""
+    if in_deterministic_search() or not model.flow_shaped or not model.side:
+        return False
+    if t0 + NETLP_SHARE * limit - time.perf_counter() < NETLP_MIN_SECONDS:
+        return False
+    return not _highs_after(model, t0 + limit - time.perf_counter())
 
 
 def _improve_with_highs(
