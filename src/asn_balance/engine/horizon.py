@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .backends.highs import _Rows
 from .control import stop_requested
 
 __all__ = ["HorizonModel", "HorizonSolution", "evaluate_plan", "solve_horizon", "solve_myopic"]
@@ -155,46 +156,6 @@ def evaluate_plan(m: HorizonModel, held: IntArray, hires: IntArray) -> tuple[flo
     moves = inc.sum(axis=0).astype(np.int64)
     obj = float(m.cost(n).sum() + m.move_cost * moves.sum() + m.hire_cost * hires.sum())
     return obj, n, moves
-
-
-class _Rows:
-    """Rows collected as COO triplets, passed to HiGHS at once."""
-
-    def __init__(self) -> None:
-        self.r: list[IntArray] = []
-        self.c: list[IntArray] = []
-        self.v: list[FloatArray] = []
-        self.lo: list[FloatArray] = []
-        self.hi: list[FloatArray] = []
-        self.n = 0
-
-    def add(
-        self,
-        rows: IntArray,
-        cols: IntArray,
-        vals: npt.ArrayLike,
-        lo: npt.ArrayLike,
-        hi: npt.ArrayLike,
-        count: int,
-    ) -> None:
-        self.r.append(np.asarray(rows, dtype=np.int64) + self.n)
-        self.c.append(np.asarray(cols, dtype=np.int64))
-        self.v.append(np.broadcast_to(np.asarray(vals, dtype=float), len(rows)).copy())
-        self.lo.append(np.broadcast_to(np.asarray(lo, dtype=float), count).copy())
-        self.hi.append(np.broadcast_to(np.asarray(hi, dtype=float), count).copy())
-        self.n += count
-
-    def csr(self) -> tuple[FloatArray, FloatArray, npt.NDArray[np.int32], npt.NDArray[np.int32], FloatArray]:
-        r = np.concatenate(self.r) if self.r else np.zeros(0, np.int64)
-        c = np.concatenate(self.c) if self.c else np.zeros(0, np.int64)
-        v = np.concatenate(self.v) if self.v else np.zeros(0)
-        keep = v != 0
-        r, c, v = r[keep], c[keep], v[keep]
-        o = np.lexsort((c, r))
-        starts = np.searchsorted(r[o], np.arange(self.n)).astype(np.int32)
-        lo = np.concatenate(self.lo) if self.lo else np.zeros(0)
-        hi = np.concatenate(self.hi) if self.hi else np.zeros(0)
-        return lo, hi, starts, c[o].astype(np.int32), v[o]
 
 
 @dataclass
@@ -461,7 +422,8 @@ def _run(
     if mip and b.integer.any():
         idx = np.flatnonzero(b.integer).astype(np.int32)
         h.changeColsIntegrality(len(idx), idx, np.ones(len(idx), dtype=np.uint8))
-    lo, hi, starts, index, value = b.rows.csr()
+    row_start, cols, value, lo, hi = b.rows.csr(b.n_cols)
+    starts, index = row_start[:-1].astype(np.int32), cols.astype(np.int32)
     h.addRows(len(lo), lo, hi, len(value), starts, index, value)
     if start is not None and mip:
         # HiGHS 1.16 misprices a MIP start in presolve's reduced space (see backends/highs.py):

@@ -146,15 +146,24 @@ class _Rows:
         self.hi: list[FloatArray] = []
         self.n = 0
 
-    def add(self, r: IntArray, c: IntArray, v: npt.ArrayLike, lo: npt.ArrayLike, hi: npt.ArrayLike) -> None:
-        """Rows ``self.n + r`` (``r`` local, ``0..len(lo)-1``) with entries ``(c, v)``."""
-        lo_a = np.atleast_1d(np.asarray(lo, dtype=float))
+    def add(
+        self,
+        r: IntArray,
+        c: IntArray,
+        v: npt.ArrayLike,
+        lo: npt.ArrayLike,
+        hi: npt.ArrayLike,
+        count: int | None = None,
+    ) -> None:
+        """Rows ``self.n + r`` (``r`` local, ``0..count-1``) with entries ``(c, v)``; ``count``
+        rows (default ``len(lo)``), ``lo`` and ``hi`` broadcast to them."""
+        n = len(np.atleast_1d(lo)) if count is None else int(count)
         self.r.append(np.asarray(r, dtype=np.int64) + self.n)
         self.c.append(np.asarray(c, dtype=np.int64))
         self.v.append(np.broadcast_to(np.asarray(v, dtype=float), np.shape(r)).astype(float))
-        self.lo.append(lo_a)
-        self.hi.append(np.atleast_1d(np.asarray(hi, dtype=float)))
-        self.n += len(lo_a)
+        self.lo.append(np.broadcast_to(np.asarray(lo, dtype=float), (n,)).astype(float))
+        self.hi.append(np.broadcast_to(np.asarray(hi, dtype=float), (n,)).astype(float))
+        self.n += n
 
     def csr(self, n_cols: int) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
         r = np.concatenate(self.r) if self.r else np.zeros(0, dtype=np.int64)
