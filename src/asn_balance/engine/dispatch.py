@@ -352,15 +352,17 @@ def _solve_side_highs(
     repaired = repair(model, relax, deadline=deadline) if hint is not None and model.side else None
     if repaired is not None and side_holds(model, repaired):
         hint = repaired
-        repaired.bound = lower
-        _offer(model, repaired)
     elif hint is not None and not side_holds(model, hint):
         hint = None  # the relaxation's plan breaks a row or a hard pair: no start
+    if hint is not None:  # verified: the planner's fallback should HiGHS overrun
+        hint.bound, hint.tolerance = lower, max(tol, hint.tolerance)
+        _offer(model, hint)
     sol = solve_highs(
         model,
         hint=hint,
         lower=lower,
-        deadline=deadline,
+        # a margin as after the neighbourhoods (HiGHS's root LP can overrun its own limit)
+        deadline=deadline - min(3.0, max(0.5, HIGHS_AFTER_MARGIN * (deadline - t0))),
         progress=(lambda e, o, b: progress(time.perf_counter() - t0, o, b)) if progress else None,
     )
     if sol.status in ("optimal", "feasible") and not side_holds(model, sol):  # never: HiGHS checks
@@ -369,6 +371,7 @@ def _solve_side_highs(
         start = hint  # HiGHS found nothing better in time (or misjudged): the start plan stands
         start.stats.update(sol.stats)
         start.bound = sol.bound if np.isfinite(sol.bound) else lower
+        start.tolerance = max(start.tolerance, sol.tolerance)  # HiGHS's bound holds up to its own
         start.status = "feasible"
         sol = start
     elif (
@@ -378,6 +381,7 @@ def _solve_side_highs(
         and hint.objective < sol.objective
     ):
         hint.bound, hint.stats = sol.bound, {**hint.stats, **sol.stats}
+        hint.tolerance = max(hint.tolerance, sol.tolerance)
         sol = hint
     sol.tolerance = max(tol, sol.tolerance)
     if sol.status == "infeasible":
