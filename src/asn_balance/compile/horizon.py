@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -165,46 +165,42 @@ def horizon_columns(problem: Problem) -> tuple[npt.NDArray[np.bool_], IntArray, 
                     )
                 )
     max_hires = np.full(n, -1, dtype=np.int64)
-    col, head = _column(pos, "max_hires")
-    if col is not None:
-        num = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
-        blank = col.isna().to_numpy() | (col.astype(str).str.strip() == "").to_numpy()
-        bad = ~blank & (np.isnan(num) | (num < 0) | (num != np.floor(num)))
-        for i in np.flatnonzero(bad).tolist():
-            problems.append(
-                InputProblem(
-                    "positions",
-                    int(rows[i]),
-                    head,
-                    col.iloc[i],
-                    "invalid_number",
-                    "expected a whole number of hires, 0 or more",
-                )
-            )
-        ok = ~blank & ~bad
+    got = _numbers(pos, "max_hires", rows, problems, lambda x: (x < 0) | (x != np.floor(x)),
+                   "expected a whole number of hires, 0 or more")  # fmt: skip
+    if got is not None:
+        num, ok = got
         max_hires[ok] = num[ok].astype(np.int64)
     growth = np.full(n, float(problem.policy.workload_growth))
-    col, head = _column(pos, "workload_growth")
-    if col is not None:
-        num = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
-        blank = col.isna().to_numpy() | (col.astype(str).str.strip() == "").to_numpy()
-        bad = ~blank & (np.isnan(num) | (num <= -1) | (num > 10))
-        for i in np.flatnonzero(bad).tolist():
-            problems.append(
-                InputProblem(
-                    "positions",
-                    int(rows[i]),
-                    head,
-                    col.iloc[i],
-                    "invalid_number",
-                    "expected an annual growth fraction above -1 (0.03 = 3 %)",
-                )
-            )
-        ok = ~blank & ~bad
+    got = _numbers(pos, "workload_growth", rows, problems, lambda x: (x <= -1) | (x > 10),
+                   "expected an annual growth fraction above -1 (0.03 = 3 %)")  # fmt: skip
+    if got is not None:
+        num, ok = got
         growth[ok] = num[ok]
     if problems:
         raise InputError(problems)
     return allowed, max_hires, growth
+
+
+def _numbers(
+    pos: pd.DataFrame,
+    name: str,
+    rows: npt.NDArray[np.int64],
+    problems: list[InputProblem],
+    out_of_range: Callable[[npt.NDArray[np.float64]], npt.NDArray[np.bool_]],
+    message: str,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]] | None:
+    """A positions column of numbers: its values and where they are given and valid (every
+    other non-blank cell is an ``invalid_number`` problem); ``None`` without the column."""
+    col, head = _column(pos, name)
+    if col is None:
+        return None
+    num = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float)
+    blank = col.isna().to_numpy() | (col.astype(str).str.strip() == "").to_numpy()
+    with np.errstate(invalid="ignore"):
+        bad = ~blank & (np.isnan(num) | out_of_range(num))
+    for i in np.flatnonzero(bad).tolist():
+        problems.append(InputProblem("positions", int(rows[i]), head, col.iloc[i], "invalid_number", message))
+    return num, ~blank & ~bad
 
 
 def _qualified(problem: Problem, keys: list[tuple[str, int]]) -> npt.NDArray[np.bool_]:

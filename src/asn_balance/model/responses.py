@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .errors import InputError, InputProblem
@@ -215,42 +216,36 @@ def read_responses(
     rows = frame["source_row"].to_numpy(np.int64)
     answered = (given != "").to_numpy(bool)
     bad = answered & (canon == "").to_numpy(bool)
-    for i in np.flatnonzero(bad):
-        problems.append(
-            InputProblem(
-                "responses",
-                int(rows[i]),
-                "response",
-                given.iloc[i],
-                "invalid_response",
-                "expected setuju/accept, keberatan/object or usul/request",
-            )
-        )
+    _flag(
+        problems,
+        bad,
+        rows,
+        "response",
+        given,
+        "invalid_response",
+        lambda i: "expected setuju/accept, keberatan/object or usul/request",
+    )
     req = (canon == "request").to_numpy(bool)
     no_target = req & (target == "").to_numpy(bool)
-    for i in np.flatnonzero(no_target):
-        problems.append(
-            InputProblem(
-                "responses",
-                int(rows[i]),
-                "target_position",
-                None,
-                "missing_target",
-                "a request (usul) names the position asked for in target_position",
-            )
-        )
+    _flag(
+        problems,
+        no_target,
+        rows,
+        "target_position",
+        None,
+        "missing_target",
+        lambda i: "a request (usul) names the position asked for in target_position",
+    )
     stray = answered & ~req & ~bad & (target != "").to_numpy(bool)
-    for i in np.flatnonzero(stray):
-        problems.append(
-            InputProblem(
-                "responses",
-                int(rows[i]),
-                "target_position",
-                target.iloc[i],
-                "unexpected_target",
-                f"a position is asked for only with a request (usul), not with {given.iloc[i]!r}",
-            )
-        )
+    _flag(
+        problems,
+        stray,
+        rows,
+        "target_position",
+        target,
+        "unexpected_target",
+        lambda i: f"a position is asked for only with a request (usul), not with {given.iloc[i]!r}",
+    )
     out = pd.DataFrame(
         {
             "employee_id": frame["employee_id"].astype(str).to_numpy(dtype=object),
@@ -263,48 +258,57 @@ def read_responses(
     )
     if problem is not None:
         e = problem.employee_index.get_indexer(pd.Index(out["employee_id"]))
-        for i in np.flatnonzero(e < 0):
-            problems.append(
-                InputProblem(
-                    "responses",
-                    int(rows[i]),
-                    "employee_id",
-                    out["employee_id"].iloc[i],
-                    "unknown_employee",
-                    "no employee of the data has this id",
-                )
-            )
+        _flag(
+            problems,
+            e < 0,
+            rows,
+            "employee_id",
+            out["employee_id"],
+            "unknown_employee",
+            lambda i: "no employee of the data has this id",
+        )
         has_t = (out["target_position"] != "").to_numpy(bool)
         t = problem.position_index.get_indexer(pd.Index(out["target_position"]))
-        for i in np.flatnonzero(has_t & (t < 0)):
-            problems.append(
-                InputProblem(
-                    "responses",
-                    int(rows[i]),
-                    "target_position",
-                    out["target_position"].iloc[i],
-                    "unknown_position",
-                    "no position of the data has this id",
-                )
-            )
+        _flag(
+            problems,
+            has_t & (t < 0),
+            rows,
+            "target_position",
+            out["target_position"],
+            "unknown_position",
+            lambda i: "no position of the data has this id",
+        )
         ok = req & (e >= 0) & (t >= 0)
         same = np.zeros(len(out), dtype=bool)
         same[ok] = problem.employee_position[e[ok]] == t[ok]
-        for i in np.flatnonzero(same):
-            problems.append(
-                InputProblem(
-                    "responses",
-                    int(rows[i]),
-                    "target_position",
-                    out["target_position"].iloc[i],
-                    "same_position",
-                    "the employee already holds this position: answer keberatan (object) to stay",
-                )
-            )
+        _flag(
+            problems,
+            same,
+            rows,
+            "target_position",
+            out["target_position"],
+            "same_position",
+            lambda i: "the employee already holds this position: answer keberatan (object) to stay",
+        )
     if problems:
         problems.sort(key=lambda p: (p.row or 0, p.column or ""))
         raise InputError(problems)
     return out[answered].reset_index(drop=True)
+
+
+def _flag(
+    problems: list[InputProblem],
+    mask: npt.NDArray[np.bool_],
+    rows: npt.NDArray[np.int64],
+    column: str,
+    values: pd.Series | None,
+    rule: str,
+    message: Callable[[int], str],
+) -> None:
+    """One problem of the responses table per row where ``mask`` holds."""
+    for i in np.flatnonzero(mask).tolist():
+        value = None if values is None else values.iloc[i]
+        problems.append(InputProblem("responses", int(rows[i]), column, value, rule, message(i)))
 
 
 def responses_sha256(responses: pd.DataFrame) -> str:
