@@ -91,9 +91,12 @@ def random_model(seed: int) -> AssignmentModel:
     )  # fmt: skip
 
 
-def brute_force(model: AssignmentModel) -> float:
-    """The least objective over every plan that keeps every rule (``inf`` if none)."""
-    options = []  # per unit: None (stay) or (arc, bin)
+Plan = tuple[float, list[tuple[int, int]]]
+
+
+def plans_of(model: AssignmentModel) -> list[Plan]:
+    """Every plan that keeps every rule: its objective and the (arc, bin) of each moved unit."""
+    options = []
     for g in range(model.n_groups):
         moves: list[tuple[int, int] | None] = [None]
         for a in np.flatnonzero(model.arc_group == g).tolist():
@@ -102,7 +105,7 @@ def brute_force(model: AssignmentModel) -> float:
                 if b != model.group_home[g]:
                     moves.append((a, int(b)))
         options.extend([(g, moves)] * int(model.group_size[g]))
-    best = math.inf
+    out: list[Plan] = []
     lo = model.min_staff
     hi = np.where(model.max_staff >= 0, model.max_staff, 10**9)
     for choice in itertools.product(*(m for _, m in options)):
@@ -122,8 +125,14 @@ def brute_force(model: AssignmentModel) -> float:
         if not side_holds(model, sol):
             continue
         pair_cost, _ = model.pair_cost(mg, mb)
-        best = min(best, model.objective(staff, len(mv), float(model.arc_cost[ma].sum()), pair_cost))
-    return best
+        obj = model.objective(staff, len(mv), float(model.arc_cost[ma].sum()), pair_cost)
+        out.append((obj, [c for _, c in mv]))  # type: ignore[misc]
+    return out
+
+
+def brute_force(model: AssignmentModel) -> float:
+    """The least objective over every plan that keeps every rule (``inf`` if none)."""
+    return min((obj for obj, _ in plans_of(model)), default=math.inf)
 
 
 def assert_honest(model: AssignmentModel, sol: EngineSolution) -> None:

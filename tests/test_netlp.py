@@ -11,7 +11,6 @@ arc-bin pair whose reduced cost reaches ``U - bound`` safe for every plan below 
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 
@@ -20,50 +19,11 @@ import numpy.typing as npt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from asn_balance import AssignmentModel, EngineSolution
+from asn_balance import AssignmentModel
 from asn_balance.engine.backends.flow import solve_flow
 from asn_balance.engine.backends.netlp import network_lp, safe_bound
-from asn_balance.engine.dispatch import side_holds
 from asn_balance.engine.model import SideConstraint
-from test_highs_backend import random_model
-
-Plan = tuple[float, list[tuple[int, int]]]
-
-
-def plans_of(model: AssignmentModel) -> list[Plan]:
-    """Every plan that keeps every rule: its objective and the (arc, bin) of each moved unit."""
-    options = []
-    for g in range(model.n_groups):
-        moves: list[tuple[int, int] | None] = [None]
-        for a in np.flatnonzero(model.arc_group == g).tolist():
-            c = int(model.arc_class[a])
-            for b in model.class_bins[model.class_indptr[c] : model.class_indptr[c + 1]].tolist():
-                if b != model.group_home[g]:
-                    moves.append((a, int(b)))
-        options.extend([(g, moves)] * int(model.group_size[g]))
-    out: list[Plan] = []
-    lo = model.min_staff
-    hi = np.where(model.max_staff >= 0, model.max_staff, 10**9)
-    for choice in itertools.product(*(m for _, m in options)):
-        mv = [(g, c) for (g, _), c in zip(options, choice, strict=True) if c is not None]
-        mg = np.array([g for g, _ in mv], dtype=np.int64)
-        ma = np.array([c[0] for _, c in mv], dtype=np.int64)
-        mb = np.array([c[1] for _, c in mv], dtype=np.int64)
-        staff = model.initial_staff().copy()
-        np.add.at(staff, mb, 1)
-        np.subtract.at(staff, model.group_home[mg], 1)
-        if np.any(staff < lo) or np.any(staff > hi):
-            continue
-        if model.max_moves is not None and len(mv) > model.max_moves:
-            continue
-        sol = EngineSolution("feasible", 0.0, 0.0, staff, mg, mb, np.ones(len(mv), dtype=np.int64), 0.0, "bf",
-                             moves=len(mv), move_arc=ma)  # fmt: skip
-        if not side_holds(model, sol):
-            continue
-        pair_cost, _ = model.pair_cost(mg, mb)
-        obj = model.objective(staff, len(mv), float(model.arc_cost[ma].sum()), pair_cost)
-        out.append((obj, [c for _, c in mv]))  # type: ignore[misc]
-    return out
+from test_highs_backend import plans_of, random_model
 
 
 def shared_model(seed: int) -> AssignmentModel:

@@ -311,13 +311,21 @@ def compile_problem(
     neg = np.flatnonzero(move_cost + arc_costs < 0)
     if len(neg):
         keep = np.ones(len(arc_group), dtype=bool)
-        for a in neg.tolist():
-            home = int(group_home[arc_group[a]])
-            c = classes.minus(int(arc_class[a]), home) if home >= 0 else int(arc_class[a])
-            if c is None:
-                keep[a] = False
-            else:
-                arc_class[a] = c
+        homes = group_home[arc_group[neg]]
+        neg = neg[homes >= 0]  # a group with no home (the forced mover) keeps its class
+        # one derived class per distinct (class, home), not one lookup per arc
+        # (derived in the order the arcs first name them, so the numbering is as arc by arc)
+        pairs_ch, first, inverse = np.unique(
+            np.stack([arc_class[neg], group_home[arc_group[neg]]], axis=1),
+            axis=0, return_index=True, return_inverse=True,
+        )  # fmt: skip
+        derived = np.full(len(pairs_ch), -1, dtype=np.int64)
+        for u in np.argsort(first, kind="stable").tolist():
+            c = classes.minus(int(pairs_ch[u, 0]), int(pairs_ch[u, 1]))
+            derived[u] = -1 if c is None else c
+        less = derived[inverse.reshape(-1)]
+        keep[neg[less < 0]] = False
+        arc_class[neg[less >= 0]] = less[less >= 0]
         arc_group, arc_class, arc_costs, arc_ticks = (
             arc_group[keep],
             arc_class[keep],
