@@ -5,8 +5,9 @@ Two versioned schemas (JSON Schema draft 2020-12), for systems that embed the pl
 ``input``
     :data:`INPUT_SCHEMA_ID`: the canonical JSON input document that
     :meth:`Problem.read <asn_balance.model.problem.Problem.read>` accepts, ``{"employees":
-    [records], "positions": [...], "tasks": [...], "units": [...]}``, one model per table
-    of :data:`asn_balance.model.tables.TABLES` (canonical column names and spellings; extra
+    [records], "positions": [...], "tasks": [...], "units": [...], "grade_codes": [...]}``,
+    one model per table of :data:`asn_balance.model.tables.TABLES` and of the reference table
+    :data:`~asn_balance.model.schema.GRADE_CODES` (canonical column names and spellings; extra
     columns allowed). The readers accept more than the schema (aliases, Indonesian
     spellings, decimal commas, column mappings, SIASN exports); a document valid against
     the schema is read without a type error. Cross-references (an employee's
@@ -52,6 +53,7 @@ from ..model.domain import (
 from ..model.domain import STATUSES as EMPLOYEE_STATUSES
 from ..model.limits import DEFAULT_LIMITS
 from ..model.policy import Policy
+from ..model.schema import GRADE_CODES
 from ..model.tables import TABLES, Column
 
 __all__ = [
@@ -158,10 +160,10 @@ def _field_type(col: Column) -> tuple[Any, Any]:
 
 
 def _table_model(name: str) -> type[BaseModel]:
-    spec = TABLES[name]
+    spec = TABLES.get(name, GRADE_CODES)
     fields: dict[str, Any] = {c.name: _field_type(c) for c in spec.columns}
     model: type[BaseModel] = create_model(  # type: ignore[call-overload]
-        f"{name.capitalize()[:-1]}Row" if name.endswith("s") else name.capitalize(),
+        "GradeCodeRow" if spec is GRADE_CODES else f"{name.capitalize()[:-1]}Row",
         __config__=ConfigDict(extra="allow", title=f"{name} row"),
         __doc__=f"One row of the {name} table (canonical columns; other columns are kept as extras).",
         **fields,
@@ -173,6 +175,7 @@ EmployeeRow = _table_model("employees")
 PositionRow = _table_model("positions")
 TaskRow = _table_model("tasks")
 UnitRow = _table_model("units")
+GradeCodeRow = _table_model("grade_codes")
 
 
 class InputDocument(BaseModel):
@@ -190,6 +193,11 @@ class InputDocument(BaseModel):
     )
     units: list[UnitRow] | None = Field(  # type: ignore[valid-type]
         None, description="Per-unit limits: max_moves_out, max_moves_in, coverage."
+    )
+    grade_codes: list[GradeCodeRow] | None = Field(  # type: ignore[valid-type]
+        None,
+        description="What the codes in the employees' grade mean (code, grade, status PNS or PPPK): "
+        "an office's golongan reference, e.g. SIASN's golongan ids.",
     )
 
 

@@ -34,6 +34,9 @@ class Problem:
     employees, positions, tasks, units : DataFrame
         Canonical, validated tables (see ``docs/schema.md``); ``tasks`` and ``units`` may
         be empty.
+    grade_codes : DataFrame
+        The reference table the employees' ``grade`` codes were read with (``code``,
+        ``grade``, ``status``; see ``docs/siasn.md``), empty when none was given.
     policy : Policy
         The mutasi policy and objective weights.
     warnings : list of str
@@ -46,6 +49,7 @@ class Problem:
         self.positions: pd.DataFrame = tables.positions
         self.tasks: pd.DataFrame = tables.tasks
         self.units: pd.DataFrame = tables.units
+        self.grade_codes: pd.DataFrame = tables.grade_codes
         self.policy: Policy = policy if policy is not None else Policy()
         self.warnings: list[str] = [*tables.warnings, *self._small_need_notes()]
 
@@ -59,6 +63,7 @@ class Problem:
         policy: Policy | None = None,
         *,
         units: pd.DataFrame | None = None,
+        grade_codes: pd.DataFrame | None = None,
         limits: Limits | None = None,
     ) -> Problem:
         """Build a problem from pandas DataFrames of the canonical schema (aliases accepted).
@@ -73,6 +78,10 @@ class Problem:
             Defaults to ``Policy()``.
         units : DataFrame, optional
             Per-unit limits: ``max_moves_out``, ``max_moves_in`` and ``coverage``.
+        grade_codes : DataFrame, optional
+            What the codes in the employees' ``grade`` mean: ``code``, ``grade`` and
+            optionally ``status`` (``PNS`` or ``PPPK``), e.g. an office's export of SIASN's
+            golongan reference (``docs/siasn.md``).
         limits : Limits, optional
             Limits on the input (rows, cell lengths, numbers); default ``Limits()``.
 
@@ -86,6 +95,7 @@ class Problem:
             "positions": positions,
             "tasks": tasks,
             "units": units,
+            "grade_codes": grade_codes,
         }
         plan_date = policy.plan_date if policy is not None else None
         return cls(validate_tables(raw, limits=limits, plan_date=plan_date), policy)
@@ -103,9 +113,9 @@ class Problem:
         Parameters
         ----------
         source : path or mapping
-            Folder with ``employees.csv``, ``positions.csv`` (and optional ``tasks.csv`` and
-            ``units.csv``); ``.xlsx`` workbook with sheets of those names; ``.json`` with
-            those keys; or a mapping of table name to DataFrame.
+            Folder with ``employees.csv``, ``positions.csv`` (and optional ``tasks.csv``,
+            ``units.csv`` and ``grade_codes.csv``); ``.xlsx`` workbook with sheets of those
+            names; ``.json`` with those keys; or a mapping of table name to DataFrame.
         policy : Policy, optional
             Defaults to ``Policy()``. Its ``plan_date`` (else today) is the date at which
             ``months_in_position`` is counted when the employees give ``tmt_jabatan``.
@@ -114,7 +124,7 @@ class Problem:
             ``Limits()``. A file beyond ``max_file_bytes`` is refused before it is read.
         """
         raw = read_tables(source, limits=limits)
-        tables = ("employees", "positions", "tasks", "units")
+        tables = ("employees", "positions", "tasks", "units", "grade_codes")
         plan_date = policy.plan_date if policy is not None else None
         return cls(
             validate_tables({k: raw.get(k) for k in tables}, limits=limits, plan_date=plan_date), policy

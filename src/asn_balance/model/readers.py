@@ -31,7 +31,7 @@ from .limits import DEFAULT_LIMITS, Limits
 
 __all__ = ["read_tables"]
 
-_TABLE_NAMES = ("employees", "positions", "tasks", "units")
+_TABLE_NAMES = ("employees", "positions", "tasks", "units", "grade_codes")
 _REQUIRED = ("employees", "positions")
 _EXCEL = (".xlsx", ".xlsm")
 
@@ -468,13 +468,13 @@ def read_tables(
     Parameters
     ----------
     source : path or mapping
-        A folder with ``employees.csv``, ``positions.csv`` and optional ``tasks.csv``
-        and ``units.csv`` (separator ``,`` or ``;`` sniffed; UTF-8 with or without BOM,
-        else Windows-1252/Latin-1); an ``.xlsx``/``.xlsm`` workbook with sheets of those
-        names (case-insensitive; formula values are read, date cells as ``YYYY-MM-DD``); a
-        ``.json`` document ``{"employees": [records], "positions": [...], "tasks": [...],
-        "units": [...]}``; or a mapping of table name to DataFrame (returned as a shallow
-        copy).
+        A folder with ``employees.csv``, ``positions.csv`` and optional ``tasks.csv``,
+        ``units.csv`` and ``grade_codes.csv`` (separator ``,`` or ``;`` sniffed; UTF-8 with
+        or without BOM, else Windows-1252/Latin-1); an ``.xlsx``/``.xlsm`` workbook with
+        sheets of those names (case-insensitive; formula values are read, date cells as
+        ``YYYY-MM-DD``); a ``.json`` document ``{"employees": [records], "positions": [...],
+        "tasks": [...], "units": [...], "grade_codes": [...]}``; or a mapping of table name
+        to DataFrame (returned as a shallow copy).
     limits : Limits, optional
         File size, rows and columns allowed (default ``Limits()``). A file's size is
         checked before it is opened; rows and columns before they are parsed where the
@@ -483,8 +483,8 @@ def read_tables(
     Returns
     -------
     dict of str to DataFrame
-        Raw frames keyed ``employees``, ``positions`` and, when present, ``tasks`` and
-        ``units``. Cells are text (``""`` for blank); the header is spreadsheet row 1.
+        Raw frames keyed ``employees``, ``positions`` and, when present, ``tasks``,
+        ``units`` and ``grade_codes``. Cells are text (``""`` for blank); the header is spreadsheet row 1.
 
     Raises
     ------

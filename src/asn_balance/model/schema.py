@@ -16,7 +16,7 @@ from typing import Any, Final, Literal
 
 import numpy as np
 
-__all__ = ["TABLES", "Column", "Kind", "TableSpec", "normalise_header"]
+__all__ = ["GRADE_CODES", "TABLES", "Column", "Kind", "TableSpec", "normalise_header"]
 
 Kind = Literal[
     "id", "text", "float", "int", "bool", "status", "grade", "education", "competencies", "period",
@@ -230,6 +230,26 @@ TABLES: Final[Mapping[str, TableSpec]] = MappingProxyType(
 )  # fmt: skip
 
 _TABLE_ORDER: Final[dict[str, int]] = {name: i for i, name in enumerate(TABLES)}
+
+#: The optional reference table ``grade_codes`` (``grade_codes.csv``, a sheet ``grade_codes``,
+#: a JSON key ``grade_codes``): an office's golongan reference, ``code`` -> ``grade``, optionally
+#: for one grade scale (``status`` PNS or PPPK). It is not one of :data:`TABLES`: it is no
+#: input of the plan itself but a key to read the employees' ``grade`` with
+#: (:mod:`asn_balance.model.grade_codes`); the fingerprint covers the grades it gives.
+GRADE_CODES: Final[TableSpec] = TableSpec(
+    "grade_codes",
+    (
+        Column("code", "id", True, True,
+               aliases=("kode", "id", "kode_golongan", "golongan_id", "id_golongan", "gol_id",
+                        "golruangid", "gol_ruang_id", "golruangakhirid", "gol_ruang_akhir_id")),
+        Column("grade", "grade", True, True,
+               aliases=("golongan", "nama", "nama_golongan", "golongan_nama", "gol", "golruang",
+                        "gol_ruang", "golruangakhir", "gol_ruang_akhir")),
+        Column("status", "status",
+               aliases=("status_pegawai", "statuspegawai", "jenis_pegawai", "jenis_asn", "skala", "scale")),
+    ),
+    required=False,
+)  # fmt: skip
 
 
 def normalise_header(name: object) -> str:

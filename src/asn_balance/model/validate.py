@@ -26,9 +26,10 @@ from .cells import BoolArray, ObjArray, _blank_mask, _Cells, _isin, _map_unique,
 from .convert import _check_length, _check_unique, _Collector, _convert, _ProblemList
 from .domain import JABATAN_HINT, grade_rank, jabatan_kind, nip_problems
 from .errors import InputError, InputProblem
+from .grade_codes import _GradeCodes, grade_codes_of
 from .idlist import idlist_entries
 from .limits import DEFAULT_LIMITS, Limits
-from .schema import _DATE_DTYPE, _TABLE_ORDER, TABLES, TableSpec, normalise_header
+from .schema import _DATE_DTYPE, _TABLE_ORDER, GRADE_CODES, TABLES, TableSpec, normalise_header
 from .siasn import _DERIVED_HINT, _derive, _derive_options, _DeriveOptions
 
 __all__ = ["Tables", "validate_tables"]
@@ -38,6 +39,10 @@ _SCIENTIFIC = re.compile(r"^[0-9](?:[.,][0-9]+)?[eE]\+?[0-9]+$")
 
 def _no_units() -> pd.DataFrame:
     return _finish(_empty_checked(TABLES["units"], present=False))
+
+
+def _no_grade_codes() -> pd.DataFrame:
+    return _finish(_empty_checked(GRADE_CODES, present=False))
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,6 +58,10 @@ class Tables:
         columns). ``units`` is a keyword-only argument.
     warnings : list of str
         Things worth telling the user that do not stop planning.
+    grade_codes : pandas.DataFrame
+        The reference table the employees' grades were read with (``code``, ``grade``,
+        ``status`` of :data:`~asn_balance.model.schema.GRADE_CODES`, ``source_row``, extras);
+        empty when none was given. Keyword-only.
     """
 
     employees: pd.DataFrame
@@ -60,6 +69,7 @@ class Tables:
     tasks: pd.DataFrame
     units: pd.DataFrame = field(default_factory=_no_units, kw_only=True)
     warnings: list[str] = field(default_factory=list)
+    grade_codes: pd.DataFrame = field(default_factory=_no_grade_codes, kw_only=True)
 
     def __repr__(self) -> str:
         return (
@@ -108,6 +118,7 @@ def _check_table(
     warnings: list[str],
     limits: Limits = DEFAULT_LIMITS,
     derive: _DeriveOptions | None = None,
+    codes: _GradeCodes | None = None,
 ) -> _Checked:
     out = _Collector(spec.name, problems)
     if raw is None:
@@ -208,6 +219,9 @@ def _check_table(
         if c.name not in full:
             continue
         cells = full[c.name].take(idx)
+        if codes and c.name == "grade" and spec.name == "employees":  # an office's codes (grade_codes)
+            status = full["status"].take(idx) if "status" in full else None
+            cells = codes.apply(cells, status, rows, out, warnings)
         long_id = limits.max_id_length + 1 + limits.max_text_length if c.name in derived else None
         _check_length(c, cells, rows, out, limits, suppress, long_id)
         all_cells[c.name] = cells
@@ -285,10 +299,12 @@ def validate_tables(
     Parameters
     ----------
     raw : mapping of str to DataFrame or None
-        ``employees``, ``positions`` and optionally ``tasks`` and ``units`` (other keys
-        are ignored; keys are matched case-insensitively). Frames may be all-text (as read
-        from CSV or Excel) or have numeric, boolean and datetime dtypes. They are never
-        modified.
+        ``employees``, ``positions`` and optionally ``tasks``, ``units`` and
+        ``grade_codes`` (other keys are ignored; keys are matched case-insensitively).
+        ``grade_codes`` (:data:`~asn_balance.model.schema.GRADE_CODES`) says what the codes
+        in the employees' ``grade`` mean (:mod:`~asn_balance.model.grade_codes`). Frames
+        may be all-text (as read from CSV or Excel) or have numeric, boolean and datetime
+        dtypes. They are never modified.
     limits : Limits, optional
         Limits on rows, columns, cell lengths and numbers (default :class:`Limits()
         <asn_balance.model.limits.Limits>`).
@@ -314,8 +330,10 @@ def validate_tables(
     warnings: list[str] = []
     derive = _derive_options(given, plan_date)
     warnings += derive.notes
+    gc = _check_table(GRADE_CODES, given.get("grade_codes"), problems, warnings, lim, derive)
+    codes = _grade_codes(gc, _Collector("grade_codes", problems))
     checked = {
-        name: _check_table(spec, given.get(name), problems, warnings, lim, derive)
+        name: _check_table(spec, given.get(name), problems, warnings, lim, derive, codes)
         for name, spec in TABLES.items()
     }
     emp, pos, tsk, uni = checked["employees"], checked["positions"], checked["tasks"], checked["units"]
@@ -361,7 +379,8 @@ def validate_tables(
             )
 
     if problems:
-        order = {t: {c: k for k, c in enumerate(s.names)} for t, s in TABLES.items()}
+        specs = {**TABLES, GRADE_CODES.name: GRADE_CODES}
+        order = {t: {c: k for k, c in enumerate(s.names)} for t, s in specs.items()}
         problems.sort(
             key=lambda p: (
                 _TABLE_ORDER.get(p.table, len(_TABLE_ORDER)),
@@ -389,7 +408,21 @@ def validate_tables(
     if blank_name.any():  # the unit's name in the positions table
         names = positions.drop_duplicates("unit_id").set_index("unit_id")["unit_name"]
         units["unit_name"] = units["unit_name"].where(~blank_name, units["unit_id"].map(names))
-    return Tables(_finish(emp), positions, _finish(tsk), units=units, warnings=warnings)
+    return Tables(
+        _finish(emp), positions, _finish(tsk), units=units, warnings=warnings, grade_codes=_finish(gc)
+    )
+
+
+def _grade_codes(gc: _Checked, out: _Collector) -> _GradeCodes:
+    """The usable codes of the ``grade_codes`` table (:func:`~.grade_codes.grade_codes_of`)."""
+    if not gc.present or not len(gc.rows) or "code" not in gc.cells or "grade" not in gc.columns:
+        return _GradeCodes()
+    has_status = "status" in gc.columns
+    return grade_codes_of(
+        gc.cells["code"], gc.columns["grade"], gc.valid["grade"],
+        gc.columns["status"] if has_status else None, gc.valid["status"] if has_status else None,
+        gc.cells["status"].raw if has_status else None, gc.rows, out,
+    )  # fmt: skip
 
 
 #: Employee columns that hold NIPs: 18 digits, more than a spreadsheet number keeps.
