@@ -51,10 +51,11 @@ def _doc(frames: dict[str, pd.DataFrame]) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[dict[str, Any]]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     port = _free_port()
     env = {**os.environ, "ASN_BALANCE_API_KEY": KEY}
-    cmd = [sys.executable, "-m", "asn_balance", "serve", "--port", str(port),
+    db = tmp_path_factory.mktemp("db") / "asn-balance.db"
+    cmd = [sys.executable, "-m", "asn_balance", "serve", "--port", str(port), "--db", f"sqlite:///{db}",
            "--max-body-mb", str(MAX_BODY_MB), "--max-running", "1", "--log-level", "warning"]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env)
     base = f"http://127.0.0.1:{port}"

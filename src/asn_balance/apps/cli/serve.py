@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -33,6 +34,24 @@ def serve(
             "--max-running", min=1, help="Solves at once (default: the CPUs); more jobs wait queued."
         ),
     ] = None,
+    api_keys: Annotated[
+        Path | None,
+        typer.Option(
+            "--api-keys",
+            help="A file of name=key lines: several named keys; the name of the key a request sends "
+            "is recorded as who made each change (also ASN_BALANCE_API_KEYS=name:key,...).",
+        ),
+    ] = None,
+    db: Annotated[
+        str,
+        typer.Option(
+            "--db",
+            envvar="ASN_BALANCE_DB",
+            show_envvar=True,
+            help="Database of plans, inputs, rounds, responses and the audit log: sqlite:///FILE "
+            "(created on first start) or postgresql://user:password@host/db (psycopg 3).",
+        ),
+    ] = "sqlite:///asn-balance.db",
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
     max_time_limit: Annotated[
         float | None,
@@ -45,14 +64,42 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Run the HTTP service: POST /plans, GET/DELETE /plans/{id}, POST /check, POST /abk; docs at /docs."""
+    """Run the HTTP service: POST /plans, GET/DELETE /plans/{id}, POST /check, POST /abk, POST /inputs,
+    /rounds; docs at /docs."""
+    import os
+
     try:
         from ..server import serve as run_server
+        from ..server.keys import API_KEYS_ENV, parse_keys, read_key_file
     except ImportError as e:
         err.print(f"serve: {e}", markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    if not api_key and host not in ("127.0.0.1", "localhost", "::1"):
+    try:
+        named = parse_keys(os.environ.get(API_KEYS_ENV, ""))
+        if api_keys is not None:
+            from_file = read_key_file(api_keys)
+            twice = sorted(set(named) & set(from_file))
+            if twice:
+                raise ValueError(f"{api_keys}: names also in {API_KEYS_ENV}: {', '.join(twice)}")
+            named.update(from_file)
+    except (OSError, ValueError) as e:
+        err.print(f"serve: {e}", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    if not api_key and not named and host not in ("127.0.0.1", "localhost", "::1"):
         err.print(f"warning: serving on {host} without an API key (--api-key or ASN_BALANCE_API_KEY)",
                   markup=False)  # fmt: skip
-    run_server(host, port, api_key=api_key or "", max_body_mb=max_body_mb, max_running=max_running,
-               log_level=log_level, max_time_limit=max_time_limit)  # fmt: skip
+    try:
+        run_server(host, port, api_key=api_key or "", max_body_mb=max_body_mb, max_running=max_running,
+                   log_level=log_level, max_time_limit=max_time_limit, db_url=db,
+                   api_keys=named)  # fmt: skip
+    except ValueError as e:  # two keys of one name
+        err.print(f"serve: {e}", markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except Exception as e:  # the database cannot be opened or migrated: say so, no traceback
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if not isinstance(e, (SQLAlchemyError, ImportError)):
+            raise
+        err.print(f"serve: the database {db!r} cannot be used: {type(e).__name__}: {e}", markup=False,
+                  soft_wrap=True)  # fmt: skip
+        raise typer.Exit(2) from None

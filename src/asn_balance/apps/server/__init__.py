@@ -10,7 +10,14 @@
   forget a finished one;
 * ``POST /check``: the independent check of a plan (:func:`asn_balance.check`);
 * ``POST /abk``: the workload report (:meth:`Problem.abk`);
+* ``POST /inputs`` and ``/rounds/...``: uploads of an agency's data and consultation rounds
+  (draft -> in_consultation -> revised -> approved | rejected) with notices, responses,
+  revision, check, approval and their audit trail;
 * ``GET /health``, and FastAPI's ``/docs`` and ``/openapi.json``.
+
+Plans, inputs, rounds, responses and the audit log live in a database (``db/``: SQLAlchemy 2,
+Alembic migrations run at start; SQLite by default, PostgreSQL through psycopg 3); a job a
+killed service left running comes back ``interrupted`` with its best plan saved so far.
 
 Every solve runs in a Python process of its own (a plain subprocess), at most ``max_running``
 at once, so that ``DELETE`` really stops the work: the process is terminated. Bodies over
@@ -18,8 +25,10 @@ at once, so that ``DELETE`` really stops the work: the process is terminated. Bo
 every endpoint but ``/health`` and the docs asks for the header ``X-API-Key`` (``401``
 otherwise).
 
-The package: ``models.py`` (request and response models, error bodies), ``jobs.py`` (the
-job processes and :class:`JobManager`), ``app.py`` (:func:`create_app`, the body limit, the
+The package: ``models.py`` and ``round_models.py`` (request and response models, error
+bodies), ``jobs.py`` (the job processes and :class:`JobManager`), ``inputs.py`` (problems from
+requests and stored inputs), ``keys.py`` (named API keys), ``rounds.py`` (the routes of
+uploads and rounds), ``db/`` (the store), ``app.py`` (:func:`create_app`, the body limit, the
 error handlers, the routes, :func:`serve`). FastAPI and uvicorn are imported by this package
 only (``app.py``); ``import asn_balance`` never needs them.
 """
@@ -28,7 +37,7 @@ from __future__ import annotations
 
 from .app import API_KEY_ENV, DEFAULT_MAX_BODY_MB, create_app, serve
 from .app import BodyLimit as BodyLimit
-from .app import build_problem as build_problem
+from .inputs import build_problem as build_problem
 from .jobs import JobManager
 from .jobs import StoreFull as StoreFull
 from .jobs import _job_process as _job_process

@@ -18,22 +18,18 @@ except ImportError as _exc:  # pragma: no cover - exercised only without the ext
     ) from _exc
 
 import contextlib
-import hmac
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
-from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from ...io.files import _plain
-from ...io.plans import read_plan
 from ...model.errors import InputError, InputProblem
 from ...model.policy import Policy
-from ...model.problem import Problem
-from ...model.readers import _json_frame
+from .db import Store
+from .inputs import build_problem, check_body, moves_frame
 from .jobs import DEFAULT_GRACE, JobManager, StoreFull
+from .keys import API_KEYS_ENV, DEFAULT_KEY_NAME, KeyRing, parse_keys
 from .models import (
     AbkIn,
     AbkOut,
@@ -44,7 +40,6 @@ from .models import (
     JobBrief,
     JobOut,
     PlanIn,
-    TablesIn,
     _error,
     _finite,
     _input_error_body,
@@ -56,22 +51,13 @@ log = logging.getLogger(__name__)
 API_KEY_ENV = "ASN_BALANCE_API_KEY"
 #: Default limit on request bodies, in megabytes (10**6 bytes).
 DEFAULT_MAX_BODY_MB = 32.0
-
-_TABLES = ("employees", "positions", "tasks", "units")
-_SOURCE = Path("request")
+#: The database ``asn-balance serve`` uses by default: a SQLite file in the working folder.
+DEFAULT_DB_URL = "sqlite:///asn-balance.db"
+#: Who made a change when the service has no key.
+ANONYMOUS = "anonymous"
 
 
 # --------------------------------------------------------------------------- requests
-
-
-def build_problem(body: TablesIn) -> Problem:
-    """The validated :class:`Problem` of a request (raises :class:`InputError`)."""
-    raw = {
-        name: _json_frame(getattr(body, name), name, _SOURCE)
-        for name in _TABLES
-        if getattr(body, name) is not None
-    }
-    return Problem.read(raw, body.policy)
 
 
 def _validation_problems(errors: Any) -> list[InputProblem]:
@@ -178,6 +164,8 @@ def create_app(
     max_jobs: int = 1000,
     max_time_limit: float | None = None,
     grace: float = DEFAULT_GRACE,
+    db_url: str | None = None,
+    api_keys: Mapping[str, str] | None = None,
 ) -> FastAPI:
     """The ASGI application of the service.
 
@@ -199,6 +187,15 @@ def create_app(
     grace : float
         Seconds a job's process may run past its time limit before it is stopped and the
         job marked ``failed`` (default 30).
+    db_url : str, optional
+        The database of plans, inputs, rounds, responses and the audit log (SQLAlchemy URL:
+        ``sqlite:///path.db``, ``postgresql://...``), brought to the newest migration at
+        once; jobs a previous process left queued or running become ``interrupted``.
+        ``None``: a SQLite database in memory (nothing survives the process).
+    api_keys : mapping of str to str, optional
+        Named keys ``{name: key}``, on top of ``api_key`` (named ``default``); ``None``: the
+        environment variable ``ASN_BALANCE_API_KEYS`` (``name:key,...``) if set. The name of
+        the key a request sends is recorded as who made each change.
 
     Returns
     -------
@@ -207,15 +204,25 @@ def create_app(
     from ..._version import __version__
 
     key = os.environ.get(API_KEY_ENV) if api_key is None else api_key
-    key = key or None
+    named = dict(parse_keys(os.environ.get(API_KEYS_ENV, "")) if api_keys is None else api_keys)
+    if key:
+        if DEFAULT_KEY_NAME in named and named[DEFAULT_KEY_NAME] != key:
+            raise ValueError(f"two keys are named {DEFAULT_KEY_NAME!r}: --api-key and a named key")
+        named[DEFAULT_KEY_NAME] = key
+    ring = KeyRing(named)
+    store = Store(db_url or "sqlite://")
+    interrupted = store.recover()
+    if interrupted:
+        log.warning("%d job(s) left unfinished by a previous process are now interrupted", len(interrupted))
     manager = JobManager(
-        max_running=max_running, max_jobs=max_jobs, max_time_limit=max_time_limit, grace=grace
+        max_running=max_running, max_jobs=max_jobs, max_time_limit=max_time_limit, grace=grace, store=store
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         manager.close()
+        store.close()
 
     app = FastAPI(
         title="asn_balance",
@@ -226,11 +233,14 @@ def create_app(
             '`{"employees": [...], "positions": [...], "tasks": [...], "units": [...]}` plus an '
             "optional `policy`. Bad input gives `422` with every problem (table, spreadsheet row, "
             "column, value, rule, message). Plans are solved in the background: `POST /plans`, "
-            "then poll `GET /plans/{id}`; `DELETE /plans/{id}` cancels."
+            "then poll `GET /plans/{id}`; `DELETE /plans/{id}` cancels. Plans, inputs, consultation "
+            "rounds (`/rounds`: draft -> in_consultation -> revised -> approved | rejected), responses "
+            "and the audit log live in the service's database."
         ),
         lifespan=lifespan,
     )
     app.state.jobs = manager
+    app.state.store = store
     if max_body_bytes is not None:
         app.add_middleware(BodyLimit, max_bytes=int(max_body_bytes))
 
@@ -256,15 +266,18 @@ def create_app(
 
     header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The service's API key.")
 
-    def require_key(given: str | None = Security(header)) -> None:
-        if key is not None and not (given is not None and hmac.compare_digest(given.encode(), key.encode())):
+    def require_key(given: str | None = Security(header)) -> str:
+        """The name of the key sent (``anonymous`` when the service has no key); 401 otherwise."""
+        if ring.open:
+            return ANONYMOUS
+        name = ring.name(given)
+        if name is None:
             raise HTTPException(
                 401, "missing or wrong API key (header X-API-Key)", headers={"WWW-Authenticate": "APIKey"}
             )
+        return name
 
-    guarded = fastapi.APIRouter(
-        dependencies=[Depends(require_key)] if key is not None else [], responses=_ERRORS
-    )
+    guarded = fastapi.APIRouter(dependencies=[] if ring.open else [Depends(require_key)], responses=_ERRORS)
 
     @app.get("/health", response_model=HealthOut, tags=["service"])
     def health() -> dict[str, Any]:
@@ -279,13 +292,18 @@ def create_app(
         tags=["plans"],
         responses={503: {"model": ErrorOut, "description": "Too many jobs are active."}},
     )
-    def start_plan(body: PlanIn, response: Response) -> dict[str, Any]:
-        """Validate the input at once (422 with every problem), then plan in the background."""
+    def start_plan(body: PlanIn, response: Response, who: str = Depends(require_key)) -> dict[str, Any]:
+        """Validate the input at once (422 with every problem), store it as an upload of the
+        request's agency, then plan in the background."""
+        from .rounds import save_upload
+
         problem = build_problem(body)
+        save_upload(store, body, problem, who, body.agency)
         try:
             options = {"time_limit": body.time_limit, "seed": body.seed, "lang": body.lang,
                        "deterministic": body.deterministic}  # fmt: skip
-            view = manager.submit(problem, **options)
+            view = manager.submit(problem, who=who, agency=body.agency, input_sha256=problem.input_sha256,
+                                  **options)  # fmt: skip
         except StoreFull as e:
             raise HTTPException(503, str(e)) from None
         response.headers["Location"] = f"/plans/{view['id']}"
@@ -297,6 +315,9 @@ def create_app(
         return manager.jobs()
 
     not_found: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "No such job."}}
+    in_use: dict[int | str, dict[str, Any]] = {
+        409: {"model": ErrorOut, "description": "A round uses the plan: it is kept."}
+    }
 
     @guarded.get(
         "/plans/{job_id}",
@@ -317,11 +338,14 @@ def create_app(
         response_model=JobOut,
         response_model_exclude_unset=True,
         tags=["plans"],
-        responses=not_found,
+        responses={**not_found, **in_use},
     )
-    def delete_plan(job_id: str) -> dict[str, Any]:
+    def delete_plan(job_id: str, who: str = Depends(require_key)) -> dict[str, Any]:
         """Cancel a queued or running job (its solver process is stopped), or forget a finished one."""
-        view = manager.delete(job_id)
+        try:
+            view = manager.delete(job_id, who)
+        except ValueError as e:
+            raise HTTPException(409, str(e)) from None
         if view is None:
             raise HTTPException(404, f"no job {job_id!r}")
         return view
@@ -345,41 +369,11 @@ def create_app(
                 raise InputError(policy_problems(e)) from None
             body = body.model_copy(update={"policy": effective})
         problem = build_problem(body)
-        moves = (
-            read_plan(_json_frame(body.moves, "moves", _SOURCE))
-            if body.moves
-            else pd.DataFrame({"employee_id": [], "to_position": []}, dtype=object)
-        )
         report = check(
-            problem, moves, recorded=recorded or None, policy="problem",
+            problem, moves_frame(body.moves), recorded=recorded or None, policy="problem",
             allow_changed_input=body.allow_changed_input,
         )  # fmt: skip
-        staff = pd.DataFrame(
-            {"need": report.need, "staff_before": report.staff_before, "staff_after": report.staff_after}
-        )
-        return {
-            "ok": report.ok,
-            "moves": report.moves,
-            "balance_before": report.balance_before,
-            "balance": report.balance,
-            "objective": report.objective,
-            "terms": report.terms,
-            "violations": [
-                {"rule": v.rule, "subject": v.subject, "message": v.message} for v in report.violations
-            ],
-            "policy_differences": [d.describe("given") for d in report.policy_differences],
-            "input_changes": list(report.input_changes),
-            "notes": list(report.notes),
-            "positions": [
-                {
-                    "position_id": str(pid),
-                    "need": float(r.need),
-                    "staff_before": float(r.staff_before),
-                    "staff_after": float(r.staff_after),
-                }
-                for pid, r in zip(staff.index, staff.itertuples(index=False), strict=True)
-            ],
-        }
+        return check_body(report)
 
     @guarded.post("/abk", response_model=AbkOut, tags=["reports"])
     def abk_report(body: AbkIn) -> dict[str, Any]:
@@ -398,6 +392,11 @@ def create_app(
             "warnings": list(problem.warnings),
         }
 
+    from .rounds import rounds_router
+
+    guarded.include_router(
+        rounds_router(store, require_key, max_time_limit=max_time_limit, responses=_ERRORS)
+    )
     app.include_router(guarded)
     return app
 
@@ -411,8 +410,11 @@ def serve(
     max_running: int | None = None,
     log_level: str = "info",
     max_time_limit: float | None = None,
+    db_url: str = DEFAULT_DB_URL,
+    api_keys: Mapping[str, str] | None = None,
 ) -> None:
-    """Run the service with uvicorn until interrupted (see :func:`create_app`)."""
+    """Run the service with uvicorn until interrupted (see :func:`create_app`; the database
+    defaults to the SQLite file ``asn-balance.db`` in the working folder)."""
     try:
         import uvicorn
     except ImportError as exc:  # pragma: no cover - exercised only without the extra
@@ -420,5 +422,5 @@ def serve(
             "the asn_balance HTTP service needs uvicorn: pip install 'asn-balance[server]'"
         ) from exc
     app = create_app(api_key=api_key, max_body_bytes=int(max_body_mb * 1_000_000), max_running=max_running,
-                     max_time_limit=max_time_limit)  # fmt: skip
+                     max_time_limit=max_time_limit, db_url=db_url, api_keys=api_keys)  # fmt: skip
     uvicorn.run(app, host=host, port=port, log_level=log_level)

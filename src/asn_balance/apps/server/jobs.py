@@ -2,9 +2,14 @@
 
 The job's process (:func:`_job_process`) reads ``(problem, options of solve)`` pickled on
 stdin and sends length-prefixed pickled messages back: ``("progress", elapsed, objective,
-bound)``, then ``("done", plan)`` or ``("failed", error body)``. :class:`JobManager` queues
-jobs, starts and watches their processes and kills them on ``DELETE``, and when a job runs
-past its time limit plus a grace.
+bound)``, ``("best", plan)`` (a checked plan to keep should the service die, see
+:data:`QUICK_FIRST_MIN`), then ``("done", plan)`` or ``("failed", error body)``.
+:class:`JobManager` queues jobs, starts and watches their processes and kills them on
+``DELETE``, and when a job runs past its time limit plus a grace. With a
+:class:`~asn_balance.apps.server.db.Store` every change of a job is written to the database
+as it happens (a session per write, outside the manager's lock), so a job survives the
+service: a finished job is read back from the database, and a job a killed service left
+queued or running comes back ``interrupted`` (:meth:`Store.recover`).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import math
 import os
 import pickle
 import struct
@@ -23,11 +29,14 @@ import uuid
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...model.errors import InputError
 from ...model.problem import Problem
 from .models import _error, _finite, _input_error_body
+
+if TYPE_CHECKING:
+    from .db.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -45,18 +54,32 @@ _FRAME = struct.Struct("!Q")
 
 #: Seconds of a job that asks for no time limit (when the service sets no maximum).
 DEFAULT_TIME_LIMIT = 60.0
+#: A job with at least this many seconds (and not ``deterministic``) first makes a quick plan,
+#: a solve of :func:`quick_limit` seconds, checked and sent as the best plan so far (kept by
+#: the store as ``best``), then the full solve within the rest of its time limit.
+QUICK_FIRST_MIN = 10.0
 #: Seconds a job's process may run beyond its time limit (starting Python, evaluating and
 #: sending the plan) before it is stopped.
 DEFAULT_GRACE = 30.0
 
 
+def quick_limit(limit: float) -> float:
+    """Seconds of the quick first plan of a job with ``limit`` seconds: 10 %, 1 to 10 s."""
+    return min(max(1.0, 0.1 * limit), 10.0)
+
+
 def _job_process() -> None:  # pragma: no cover - runs in the job's process
-    """Body of a job's process: solve, send progress and the plan (or the error) back.
+    """Body of a job's process: solve, send progress, the best plan so far and the plan back.
 
     The job ``(problem, options of solve)`` arrives pickled on stdin; messages go back
     as length-prefixed pickles on the original stdout, while anything else the process
-    prints is sent to stderr.
+    prints is sent to stderr. A job of at least :data:`QUICK_FIRST_MIN` seconds first
+    solves for :func:`quick_limit` seconds and sends that plan, when the independent check
+    passes it, as ``("best", plan)``; a quick plan proven optimal is the job's plan, else
+    the full solve runs until the job's own deadline. Progress reports the best objective
+    and bound of both runs.
     """
+    t0 = time.perf_counter()
     channel = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)
     lock = threading.Lock()
@@ -67,15 +90,27 @@ def _job_process() -> None:  # pragma: no cover - runs in the job's process
             channel.write(_FRAME.pack(len(data)) + data)
 
     try:
+        from ...check.verifier import check
         from ...planner import solve
 
         problem, options = pickle.load(sys.stdin.buffer)
+        seen = [math.inf, -math.inf]
 
         def progress(elapsed: float, objective: float, bound: float) -> None:
+            seen[0] = min(seen[0], float(objective))
+            seen[1] = max(seen[1], float(bound))
             with contextlib.suppress(OSError):
-                send(("progress", float(elapsed), float(objective), float(bound)))
+                send(("progress", time.perf_counter() - t0, seen[0], seen[1]))
 
-        result = solve(problem, progress=progress, **options)
+        limit = float(options.get("time_limit") or DEFAULT_TIME_LIMIT)
+        if limit >= QUICK_FIRST_MIN and not options.get("deterministic"):
+            quick = solve(problem, progress=progress, **{**options, "time_limit": quick_limit(limit)})
+            if quick.has_plan and check(problem, quick).ok:
+                send(("best", quick.to_dict()))
+                if quick.status == "optimal":
+                    send(("done", quick.to_dict()))
+                    return
+        result = solve(problem, progress=progress, deadline=t0 + limit, **options)
         send(("done", result.to_dict()))
     except InputError as e:
         send(("failed", _input_error_body(e)))
@@ -131,16 +166,22 @@ class _Job:
     result: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
     process: Any = None
+    agency: str = "default"
+    input_sha256: str | None = None
+    best: dict[str, Any] | None = None
+    best_saved: dt.datetime | None = None
+    t_saved: float = 0.0  # when progress was last written to the store
 
     @property
     def active(self) -> bool:
         return self.status in ("queued", "running")
 
-    def view(self) -> dict[str, Any]:
+    def elapsed(self) -> float:
         if self.t_start is None:
-            elapsed = 0.0
-        else:
-            elapsed = (self.t_end if self.t_end is not None else time.monotonic()) - self.t_start
+            return 0.0
+        return (self.t_end if self.t_end is not None else time.monotonic()) - self.t_start
+
+    def view(self) -> dict[str, Any]:
         obj, bnd = self.objective, self.bound
         gap = None if obj is None or bnd is None else max(0.0, (obj - bnd) / max(abs(obj), 1.0))
         return {
@@ -149,14 +190,28 @@ class _Job:
             "created": self.created,
             "started": self.started,
             "finished": self.finished,
-            "progress": {"elapsed": round(elapsed, 3), "objective": obj, "bound": bnd, "gap": gap},
+            "progress": {"elapsed": round(self.elapsed(), 3), "objective": obj, "bound": bnd, "gap": gap},
             "result": self.result,
             "error": self.error,
+            "agency": self.agency,
+            "input_sha256": self.input_sha256,
+            "best": self.best,
+            "best_saved": self.best_saved,
         }
+
+    def final_fields(self) -> dict[str, Any]:
+        """What the store keeps of a job that ended (lock held)."""
+        return {"status": self.status, "finished": self.finished, "elapsed": self.elapsed(),
+                "objective": self.objective, "bound": self.bound, "result": self.result,
+                "error": self.error}  # fmt: skip
 
 
 class StoreFull(RuntimeError):
     """Raised by :meth:`JobManager.submit` when every stored job is still active."""
+
+
+#: Seconds between two writes of a running job's progress to the store.
+PROGRESS_EVERY = 2.0
 
 
 class JobManager:
@@ -167,8 +222,9 @@ class JobManager:
     max_running : int, optional
         Solves run at once (default: the number of CPUs); more jobs wait as ``queued``.
     max_jobs : int
-        Jobs kept; when full, the oldest finished job is forgotten (:class:`StoreFull` if
-        none is finished).
+        Jobs kept in memory; when full, the oldest finished job is forgotten from memory
+        (:class:`StoreFull` if none is finished). With a ``store``, a job leaves memory as
+        soon as it ends (the store keeps it), so this bounds the jobs queued or running.
     max_time_limit : float, optional
         The most seconds a job may have: a job asking for more, or for none, gets this
         (``None``: no maximum; a job asking for none runs with the solver's default of
@@ -176,6 +232,8 @@ class JobManager:
     grace : float
         Seconds a job's process may run past its time limit before it is stopped and the
         job marked ``failed``.
+    store : Store, optional
+        The database every change of a job is written to; ``None``: jobs live in memory.
     """
 
     def __init__(
@@ -185,6 +243,7 @@ class JobManager:
         *,
         max_time_limit: float | None = None,
         grace: float = DEFAULT_GRACE,
+        store: Store | None = None,
     ) -> None:
         if max_time_limit is not None and not max_time_limit > 0:
             raise ValueError("max_time_limit must be positive")
@@ -192,6 +251,7 @@ class JobManager:
         self.max_jobs = max(1, max_jobs)
         self.max_time_limit = None if max_time_limit is None else float(max_time_limit)
         self.grace = max(0.0, float(grace))
+        self.store = store
         self._jobs: OrderedDict[str, _Job] = OrderedDict()
         self._queue: deque[_Job] = deque()
         self._running = 0
@@ -208,10 +268,19 @@ class JobManager:
             return cap
         return float(wanted) if cap is None else min(float(wanted), cap)
 
-    def submit(self, problem: Problem, **options: Any) -> dict[str, Any]:
+    def submit(
+        self,
+        problem: Problem,
+        *,
+        who: str = "anonymous",
+        agency: str = "default",
+        input_sha256: str | None = None,
+        **options: Any,
+    ) -> dict[str, Any]:
         """Queue a job solving ``problem`` with :func:`asn_balance.solve` ``options``; returns its view.
 
         ``options["time_limit"]`` is replaced by the limit the job gets (:meth:`time_limit`).
+        ``who`` (the API key's name), ``agency`` and ``input_sha256`` are recorded with it.
         """
         options["time_limit"] = self.time_limit(options.get("time_limit"))
         with self._lock:
@@ -222,10 +291,19 @@ class JobManager:
                 if old is None:
                     raise StoreFull(f"{len(self._jobs)} jobs are queued or running; try again later")
                 del self._jobs[old.id]
-            job = _Job(uuid.uuid4().hex, problem, options)
+            job = _Job(uuid.uuid4().hex, problem, options, agency=agency, input_sha256=input_sha256)
+            view = job.view()
+        if self.store is not None:  # recorded before it can start, so every later write finds it
+            policy = problem.policy.model_dump(mode="json")
+            self.store.add_job(
+                view, agency=agency, input_sha256=input_sha256, who=who, options=dict(options), policy=policy
+            )
+        with self._lock:
+            if self._closed:
+                self._cancel(job)
+                raise StoreFull("the service is shutting down")
             self._jobs[job.id] = job
             self._queue.append(job)
-            view = job.view()
             self._dispatch()
         return view
 
@@ -233,50 +311,92 @@ class JobManager:
         """The view of a job, or ``None`` if unknown."""
         with self._lock:
             job = self._jobs.get(job_id)
-            return None if job is None else job.view()
+            if job is not None:
+                return job.view()
+        return None if self.store is None else self.store.job(job_id)
 
     def jobs(self) -> list[dict[str, Any]]:
         """Id, status and creation time of every stored job, oldest first."""
+        if self.store is not None:
+            return self.store.jobs()
         with self._lock:
             return [{"id": j.id, "status": j.status, "created": j.created} for j in self._jobs.values()]
 
     def counts(self) -> dict[str, int]:
         """Stored jobs per status."""
+        if self.store is not None:
+            return self.store.job_counts()
         with self._lock:
-            out = dict.fromkeys(("queued", "running", "done", "failed", "cancelled"), 0)
+            out = dict.fromkeys(("queued", "running", "done", "failed", "cancelled", "interrupted"), 0)
             for j in self._jobs.values():
                 out[j.status] += 1
             return out
 
-    def delete(self, job_id: str) -> dict[str, Any] | None:
-        """Cancel a queued or running job (its process is killed), or forget a finished one."""
+    def delete(self, job_id: str, who: str = "anonymous") -> dict[str, Any] | None:
+        """Cancel a queued or running job (its process is killed), or forget a finished one.
+
+        Raises :class:`ValueError` for a finished job a round uses (it is kept).
+        """
         with self._lock:
             job = self._jobs.get(job_id)
-            if job is None:
-                return None
-            if not job.active:
+            if job is not None and job.active:
+                proc = self._cancel(job)
+                view = job.view()
+                fields = job.final_fields()
+            elif job is not None and self.store is None:
                 del self._jobs[job_id]
                 return job.view()
-            proc = self._cancel(job)
-            view = job.view()
+            else:
+                job = None
+        if job is None:
+            if self.store is None:
+                return None
+            stored = self.store.delete_job(job_id, who)
+            with self._lock:
+                self._jobs.pop(job_id, None)
+            return stored
         self._stop(proc)
+        self._save(job, fields, (who, "plan.cancel", ""))
         return view
 
     def close(self) -> None:
-        """Cancel every job and stop every solver process."""
+        """Stop every solver process; their jobs end ``cancelled`` (``interrupted`` with a store:
+        the service stopped, nobody cancelled them)."""
         with self._lock:
             self._closed = True
-            procs = [self._cancel(j) for j in self._jobs.values() if j.active]
+            active = [j for j in self._jobs.values() if j.active]
+            procs = [self._cancel(j, "cancelled" if self.store is None else "interrupted") for j in active]
+            for j in active:
+                if self.store is not None:
+                    j.error = _error("the service stopped while the job was running; it was not finished")
+            saved = [(j, j.final_fields()) for j in active]
         for p in procs:
             self._stop(p)
+        for j, fields in saved:
+            self._save(j, fields, ("system", "plan.interrupted", "the service was shut down"))
 
     # internals --------------------------------------------------------------------
-    def _cancel(self, job: _Job) -> Any:
+    def _save(self, job: _Job, fields: dict[str, Any], audit: tuple[str, str, str] | None = None) -> None:
+        """Write ``fields`` of ``job`` to the store (never under the lock); a job that ended
+        then leaves memory, the store keeping it."""
+        if self.store is None:
+            return
+        try:
+            self.store.update_job(job.id, audit=audit, **fields)
+        except Exception:  # a write that fails must not kill the watcher: the job stays in memory
+            log.exception("job %s: could not write %s to the database", job.id, sorted(fields))
+            return
+        if fields.get("status") not in (None, "queued", "running"):
+            with self._lock:
+                if self._jobs.get(job.id) is job and not job.active:
+                    del self._jobs[job.id]
+
+    def _cancel(self, job: _Job, status: str = "cancelled") -> Any:
         """Mark ``job`` cancelled (lock held); returns its process to stop, if any."""
         if job.status == "queued":
             with contextlib.suppress(ValueError):
                 self._queue.remove(job)
-        job.status = "cancelled"
+        job.status = status
         job.finished = _now()
         job.t_end = time.monotonic() if job.t_start is not None else None
         job.problem = None
@@ -322,8 +442,22 @@ class JobManager:
             )
             job.finished = _now()
             job.t_end = time.monotonic()
+            fields = job.final_fields()
         log.warning("job %s: stopped at its time limit plus grace", job.id)
         self._stop(proc)
+        self._save(job, fields, ("system", "plan.failed", "time limit plus grace"))
+
+    def _fail(self, job: _Job, detail: str) -> None:
+        """Mark a running job failed with ``detail`` and save it."""
+        with self._lock:
+            if job.status != "running":
+                return
+            job.status = "failed"
+            job.error = _error(detail)
+            job.finished = _now()
+            job.t_end = time.monotonic()
+            fields = job.final_fields()
+        self._save(job, fields, ("system", "plan.failed", detail))
 
     def _watch(self, job: _Job) -> None:
         """Run one job's process and collect its messages; frees the slot at the end."""
@@ -334,6 +468,8 @@ class JobManager:
                 job.problem = None
                 if job.status != "running" or problem is None:
                     return
+                started = {"status": "running", "started": job.started}
+            self._save(job, started)
             payload = pickle.dumps((problem, job.options), pickle.HIGHEST_PROTOCOL)
             del problem
             proc = _start_process()
@@ -358,20 +494,10 @@ class JobManager:
             except subprocess.TimeoutExpired:
                 self._stop(proc)
                 code = proc.returncode
-            with self._lock:
-                if job.status == "running":
-                    job.status = "failed"
-                    job.error = _error(f"the solver process ended without a plan (exit code {code})")
-                    job.finished = _now()
-                    job.t_end = time.monotonic()
+            self._fail(job, f"the solver process ended without a plan (exit code {code})")
         except Exception as e:  # never lose a slot
             log.exception("job %s", job.id)
-            with self._lock:
-                if job.status == "running":
-                    job.status = "failed"
-                    job.error = _error(f"{type(e).__name__}: {e}")
-                    job.finished = _now()
-                    job.t_end = time.monotonic()
+            self._fail(job, f"{type(e).__name__}: {e}")
         finally:
             if timer is not None:
                 timer.cancel()
@@ -384,7 +510,7 @@ class JobManager:
                 self._stop(proc)
 
     def _receive(self, job: _Job, stream: Any) -> None:
-        """Read progress and the final message of a job until its process ends."""
+        """Read progress, the best plan so far and the final message of a job until its process ends."""
         try:
             while True:
                 head = _read_exact(stream, _FRAME.size)
@@ -392,6 +518,8 @@ class JobManager:
                 if data is None:
                     return
                 msg = pickle.loads(data)
+                fields: dict[str, Any] | None = None
+                audit: tuple[str, str, str] | None = None
                 with self._lock:
                     if job.status != "running":
                         return
@@ -399,18 +527,36 @@ class JobManager:
                     if kind == "progress":
                         job.objective = _finite(msg[2])
                         job.bound = _finite(msg[3])
-                        continue
-                    job.t_end = time.monotonic()
-                    job.finished = _now()
-                    if kind == "done":
-                        job.status = "done"
-                        job.result = msg[1]
-                        summary = msg[1].get("summary", {})
-                        job.objective = _finite(summary.get("objective"))
-                        job.bound = _finite(summary.get("bound"))
+                        t = time.monotonic()
+                        if t - job.t_saved >= PROGRESS_EVERY:
+                            job.t_saved = t
+                            fields = {
+                                "objective": job.objective,
+                                "bound": job.bound,
+                                "elapsed": job.elapsed(),
+                            }
+                    elif kind == "best":
+                        job.best = msg[1]
+                        job.best_saved = _now()
+                        fields = {"best": job.best, "best_saved": job.best_saved, "elapsed": job.elapsed(),
+                                  "objective": job.objective, "bound": job.bound}  # fmt: skip
                     else:
-                        job.status = "failed"
-                        job.error = msg[1]
+                        job.t_end = time.monotonic()
+                        job.finished = _now()
+                        if kind == "done":
+                            job.status = "done"
+                            job.result = msg[1]
+                            summary = msg[1].get("summary", {})
+                            job.objective = _finite(summary.get("objective"))
+                            job.bound = _finite(summary.get("bound"))
+                        else:
+                            job.status = "failed"
+                            job.error = msg[1]
+                        fields = job.final_fields()
+                        audit = ("system", f"plan.{job.status}", "")
+                if fields is not None:
+                    self._save(job, fields, audit)
+                if audit is not None:
                     return
         finally:
             with contextlib.suppress(OSError):

@@ -44,6 +44,13 @@ class PlanIn(TablesIn):
     deterministic: bool = Field(
         False, description="Search without wall-clock dependence: the same plan on any machine and load."
     )
+    agency: str = Field(
+        "default",
+        min_length=1,
+        max_length=200,
+        description="The agency whose data this is: the tables are stored as its newest upload "
+        "(open rounds of the agency on other data become stale).",
+    )
 
 
 class CheckIn(TablesIn):
@@ -109,7 +116,7 @@ class PlanOut(BaseModel):
     training_totals: list[dict[str, Any]] | None = None
 
 
-JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
+JobStatus = Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
 
 
 class JobOut(BaseModel):
@@ -122,7 +129,17 @@ class JobOut(BaseModel):
     finished: dt.datetime | None = None
     progress: ProgressOut
     result: PlanOut | None = Field(None, description="The plan, when status is done.")
-    error: ErrorOut | None = Field(None, description="Why the job failed, when status is failed.")
+    error: ErrorOut | None = Field(
+        None, description="Why the job failed, or was interrupted, when status is failed or interrupted."
+    )
+    agency: str | None = Field(None, description="The agency whose data was planned.")
+    input_sha256: str | None = Field(None, description="Canonical hash of the input tables.")
+    best: PlanOut | None = Field(
+        None,
+        description="The best checked plan saved while the job ran (its quick first plan, for a job of "
+        "10 s or more); kept when the job is interrupted.",
+    )
+    best_saved: dt.datetime | None = Field(None, description="When `best` was saved.")
 
 
 class JobBrief(BaseModel):
