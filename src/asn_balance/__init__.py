@@ -29,10 +29,10 @@ from ._version import __version__
 if TYPE_CHECKING:  # what the lazy names resolve to, for type checkers and IDEs
     from . import datasets
     from .analysis.compare import Comparison, compare
-    from .analysis.frontier import Frontier, frontier
+    from .analysis.frontier import Frontier, HiresFrontier, frontier, hires_frontier
     from .analysis.horizon import plan_horizon
     from .analysis.revise import Revision, revise
-    from .analysis.why_not import WhyNot, why_not
+    from .analysis.why_not import WhyNot, why_not, why_not_horizon
     from .apps.batch import solve_many
     from .check import CheckReport, Violation, check
     from .check.horizon import check_horizon
@@ -57,6 +57,7 @@ __all__ = [
     "Comparison",
     "EngineSolution",
     "Frontier",
+    "HiresFrontier",
     "HorizonResult",
     "InputError",
     "InputProblem",
@@ -78,6 +79,7 @@ __all__ = [
     "datasets",
     "evaluate",
     "frontier",
+    "hires_frontier",
     "notices",
     "plan_horizon",
     "plan_terms",
@@ -86,6 +88,7 @@ __all__ = [
     "solve",
     "solve_many",
     "why_not",
+    "why_not_horizon",
 ]
 
 #: public name -> module that defines it
@@ -114,8 +117,11 @@ _LAZY: dict[str, str] = {
     "compare": "analysis.compare",
     "Frontier": "analysis.frontier",
     "frontier": "analysis.frontier",
+    "HiresFrontier": "analysis.frontier",
+    "hires_frontier": "analysis.frontier",
     "WhyNot": "analysis.why_not",
     "why_not": "analysis.why_not",
+    "why_not_horizon": "analysis.why_not",
     "solve_many": "apps.batch",
     "plan_horizon": "analysis.horizon",
     "check_horizon": "check.horizon",

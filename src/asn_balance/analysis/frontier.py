@@ -22,7 +22,7 @@ from ..evaluate.result import Result
 from ..model.errors import InputError, InputProblem
 from ..model.problem import Problem
 
-__all__ = ["Frontier", "HiresFrontier", "frontier", "hires_frontier"]
+__all__ = ["HIRES_COLUMNS", "Frontier", "HiresFrontier", "frontier", "hires_frontier"]
 
 
 @dataclass
@@ -184,6 +184,13 @@ def _replace_plan(prev: Result, bound: float) -> Result:
     return replace(prev, bound=min(bound, prev.objective), status="optimal" if gap_ok else "feasible")
 
 
+#: The columns of :attr:`HiresFrontier.points`.
+HIRES_COLUMNS = (
+    "hires_per_year", "status", "objective", "bound", "gap", "balance", "balance_last", "moves", "hires",
+    "seconds", "check", "plan_of",
+)  # fmt: skip
+
+
 @dataclass
 class HiresFrontier:
     """The five-year plan for several hire quotas per year (:func:`hires_frontier`).
@@ -191,20 +198,73 @@ class HiresFrontier:
     Attributes
     ----------
     points : DataFrame
-        One row per quota: ``hires_per_year, status, objective, bound, gap, balance`` (the sum
-        of ``B`` over the years), ``balance_last`` (``B`` of the last year), ``moves``,
-        ``hires`` (used), ``seconds``.
+        One row per quota: ``hires_per_year``, ``status``, ``objective``, ``bound`` (a proven
+        lower bound on the best objective with that quota), ``gap``, ``balance`` (the sum of
+        ``B`` over the years), ``balance_last`` (``B`` of the last year), ``moves``, ``hires``
+        (used), ``seconds``, ``check`` (``ok``, the rules :func:`asn_balance.check_horizon`
+        finds broken, or ``-`` without a plan or a check) and ``plan_of`` (the quota whose
+        plan this is: a smaller quota's plan when the search for this one found none better).
+        Figures of a point without a plan are missing.
     plans : list of HorizonResult
         The plans, in the order of ``points``.
+    years : int
+        Rounds of each plan.
+    first_round : int
+        Hire quota of round 0 in every plan.
     """
 
     points: pd.DataFrame
     plans: list[Any] = field(default_factory=list)
+    years: int = 5
+    first_round: int = 0
 
     def plot(self, *, lang: str = "id", ax: Any = None) -> Any:
         """Sum of ``B`` over the years against the hires per year, with the lower bound of
         the objective (:func:`asn_balance.reports.horizon.plot_hires_frontier`)."""
         return _outputs.output("hires_frontier_plot")(self, lang=lang, ax=ax)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"years", "first_round", "points": [{column: value}]}`` (missing figures as ``None``)."""
+        rows = [
+            {k: (None if _missing(v) else v) for k, v in r.items()}
+            for r in self.points.to_dict(orient="records")
+        ]
+        return {"years": self.years, "first_round": self.first_round, "points": rows}
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The frontier as JSON (see :meth:`to_dict`)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, default=_jsonable)
+
+    def write(self, path: str | PathLike[str]) -> Path:
+        """Write the frontier as JSON (whole or not at all)."""
+        from ..io.files import atomic_write_text
+
+        p = Path(path)
+        atomic_write_text(p, self.to_json())
+        return p
+
+    def _repr_html_(self) -> str:
+        return f"<p>asn_balance HiresFrontier ({self.years} years)</p>" + self.points.to_html(index=False)
+
+
+def _missing(v: Any) -> bool:
+    if v is None or v is pd.NA:
+        return True
+    return isinstance(v, (float, np.floating)) and not math.isfinite(float(v))
+
+
+def _carried(prev: Any, quotas: list[int], bound: float) -> Any:
+    """A smaller quota's plan as the plan of a larger quota (it hires no more than either
+    allows), with the larger quota's bound (valid for it) and the status that bound proves."""
+    from dataclasses import replace
+
+    obj = float(prev.objective)
+    bound = min(bound, obj) if math.isfinite(bound) else -math.inf
+    close = obj - bound <= 1e-6 * max(1.0, abs(obj)) + 1e-7
+    gap = (obj - bound) / max(1.0, abs(obj)) if math.isfinite(bound) else math.nan
+    status = "optimal" if close else "feasible"
+    summary = {**prev.summary, "hire_quotas": quotas, "status": status, "bound": bound, "gap": gap}
+    return replace(prev, status=status, bound=bound, gap=gap, summary=summary)
 
 
 def hires_frontier(
@@ -213,21 +273,42 @@ def hires_frontier(
     *,
     years: int = 5,
     time_limit: float | None = None,
+    total_time_limit: float | None = None,
+    first_round: int = 0,
+    check: bool = True,
+    progress: Callable[[int, int, Any], None] | None = None,
 ) -> HiresFrontier:
     """ "With 10 more hires a year, how much better?": the five-year plan
-    (:func:`asn_balance.plan_horizon`) for each hire quota per year (round 0 takes none: a
-    formasi takes a year), with its proven bound.
+    (:func:`asn_balance.plan_horizon`) for each hire quota per year, with its proven bound.
+
+    Round 0 takes ``first_round`` hires (0 by default: a formasi takes a year), rounds 1 on
+    take the quota. The quotas are planned in increasing order; a quota's plan allows at
+    most as many hires as any larger quota, so when the search for a larger quota finds no
+    better plan (a time limit) the smaller quota's plan is kept for it, with the larger
+    quota's bound: the objective never increases along the points. Each plan goes through
+    :func:`asn_balance.check_horizon` (column ``check``).
 
     Parameters
     ----------
     problem : Problem
         Data and policy (``hire_cost`` prices each hire in the objective).
     per_year : sequence of int
-        Hire quotas per year to compare (non-negative).
+        Hire quotas per year to compare (non-negative; duplicates dropped).
     years : int
         Rounds of each plan.
     time_limit : float, optional
         Seconds per plan.
+    total_time_limit : float, optional
+        Seconds for the whole frontier, checks included: each plan gets what is left
+        divided by the plans still to make, less the most a point has taken beyond its
+        solver time so far (compile, evaluation, check), at least 0.1 s (and at most
+        ``time_limit``). Too short a limit is overrun by that fixed time of each point.
+    first_round : int
+        Hire quota of round 0 (non-negative).
+    check : bool
+        Check every plan with :func:`asn_balance.check_horizon`.
+    progress : callable, optional
+        ``progress(index, quota, plan)`` after each point.
 
     Returns
     -------
@@ -236,17 +317,52 @@ def hires_frontier(
     Raises
     ------
     InputError
-        A negative quota (table ``options``, column ``per_year``).
+        A negative quota (table ``options``, column ``per_year`` or ``first_round``), or bad
+        ``hire_allowed``/``max_hires``/``workload_growth`` cells.
     """
+    import time
+
+    from ..check.horizon import check_horizon
     from .horizon import plan_horizon
 
-    bad = [q for q in per_year if int(q) < 0]
-    if bad:
-        raise InputError([InputProblem("options", None, "per_year", bad[0], "invalid_option", "0 or more")])
-    rows, plans = [], []
-    for q in sorted({int(q) for q in per_year}):
-        plan = plan_horizon(problem, years, [0] + [q] * (years - 1), time_limit=time_limit)
+    start = time.perf_counter()
+    problems = [
+        InputProblem("options", None, "per_year", q, "invalid_option", "a hire quota is 0 or more")
+        for q in per_year
+        if int(q) < 0
+    ]
+    if int(first_round) < 0:
+        problems.append(
+            InputProblem("options", None, "first_round", first_round, "invalid_option", "0 or more")
+        )
+    if problems:
+        raise InputError(problems)
+    wanted = sorted({int(q) for q in per_year})
+    rows: list[dict[str, Any]] = []
+    plans: list[Any] = []
+    prev: Any = None
+    prev_q = -1
+    beyond = 0.0  # the most a point took beyond its solver time (compile, evaluation, check)
+    for k, q in enumerate(wanted):
+        limit = time_limit
+        if total_time_limit is not None:
+            left = start + total_time_limit - time.perf_counter()
+            share = max(0.1, left / (len(wanted) - k) - beyond)
+            limit = share if limit is None else min(limit, share)
+        quotas = [int(first_round)] + [q] * (years - 1)
+        t0 = time.perf_counter()
+        plan = plan_horizon(problem, years, quotas[:years], time_limit=limit)
+        plan_of = q
+        if prev is not None and (not plan.has_plan or prev.objective < plan.objective - 1e-9):
+            plan = _carried(prev, quotas[:years], plan.bound)
+            plan_of = prev_q
+        verdict = "-"
+        if check and plan.has_plan:
+            report = check_horizon(problem, plan)
+            broken = sorted({v.rule for _, v in report.violations})
+            verdict = "ok" if report.ok else "failed: " + ", ".join(broken)
         s = plan.summary
+        has = plan.has_plan
         rows.append(
             {
                 "hires_per_year": q,
@@ -254,12 +370,23 @@ def hires_frontier(
                 "objective": plan.objective,
                 "bound": plan.bound,
                 "gap": plan.gap,
-                "balance": float(sum(s.get("balance", []))),
-                "balance_last": float(s["balance"][-1]) if s.get("balance") else math.nan,
-                "moves": int(s.get("moves", 0)),
-                "hires": int(s.get("hires", 0)),
-                "seconds": float(s.get("seconds", math.nan)),
+                "balance": float(sum(s.get("balance", []))) if has else math.nan,
+                "balance_last": float(s["balance"][-1]) if has and s.get("balance") else math.nan,
+                "moves": int(s.get("moves", 0)) if has else None,
+                "hires": int(s.get("hires", 0)) if has else None,
+                "seconds": round(time.perf_counter() - t0, 3),
+                "check": verdict,
+                "plan_of": plan_of if has else None,
             }
         )
         plans.append(plan)
-    return HiresFrontier(pd.DataFrame(rows), plans)
+        if limit is not None:
+            beyond = max(beyond, rows[-1]["seconds"] - limit)
+        if has:
+            prev, prev_q = plan, plan_of
+        if progress is not None:
+            progress(k, q, plan)
+    points = pd.DataFrame(rows, columns=list(HIRES_COLUMNS))
+    for c in ("moves", "hires", "plan_of"):  # whole numbers, missing without a plan
+        points[c] = points[c].astype("Int64")
+    return HiresFrontier(points, plans, years=years, first_round=int(first_round))

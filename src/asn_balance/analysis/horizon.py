@@ -194,6 +194,9 @@ def round_problem(
     emp_t["position_id"] = pid[cur[here]]
     carried = np.where(last_move < 0, months0 + 12 * t, 12.0 * (t - last_move))
     emp_t["months_in_position"] = carried[here]
+    if "spouse_id" in emp_t.columns:  # a spouse gone (retired) is no longer in the tables
+        spouse = emp_t["spouse_id"].fillna("").astype(str).str.strip()
+        emp_t["spouse_id"] = spouse.where(spouse.isin(set(emp_t["employee_id"].astype(str))), "")
     b_idx, s_idx = np.nonzero(hired[:, : t + 1])
     counts = hired[b_idx, s_idx]
     if counts.sum():

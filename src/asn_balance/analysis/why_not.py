@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any
@@ -24,7 +24,7 @@ from ..model.errors import InputError, InputProblem
 from ..model.policy import RULES, TERMS
 from ..model.problem import Problem
 
-__all__ = ["WhyNot", "why_not", "why_not_horizon"]
+__all__ = ["WhyNot", "why_not", "why_not_horizon", "why_not_rounds"]
 
 PlanSource = Result | str | PathLike[str] | Mapping[str, Any] | pd.DataFrame
 
@@ -59,10 +59,11 @@ class WhyNot:
         The question.
     target_kind : {"position", "unit"}
         What ``target`` names.
-    verdict : {"forbidden", "in_plan", "costly"}
+    verdict : {"forbidden", "in_plan", "costly", "retired"}
         ``forbidden``: hard rules forbid it (see ``rules``); ``in_plan``: the plan
         already makes the move; ``costly``: allowed, at the ``cost`` of forcing it (zero
-        or more; a plan that is not optimal may even gain).
+        or more; a plan that is not optimal may even gain); ``retired`` (a round of a
+        five-year plan only, :func:`why_not_rounds`): the employee is gone by that round.
     rules : list of (str, str)
         The rules that forbid the move, with details.
     objective_plan, objective_forced : float
@@ -80,6 +81,14 @@ class WhyNot:
         The answer in words.
     forced : Result or None
         The forced plan.
+    horizon : dict
+        For a round of a five-year plan (:func:`why_not_horizon`, :func:`why_not_rounds`):
+        ``round``, ``date``, ``position`` held at the round (before its moves),
+        ``months_in_position`` at the round's date (carried across the rounds),
+        ``last_move_round`` (``None``: not moved since the data), ``retires_round`` (the
+        first round the employee is gone, ``None``: not within the plan) and ``moved_to``
+        (the position the plan moves the employee to at this round, ``None``: none).
+        Empty for a plan of one round.
     """
 
     employee_id: str
@@ -95,6 +104,7 @@ class WhyNot:
     position: str = ""
     message: str = ""
     forced: Result | None = None
+    horizon: dict[str, Any] = field(default_factory=dict)
 
     def worse_terms(self) -> list[str]:
         """Terms that are higher in the forced plan than in the given plan."""
@@ -106,7 +116,7 @@ class WhyNot:
         def clean(x: float) -> float | None:
             return None if not math.isfinite(x) else float(x)
 
-        return {
+        out: dict[str, Any] = {
             "employee_id": self.employee_id,
             "target": self.target,
             "target_kind": self.target_kind,
@@ -121,6 +131,9 @@ class WhyNot:
             "position": self.position,
             "message": self.message,
         }
+        if self.horizon:
+            out["horizon"] = dict(self.horizon)
+        return out
 
     def __repr__(self) -> str:
         return f"WhyNot({self.verdict}: {self.message})"
@@ -212,6 +225,25 @@ def why_not(
     InputError
         Unknown employee or target (rules ``unknown_employee``, ``unknown_target``).
     """
+    return _why_not(
+        problem, plan, employee_id, target, time_limit=time_limit, lang=lang, max_positions=max_positions
+    )
+
+
+def _why_not(
+    problem: Problem,
+    plan: PlanSource,
+    employee_id: str,
+    target: str,
+    *,
+    time_limit: float | None = None,
+    lang: str = "id",
+    max_positions: int = 10,
+    extra: Sequence[tuple[str, str]] = (),
+    deadline: float | None = None,
+) -> WhyNot:
+    """:func:`why_not`, with ``extra`` rules that forbid every target (the rules a five-year
+    plan adds) and a ``deadline`` (``time.perf_counter()``) shared by the forced solves."""
     from ..compile.compiler import compile_problem
     from ..engine.dispatch import solve_model
     from ..planner import evaluate_solution
@@ -250,7 +282,7 @@ def why_not(
         answer.message = words["in_plan"].format(e=employee_id, t=target)
         return answer
     ur = unit_rules(problem)
-    reasons = {c: _forbidding(problem, i, c, w, ur) for c in candidates}
+    reasons = {c: [*extra, *_forbidding(problem, i, c, w, ur)] for c in candidates}
     allowed = [c for c in candidates if not reasons[c]]
     if not allowed:
         seen: dict[tuple[str, str], None] = {}
@@ -267,9 +299,14 @@ def why_not(
     best_j = -1
     t0 = time.perf_counter()
     failures: list[tuple[str, str]] = []
-    for c in allowed[:max_positions]:
+    tried = allowed[:max_positions]
+    for k, c in enumerate(tried):
+        limit = time_limit
+        if deadline is not None:
+            share = max(0.1, (deadline - time.perf_counter()) / (len(tried) - k))
+            limit = share if limit is None else min(limit, share)
         comp = compile_problem(problem, force=(i, c))
-        sol = solve_model(comp.model, time_limit=time_limit)
+        sol = solve_model(comp.model, time_limit=limit)
         res = evaluate_solution(problem, comp, sol, lang=lang, started=t0)
         if not res.has_plan:
             failures += [(_rule_of(line), line) for line in res.diagnosis if _rule_of(line)]
@@ -307,6 +344,163 @@ def _rule_of(line: str) -> str:
     return ""
 
 
+_ROUND_WORDS = {
+    "id": {
+        "retired": "{e} sudah pensiun pada putaran {t} ({date}): purna tugas sejak putaran {s}.",
+        "within": " Dihitung dalam putaran {t} ({date}): B tahun itu dan mutasi putaran itu; "
+        "putaran berikutnya tidak direncanakan ulang.",
+    },
+    "en": {
+        "retired": "{e} has retired by round {t} ({date}): gone from round {s} on.",
+        "within": " Priced within round {t} ({date}): that year's B and the round's moves; "
+        "the later rounds are not re-planned.",
+    },
+}
+
+
+class _Horizon:
+    """A five-year plan with its compiled horizon, built once for every round asked about."""
+
+    def __init__(self, problem: Problem, plan: Any) -> None:
+        from ..compile.horizon import compile_horizon
+        from ..evaluate.horizon import HorizonResult
+        from ..io.horizon_plans import horizon_from_document, read_horizon_plan
+
+        self.problem = problem
+        if not isinstance(plan, HorizonResult):
+            plan = horizon_from_document(read_horizon_plan(plan))
+        self.plan = plan
+        self.T = len(self.plan.rounds)
+        quotas = self.plan.summary.get("hire_quotas")
+        self.data = compile_horizon(problem, max(self.T, 1), list(quotas) if quotas is not None else None)
+        self.ids = problem.employees["employee_id"].astype(str).tolist()
+        self.pid = problem.positions["position_id"].astype(str).to_numpy()
+
+    def check_round(self, t: int) -> None:
+        if not 0 <= t < self.T:
+            raise InputError(
+                [
+                    InputProblem(
+                        "options",
+                        None,
+                        "round",
+                        t,
+                        "invalid_option",
+                        f"the plan has rounds 0 .. {self.T - 1}",
+                    )
+                ]
+            )
+
+    def retires_round(self, employee_id: str) -> int | None:
+        """The round the plan says the employee is gone from (``None``: not within the plan)."""
+        for rd in self.plan.rounds:
+            if "employee_ids" in rd.retirements.columns:
+                for ids in rd.retirements["employee_ids"]:
+                    if employee_id in [str(x) for x in (ids if isinstance(ids, (list, tuple)) else [])]:
+                        return int(rd.round)
+        return None
+
+    def held(self, i: int) -> list[tuple[str, str]]:
+        """The rules that keep employee ``i`` in place in every round of a five-year plan,
+        beyond those of a single round (the horizon does not model wishes and spouses)."""
+        if self.data.employee_group[i] >= 0:
+            return []
+        pol = self.problem.policy
+        e = self.problem.employees.iloc[i]
+        out: list[tuple[str, str]] = []
+        listed = bool(str(e.get("preferences", "") or "").strip())
+        if pol.volunteers_only_to_preferences and bool(e.get("volunteer", False)) and listed:
+            out.append(("volunteers_only_to_preferences",
+                        "a volunteer with a preference list stays in place in every round "
+                        "of a five-year plan (the plan does not model wishes)"))  # fmt: skip
+        spouse = e.get("spouse_id", "")
+        spouse_s = "" if spouse is None or (isinstance(spouse, float) and math.isnan(spouse)) else str(spouse)
+        if pol.spouses_hard and (
+            spouse_s.strip()
+            or self.ids[i] in set(self.problem.employees.get("spouse_id", pd.Series(dtype=str)).astype(str))
+        ):
+            out.append(("spouse_same_unit",
+                        "with spouses_hard, an employee with a spouse in the data stays in place in "
+                        "every round of a five-year plan"))  # fmt: skip
+        return out
+
+    def ask(
+        self,
+        employee_id: str,
+        target: str,
+        t: int,
+        *,
+        time_limit: float | None,
+        lang: str,
+        max_positions: int,
+        deadline: float | None = None,
+        retired_answer: bool = False,
+    ) -> WhyNot:
+        from .horizon import round_problem, round_state
+
+        self.check_round(t)
+        problem, data, plan = self.problem, self.data, self.plan
+        lang = "en" if lang == "en" else "id"
+        cur, gone, last_move, hired = round_state(problem, data, plan, t)
+        date = data.dates[t].isoformat()
+        i = self.ids.index(employee_id) if employee_id in self.ids else -1
+        if i >= 0 and gone[i]:
+            s = self.retires_round(employee_id)
+            s = t if s is None else s
+            if not retired_answer:
+                msg = f"employee {employee_id} has retired by round {t}"
+                raise InputError([InputProblem("options", None, "employee_id", employee_id, "retired", msg)])
+            return WhyNot(
+                employee_id, target, "position", "retired",
+                rules=[("retirement_round", f"gone from round {s} ({data.dates[s].isoformat()}) on")],
+                message=_ROUND_WORDS[lang]["retired"].format(e=employee_id, t=t, date=date, s=s),
+                horizon={"round": t, "date": date, "retires_round": s},
+            )  # fmt: skip
+        rp = round_problem(problem, data, t, cur, gone, last_move, hired).with_policy(
+            preference_weight=0.0, spouse_weight=0.0, fit_weight=0.0, rotation_weight=0.0, lexicographic=False
+        )  # the horizon's objective: B of the year and the moves (hires are fixed here)
+        moves = plan.rounds[t].moves
+        moves = (
+            moves[["employee_id", "to_position"]].astype(str).reset_index(drop=True)
+            if len(moves)
+            else pd.DataFrame({"employee_id": pd.Series(dtype=str), "to_position": pd.Series(dtype=str)})
+        )
+        answer = _why_not(
+            rp, moves, employee_id, target, time_limit=time_limit, lang=lang, max_positions=max_positions,
+            extra=self.held(i) if i >= 0 else [], deadline=deadline,
+        )  # fmt: skip
+        pos = str(self.pid[cur[i]])
+        months0 = float(problem.employees["months_in_position"].iloc[i])
+        moved_at = int(last_move[i])
+        months = months0 + 12 * t if moved_at < 0 else 12.0 * (t - moved_at)
+        mine = moves[moves["employee_id"] == employee_id]["to_position"].tolist()
+        answer.horizon = {
+            "round": t,
+            "date": date,
+            "position": pos,
+            "months_in_position": months,
+            "last_move_round": moved_at if moved_at >= 0 else None,
+            "retires_round": self.retires_round(employee_id),
+            "moved_to": mine[0] if mine else None,
+        }
+        pol = problem.policy
+        details = {
+            "min_months_in_position": (
+                f"{months:g} months in position {pos} at round {t} ({date}), "
+                f"{pol.min_months_in_position} needed"
+                + (f"; moved there at round {moved_at}" if moved_at >= 0 else "")
+            ),
+            "retirement_buffer": (
+                f"at round {t} ({date}) within {pol.retirement_buffer_months} months of the "
+                f"retirement age (BUP) of position {pos}"
+            ),
+        }
+        answer.rules = [(r, details.get(r, d)) for r, d in answer.rules]
+        if answer.verdict == "costly":
+            answer.message += _ROUND_WORDS[lang]["within"].format(t=t, date=date)
+        return answer
+
+
 def why_not_horizon(
     problem: Problem,
     plan: Any,
@@ -322,17 +516,26 @@ def why_not_horizon(
 
     The round is asked about as one ordinary plan: the tables of that round as the plan
     leaves them (:func:`asn_balance.analysis.horizon.round_problem`: the people still there
-    in the positions the plan gives them, months in position carried, the hires so far as
-    locked staff, the year's workload, the policy at the round's date) and the plan's moves
-    of that round. A rule answer (``forbidden``) is exact for the round; a cost answer prices
-    the move within the round (B of that year and the move), not its effect on later years.
+    in the positions the plan gives them, months in position carried across the rounds, the
+    hires so far as locked staff, the year's workload, every rule of the policy at the
+    round's date) and the plan's moves of that round, priced as the five-year objective
+    prices a round (``B`` of the year and the move price; the preference, spouse, fit and
+    rotation terms are not in it). Someone moved at the round before (with the 24-month
+    rule) gets ``min_months_in_position``; a volunteer with a preference list (under
+    ``volunteers_only_to_preferences``) or an employee with a spouse (under ``spouses_hard``),
+    whom the five-year plan keeps in place, gets that rule. A rule answer (``forbidden``) is
+    exact for the round; a cost answer re-plans that round with the move forced, the rounds
+    before as the plan made them, and prices that year only, not its effect on later years.
+    The answer's ``horizon`` holds the round's facts (date, position held, months carried,
+    last move, retirement).
 
     Parameters
     ----------
     problem : Problem
         Data and policy of the plan.
-    plan : HorizonResult
-        The five-year plan (:func:`asn_balance.plan_horizon`).
+    plan : HorizonResult, mapping or path
+        The five-year plan (:func:`asn_balance.plan_horizon`), its JSON document, or a file
+        or folder :meth:`HorizonResult.write` wrote (``.json``, ``.xlsx``, folder).
     employee_id, target : str
         The employee, and a ``position_id`` or ``unit_id``.
     round : int
@@ -347,23 +550,57 @@ def why_not_horizon(
     Raises
     ------
     InputError
-        Unknown round, or an employee gone (retired) by that round (rule ``retired``).
+        Unknown round, employee or target, an unreadable plan, or an employee gone
+        (retired) by that round (rule ``retired``).
     """
-    from ..compile.horizon import compile_horizon
-    from .horizon import round_problem, round_state
+    h = _Horizon(problem, plan)
+    return h.ask(
+        str(employee_id), str(target), int(round), time_limit=time_limit, lang=lang,
+        max_positions=max_positions,
+    )  # fmt: skip
 
-    T = len(plan.rounds)
-    if not 0 <= round < T:
-        raise InputError([InputProblem("options", None, "round", round, "invalid_option", f"0 .. {T - 1}")])
-    quotas = plan.summary.get("hire_quotas")
-    data = compile_horizon(problem, T, list(quotas) if quotas is not None else None)
-    cur, gone, last_move, hired = round_state(problem, data, plan, round)
-    ids = problem.employees["employee_id"].astype(str).tolist()
-    if employee_id in ids and gone[ids.index(employee_id)]:
-        msg = f"employee {employee_id} has retired by round {round}"
-        raise InputError([InputProblem("options", None, "employee_id", employee_id, "retired", msg)])
-    rp = round_problem(problem, data, round, cur, gone, last_move, hired)
-    moves = plan.rounds[round].moves[["employee_id", "to_position"]].reset_index(drop=True)
-    return why_not(
-        rp, moves, employee_id, target, time_limit=time_limit, lang=lang, max_positions=max_positions
-    )
+
+def why_not_rounds(
+    problem: Problem,
+    plan: Any,
+    employee_id: str,
+    target: str,
+    rounds: Sequence[int] | None = None,
+    *,
+    time_limit: float | None = None,
+    lang: str = "id",
+    max_positions: int = 10,
+) -> list[WhyNot]:
+    """:func:`why_not_horizon` at every round of a five-year plan (or at ``rounds``).
+
+    An employee gone by a round gets the verdict ``retired`` there (rule
+    ``retirement_round``) instead of an error. ``time_limit`` is for the whole answer: the
+    forced solves share what is left of it.
+
+    Returns
+    -------
+    list of WhyNot
+        One answer per round, in the order of ``rounds``.
+
+    Raises
+    ------
+    InputError
+        Unknown round, employee or target, or an unreadable plan.
+    """
+    start = time.perf_counter()
+    h = _Horizon(problem, plan)
+    wanted = list(range(h.T)) if rounds is None else [int(t) for t in rounds]
+    bad = [t for t in wanted if not 0 <= t < h.T]
+    if bad:
+        h.check_round(bad[0])
+    deadline = None if time_limit is None else start + time_limit
+    answers = []
+    for k, t in enumerate(wanted):
+        share = None if deadline is None else (deadline - time.perf_counter()) / (len(wanted) - k)
+        stop = None if share is None else time.perf_counter() + max(0.1, share)
+        answer = h.ask(
+            str(employee_id), str(target), t, time_limit=None, lang=lang, max_positions=max_positions,
+            deadline=stop, retired_answer=True,
+        )  # fmt: skip
+        answers.append(answer)
+    return answers
