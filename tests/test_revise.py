@@ -29,8 +29,7 @@ from conftest import make_problem
 
 STAFF_RULES = {"min_staff", "max_staff", "max_moves", "max_moves_out", "max_moves_in"}
 #: Rules of the whole plan, not of one move: ``voluntary_first`` compares movers with the
-#: volunteers who stay (a volunteer held by their own answer cannot take a move: see
-#: ``docs/consultation.md``, known limits).
+#: volunteers who stay, so a single move cannot be judged by it.
 PLAN_RULES = STAFF_RULES | {"voluntary_first"}
 
 
@@ -181,12 +180,8 @@ def test_revision_is_the_brute_force_optimum(seed: int) -> None:
         assert rv.info["bound"] <= best + 1e-6
     # the revised plan: checked, accepts kept, objections honoured, requests answered
     report = check(problem, rv.result)
-    held = {ids[e] for e in range(n) if kind[e] != "silent"}
-    for v in report.violations:  # a non-volunteer moved while a volunteer held by an answer stays
-        assert v.rule == "voluntary_first", str(report)
-    if report.violations:
-        assert held, str(report)
-    assert rv.result.info["check"]["ok"] == report.ok
+    assert report.ok, str(report)  # voluntary_first judged as the round left it open
+    assert rv.result.info["check"]["ok"]
     final = home.copy()
     moved = problem.employee_index.get_indexer(rv.result.moves["employee_id"])
     final[moved] = problem.position_index.get_indexer(rv.result.moves["to_position"])

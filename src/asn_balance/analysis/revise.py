@@ -54,8 +54,9 @@ __all__ = ["OUTCOMES", "Revision", "revise"]
 
 IntArray = npt.NDArray[np.int64]
 
-#: What a response can come to, in :attr:`Revision.outcomes` ``outcome``.
-OUTCOMES = ("kept", "stayed_after_objection", "overruled", "granted", "refused")
+#: What a response can come to, in :attr:`Revision.outcomes` ``outcome`` (``no_plan``: no
+#: revised plan keeps the rules together with the answers, so no answer is carried out).
+OUTCOMES = ("kept", "stayed_after_objection", "overruled", "granted", "refused", "no_plan")
 
 #: At most this many refused requests are priced by a re-solve each.
 MAX_PRICED = 20
@@ -424,16 +425,6 @@ def revise(
         lang=lang,
         started=t0,
     )
-    if result.has_plan:
-        try:
-            result.info["check"] = check(problem, result).verdict()
-        except InputError as exc:
-            result.info["check"] = {
-                "ok": False,
-                "verified": False,
-                "doubts": ["not_checked"],
-                "error": str(exc),
-            }
 
     # the answers
     ids = problem.employee_index.to_numpy(dtype=object)
@@ -451,17 +442,16 @@ def revise(
     over_reason = np.array([over.get(str(x), "") for x in resp["employee_id"]], dtype=object)
     for k in np.flatnonzero((kind == "object") & overruled):
         reason[k] = words["overruled"].format(why=over_reason[k] or words["no_reason"])
+    if not has_plan:  # nothing is carried out: every answer waits for a plan
+        outcome[:], reason[:] = "no_plan", words["no_plan"]
     priced = 0
     base_obj = objective
-    for k in np.flatnonzero(is_req):
+    for k in np.flatnonzero(is_req & has_plan):
         e, t = int(e_idx[k]), int(req_to[e_idx[k]])
-        if has_plan and final[e] == t:
+        if final[e] == t:
             outcome[k], reason[k] = "granted", words["granted"]
             continue
-        outcome[k] = "refused" if has_plan else "no_plan"
-        if not has_plan:
-            reason[k] = words["no_plan"]
-            continue
+        outcome[k] = "refused"
         target = str(pid[t])
         if not rc.request_reachable[e]:
             reason[k] = why_not(problem, result, str(ids[e]), target, lang=lang).message
@@ -519,6 +509,16 @@ def revise(
     info["outcomes"] = jsonable(outcomes.to_dict(orient="records"))
     info["changed"] = jsonable(changed.to_dict(orient="records"))
     result.info["revision"] = info
+    if result.has_plan:  # after the record: the checker reads the round from it
+        try:
+            result.info["check"] = check(problem, result).verdict()
+        except InputError as exc:
+            result.info["check"] = {
+                "ok": False,
+                "verified": False,
+                "doubts": ["not_checked"],
+                "error": str(exc),
+            }
     return Revision(result, outcomes, changed, comparison, info)
 
 

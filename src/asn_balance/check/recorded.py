@@ -185,5 +185,13 @@ def _input_message(plan_sha: str, sha: str, changes: list[str]) -> str:
     )
 
 
+def _revision_record(rec: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """What a revised plan records of its consultation round (``revision``: the answers'
+    ``outcomes``, the silent employees ``changed``, ``change_cost``, ``draft_sha256``), as
+    plain data; ``None`` when the plan is no revision."""
+    raw = rec.get("revision")
+    return raw if isinstance(raw, Mapping) else None
+
+
 def _claim(rec: Mapping[str, Any]) -> dict[str, Any]:
     return {k: rec[k] for k in _CLAIM if k in rec}

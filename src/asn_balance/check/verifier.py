@@ -82,6 +82,10 @@ spouse pairs), no spouse pair of the mover is newly split under ``spouses_hard``
 coverage item of the two units falls below its count through it. A volunteer without a
 list, or with the target listed, always lowers the preferences term by moving, so with the
 default weights only a fit, rotation, spouse or coverage difference can excuse the mover.
+In a revised plan (one that records ``revision``, made by ``asn-balance revise``) the rule is
+judged as the consultation round left it open: the employees who answered are left out
+(their answers settle their outcomes) and the swap's objective is the revision's, with
+``change_cost`` per employee whose outcome differs from the draft's (:mod:`.voluntary`).
 """
 
 from __future__ import annotations
@@ -105,6 +109,7 @@ from .recorded import (
     _moves_and_record,
     _policy_differences,
     _recorded_policy,
+    _revision_record,
     _UnderPolicy,
 )
 from .report import _PLAN, CHECKED_RULES, DOUBTS, PLAN_RULES, CheckReport, PolicyDifference, Violation, _Found
@@ -117,7 +122,7 @@ from .units import (
     _coverage_counts,
     _spouse_pairs,
 )
-from .voluntary import _check_voluntary_first
+from .voluntary import _check_voluntary_first, _round_of
 
 __all__ = [
     "CHECKED_RULES",
@@ -135,10 +140,13 @@ __all__ = [
 ]
 
 
-def _check_rules(problem: ProblemLike, plan: PlanLike) -> CheckReport:
+def _check_rules(
+    problem: ProblemLike, plan: PlanLike, revision: Mapping[str, Any] | None = None
+) -> CheckReport:
     """Verify a plan against the input tables and ``problem.policy``: the rules and figures of
     :func:`check` (see it for the arguments, the plan's forms and what is raised), before what
-    the plan records (its policy, input and claim) is compared.
+    the plan records (its policy, input and claim) is compared. ``revision``: the round a
+    revised plan records (:mod:`.voluntary`).
     """
     policy = problem.policy
     emp, pos = problem.employees, problem.positions
@@ -200,7 +208,8 @@ def _check_rules(problem: ProblemLike, plan: PlanLike) -> CheckReport:
     asks = _coverage_asks(units)
     cover_after = _coverage_counts(asks, unit, emp, after_pos)
     pairs = _spouse_pairs(ctx.people, unit, cur_pos)
-    _check_voluntary_first(found, movers, ctx, (cur_pos, after_pos), pairs, asks, cover_after)
+    round_, round_note = _round_of(revision, ctx, cur_pos, after_pos)
+    _check_voluntary_first(found, movers, ctx, (cur_pos, after_pos), pairs, asks, cover_after, round_)
     _check_staff(found, pos, staff_before, staff_after)
 
     if units is not None:
@@ -229,6 +238,7 @@ def _check_rules(problem: ProblemLike, plan: PlanLike) -> CheckReport:
         need=pd.Series(need, index=index.copy(), name="need"),
         staff_before=pd.Series(staff_before, index=index.copy(), name="staff_before"),
         terms=terms,
+        notes=[round_note] if round_note else [],
     )
 
 
@@ -318,9 +328,10 @@ def check(
     plan_policy = _recorded_policy(rec)
     source = "plan" if policy == "plan" and plan_policy is not None else "problem"
     used = plan_policy if source == "plan" and plan_policy is not None else problem.policy
-    report = _check_rules(_UnderPolicy(problem, used) if source == "plan" else problem, moves)
+    revision = _revision_record(rec)
+    report = _check_rules(_UnderPolicy(problem, used) if source == "plan" else problem, moves, revision)
     plan_sha, sha, changes = _input_check(rec, problem)
-    violations, notes = list(report.violations), []
+    violations, notes = list(report.violations), list(report.notes)
     if changes and plan_sha is not None and sha is not None:
         message = _input_message(plan_sha, sha, changes)
         if allow_changed_input:
