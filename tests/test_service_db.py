@@ -28,6 +28,7 @@ from asn_balance.apps.server.db.schema import Base
 from asn_balance.apps.server.db.store import MIGRATIONS
 from asn_balance.apps.server.keys import KeyRing, parse_keys, read_key_file
 from asn_balance.datasets import synth
+from asn_balance.model.readers import read_tables
 from conftest import solve_checked
 from service_helpers import POLICY, doc, fresh_database, postgres_server, wait_job
 
@@ -368,3 +369,27 @@ def test_a_round_needs_a_finished_plan_and_rejection_is_final(
         assert client.post(f"/rounds/{rid}/notices", json={}, headers=ALICE).status_code == 409
         brief = client.get("/rounds", headers=ALICE).json()
         assert [(b["id"], b["state"]) for b in brief] == [(rid, "rejected")]
+
+
+def test_the_service_reads_grade_codes_like_the_cli(tmp_path: Path) -> None:
+    """A roster whose PPPK golongan are office codes plans through the service as through the CLI."""
+    sample = Path(__file__).resolve().parents[1] / "docs" / "siasn_sample_codes"
+    tables = read_tables(sample)  # the raw text cells, as a client would send them
+    assert set(tables) == {"employees", "positions", "grade_codes"}
+    body = {**{k: json_records(v) for k, v in tables.items()}, "policy": POLICY}
+    with TestClient(_app(f"sqlite:///{tmp_path / 'codes.db'}")) as client:
+        plan = _plan(client, body)["result"]
+        without = client.post("/plans", json={k: v for k, v in body.items() if k != "grade_codes"},
+                              headers=ALICE)  # fmt: skip
+    assert without.status_code == 422  # the PPPK codes alone are not grades
+    problem = ab.Problem.read(dict(tables), ab.Policy(plan_date="2026-01-01"))
+    moves = pd.DataFrame(plan["moves"], columns=["employee_id", "to_position"]).astype(str)
+    report = ab.check(problem, moves)
+    assert report.ok, str(report)
+    assert report.objective == pytest.approx(plan["summary"]["objective"], rel=1e-9, abs=1e-9)
+    assert plan["summary"]["input_sha256"] == problem.input_sha256
+
+
+def json_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame of text cells as JSON records."""
+    return [dict(r) for r in df.to_dict(orient="records")]

@@ -19,7 +19,7 @@ from .models import TablesIn
 __all__ = ["TABLES", "ProblemCache", "build_problem", "check_body", "stored_tables"]
 
 #: The input tables of a request, in order.
-TABLES = ("employees", "positions", "tasks", "units")
+TABLES = ("employees", "positions", "tasks", "units", "grade_codes")
 _SOURCE = Path("request")
 
 

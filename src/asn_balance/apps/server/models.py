@@ -30,6 +30,9 @@ class TablesIn(BaseModel):
     positions: Table = Field(description="The positions table.")
     tasks: Table | None = Field(None, description="ABK task detail (optional).")
     units: Table | None = Field(None, description="Per-unit caps and coverage (optional).")
+    grade_codes: Table | None = Field(
+        None, description="What the codes in the employees' grade mean: code, grade, status (optional)."
+    )
     policy: Policy | None = Field(None, description="Policy fields; omitted fields take their defaults.")
 
 
