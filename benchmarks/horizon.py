@@ -16,12 +16,14 @@ For each scale the scenario (:func:`scenario`) is planned three ways, one after 
   exactly by the horizon's own model after the rounds before (the MIP's incumbent).
 
 Every plan goes through :func:`asn_balance.check_horizon`. Prints one JSON line per plan
-(B per year, moves, hires, objective, bound, gap, seconds, checked) and a last line per scale
+(B per year, moves, hires, objective, bound, gap, seconds, checked; for the joint plan the
+peak memory of the process and the load average) and a last line per scale
 with what the joint plan saves against the year-by-year plan. The machine is shared (2 cores):
 seconds are context, not a test; nothing here asserts a time.
 
 Scenarios (``plan_date`` 2025-01-01): ``plaju`` is the embedded demo (600 employees, 102
-positions), ``city`` is ``synth.generate(10_000, seed)`` (1,289 positions). Birth dates come
+positions), ``city`` is ``synth.generate(10_000, seed)`` (1,320 positions), ``province``
+``synth.generate(90_000, seed)``. Birth dates come
 from the NIP (its first 8 digits), workload growth per position is drawn from 0 .. 6 % a year
 (seeded), and the hire quotas are 0 in round 0 and about 3 % of the staff a year after.
 """
@@ -32,6 +34,7 @@ import argparse
 import datetime as dt
 import json
 import math
+import os
 import time
 from typing import Any
 
@@ -43,11 +46,12 @@ from asn_balance.analysis.horizon import plan_year_by_year, plan_years_greedily
 from asn_balance.datasets import synth
 
 START = dt.date(2025, 1, 1)
-SIZES = {"plaju": 600, "city": 10_000}
+SIZES = {"plaju": 600, "city": 10_000, "province": 90_000}
 
 
 def scenario(name: str, seed: int = 0) -> ab.Problem:
-    """The scenario ``name`` (``plaju`` or ``city``) with birth dates and workload growth."""
+    """The scenario ``name`` (``plaju``, ``city`` or ``province``) with birth dates and workload
+    growth."""
     if name == "plaju":
         demo = ab.Problem.read(ab.datasets.demo_path())
         emp = demo.employees.drop(columns=["source_row"])
@@ -99,31 +103,53 @@ def _row(
     }
 
 
+def _peak_mb() -> float:
+    """The process's peak resident memory so far (MB)."""
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def run(
-    scale: str, years: int, hires: list[int] | None, time_limit: float | None, seed: int
+    scale: str,
+    years: int,
+    hires: list[int] | None,
+    time_limit: float | None,
+    seed: int,
+    plans: tuple[str, ...] = ("joint", "year_by_year", "myopic"),
 ) -> list[dict[str, Any]]:
-    """Plan ``scale`` the three ways; one row each and a savings row."""
+    """Plan ``scale`` the ways in ``plans``; one row each and a savings row."""
     t0 = time.perf_counter()
     problem = scenario(scale, seed)
     read = time.perf_counter() - t0
     quotas = hires if hires is not None else default_hires(problem, years)
     rows = []
-    t = time.perf_counter()
-    joint = ab.plan_horizon(problem, years, quotas, time_limit=time_limit)
-    rows.append(_row(scale, "joint", joint, time.perf_counter() - t, problem))
-    rows[-1]["seconds_with_data"] = round(time.perf_counter() - t0, 2)
-    rows[-1]["data_seconds"] = round(read, 2)
-    rows[-1]["solver_stats"] = {
-        k: v for k, v in joint.summary.get("solver_stats", {}).items() if not isinstance(v, dict)
-    }
-    t = time.perf_counter()
-    yby = plan_year_by_year(problem, years, quotas, time_limit=time_limit)
-    rows.append(_row(scale, "year_by_year", yby, time.perf_counter() - t, problem))
-    t = time.perf_counter()
-    myopic = plan_years_greedily(problem, years, quotas, time_limit=time_limit)
-    rows.append(_row(scale, "myopic", myopic, time.perf_counter() - t, problem))
-    a, b = rows[0], rows[1]
-    if a["objective"] is not None and b["objective"] is not None:
+    if "joint" in plans:
+        t = time.perf_counter()
+        joint = ab.plan_horizon(problem, years, quotas, time_limit=time_limit)
+        rows.append(_row(scale, "joint", joint, time.perf_counter() - t, problem))
+        rows[-1]["seconds_with_data"] = round(time.perf_counter() - t0, 2)
+        rows[-1]["data_seconds"] = round(read, 2)
+        rows[-1]["peak_mb"] = _peak_mb()
+        rows[-1]["load_average"] = [round(x, 2) for x in os.getloadavg()]
+        rows[-1]["solver_stats"] = {
+            k: v for k, v in joint.summary.get("solver_stats", {}).items() if not isinstance(v, (dict, list))
+        }
+    if "year_by_year" in plans:
+        t = time.perf_counter()
+        yby = plan_year_by_year(problem, years, quotas, time_limit=time_limit)
+        rows.append(_row(scale, "year_by_year", yby, time.perf_counter() - t, problem))
+    if "myopic" in plans:
+        t = time.perf_counter()
+        myopic = plan_years_greedily(problem, years, quotas, time_limit=time_limit)
+        rows.append(_row(scale, "myopic", myopic, time.perf_counter() - t, problem))
+    a, b = [*rows, {}, {}][:2]
+    if (
+        a.get("plan") == "joint"
+        and b.get("plan") == "year_by_year"
+        and a["objective"] is not None
+        and b["objective"] is not None
+    ):
         rows.append(
             {
                 "scale": scale,
@@ -150,11 +176,13 @@ def main() -> None:
     )
     ap.add_argument("--time-limit", type=float, default=None, help="seconds per plan (default: none)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--plans", default="joint,year_by_year,myopic", help="which plans (default: all three)")
     ap.add_argument("--out", default=None, help="append the JSON lines to this file")
     args = ap.parse_args()
     hires = [int(x) for x in args.hires.split(",")] if args.hires else None
     for scale in args.scales.split(","):
-        for row in run(scale.strip(), args.years, hires, args.time_limit, args.seed):
+        plans = tuple(p.strip() for p in args.plans.split(","))
+        for row in run(scale.strip(), args.years, hires, args.time_limit, args.seed, plans):
             line = json.dumps(row)
             print(line, flush=True)
             if args.out:

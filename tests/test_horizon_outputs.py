@@ -178,8 +178,10 @@ def test_a_model_too_large_for_one_mip_gets_a_checked_plan_and_a_valid_bound(
     monkeypatch.setattr(horizon, "MAX_MIP_COLUMNS", 10)
     monkeypatch.setattr(horizon_large, "MAX_MIP_COLUMNS", 10)
     large = ab.plan_horizon(problem, 4, [0, 2, 2, 2])
-    assert (large.has_plan and large.summary["solver"].startswith("year_by_year+")) or "restricted" in str(
-        large.summary["solver"]
+    assert large.has_plan and (
+        large.summary["solver"].startswith("year_by_year+")
+        or "restricted" in str(large.summary["solver"])
+        or "price_and_branch" in str(large.summary["solver"])
     )
     assert large.bound <= joint.objective + 1e-7  # valid: below the proven optimum
     assert large.objective >= joint.objective - 1e-7

@@ -37,7 +37,7 @@ MIP is solved again, so the final plan is exact and HiGHS's dual bound is always
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -46,7 +46,14 @@ import numpy.typing as npt
 from .backends.highs import _Rows
 from .control import stop_requested
 
-__all__ = ["HorizonModel", "HorizonSolution", "evaluate_plan", "solve_horizon", "solve_myopic"]
+__all__ = [
+    "HorizonModel",
+    "HorizonSolution",
+    "evaluate_plan",
+    "plan_violations",
+    "solve_horizon",
+    "solve_myopic",
+]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -393,6 +400,40 @@ def _columns(
     return x
 
 
+def plan_violations(m: HorizonModel, held: IntArray, hires: IntArray, tol: float = 1e-6) -> int:
+    """How many column bounds and rows of the MIP a plan breaks (0: a plan of ``m``).
+
+    The plan is written as the columns of the MIP (:func:`_build`) of the pairs it uses and the
+    pairs units start in, so a plan made another way (the paths of the column generation) is
+    held to the one statement of the rules. Integrality holds by construction.
+    """
+    T = m.n_rounds
+    init = _init(m)
+    keep = np.flatnonzero((held != 0).any(axis=1) | (init > 0))
+    sub = _subset(m, keep)
+    b, f = _build(sub, 0, T, init[keep], np.zeros((len(keep), T)), np.zeros(m.n_bins, np.int64), None)
+    x = _columns(sub, b, f, held[keep], hires, init[keep])
+    bad = int(((x < b.lower - tol) | (x > b.upper + tol)).sum())
+    row_start, cols, value, lo, hi = b.rows.csr(b.n_cols)
+    row = np.repeat(np.arange(len(lo)), np.diff(row_start))
+    ax = np.bincount(row, weights=value * x[cols], minlength=len(lo))
+    scale = tol * np.maximum(1.0, np.abs(ax))
+    return bad + int(((ax < lo - scale) | (ax > hi + scale)).sum())
+
+
+def _subset(m: HorizonModel, keep: IntArray) -> HorizonModel:
+    """The model with only the pairs ``keep`` (their starting units kept)."""
+    return replace(
+        m,
+        pair_group=m.pair_group[keep],
+        pair_bin=m.pair_bin[keep],
+        pair_exit=m.pair_exit[keep],
+        pair_last=m.pair_last[keep],
+        pair_enter=m.pair_enter[keep],
+        pair_init=_init(m)[keep],
+    )
+
+
 def _run(
     m: HorizonModel,
     b: _Built,
@@ -519,7 +560,7 @@ def _solve_exact(
         over = n > b.cap
         if not over.any():
             return status, bound, stats
-        cap = np.where(over, 2 * n - b.cap + 2, b.cap)
+        cap = np.where(over, 2 * n - b.cap + 2, b.cap).astype(np.int64)  # whole points
         start = (held.copy(), hires.copy())
     return status, bound, stats
 

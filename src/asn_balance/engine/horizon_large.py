@@ -9,10 +9,12 @@ must come from), so the gap it reports is honest, not small.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from .control import stop_requested
 from .horizon import (
     _INF,
     MAX_MIP_COLUMNS,
@@ -26,10 +28,20 @@ from .horizon import (
     _past,
     _run,
     evaluate_plan,
+    plan_violations,
     solve_horizon,
 )
 
-__all__ = ["bin_bound", "colgen_bound", "is_large", "lagrangian_bound", "lp_bound", "restrict", "solve_large"]
+__all__ = [
+    "bin_bound",
+    "colgen_bound",
+    "is_large",
+    "lagrangian_bound",
+    "lp_bound",
+    "price_and_branch",
+    "restrict",
+    "solve_large",
+]
 
 
 def is_large(m: HorizonModel) -> bool:
@@ -130,48 +142,64 @@ def solve_large(
     stats: dict[str, Any],
     t_start: float,
     cutoff: float | None = None,
+    colgen_share: float = 0.6,
 ) -> HorizonSolution:
-    """A model too large for one MIP: first the bound by column generation over unit paths
-    (:func:`colgen_bound`, 70 % of the time), then the MIP of a restricted model
-    (:func:`restrict`) whose plan is mapped back; the bound is the best of the column
+    """A model too large for one MIP: the bound by column generation over unit paths
+    (:func:`colgen_bound`, ``colgen_share`` of the time), then the plan by price-and-branch
+    (:func:`price_and_branch`: the paths it made, whole units, ``cutoff`` as the objective
+    bound). Without a plan from there and without a ``cutoff`` plan of the caller, the MIP of a
+    restricted model (:func:`restrict`) makes one. The bound is the best of the column
     generation's and the bin-by-bin one (:func:`bin_bound`): an honest gap."""
-    left = None if time_limit is None else max(0.1, time_limit - (time.perf_counter() - t_start))
-    cg, cg_stats = colgen_bound(m, time_limit=None if left is None else 0.7 * left, upper=cutoff)
+
+    def left() -> float | None:
+        return None if time_limit is None else max(0.1, time_limit - (time.perf_counter() - t_start))
+
+    share = left()
+    cg, cg_stats, master = _colgen(
+        m,
+        time_limit=None if share is None else colgen_share * share,
+        upper=cutoff,
+        rel_gap=1e-4,
+        max_rounds=10_000 if time_limit is not None else 200,
+        smooth=None,
+    )
     stats.update(cg_stats)
-    sub, keep = restrict(m, RESTRICTED_COLUMNS)
-    stats["mip"] = f"restricted to {len(keep)} of {m.n_pairs} pairs"
-    left = None if time_limit is None else max(0.1, time_limit - (time.perf_counter() - t_start))
-    sol = solve_horizon(sub, time_limit=left, warm=warm, gap=gap, cutoff=cutoff, restrict=False)
-    stats["restricted"] = {"status": sol.status, "bound": sol.bound, **sol.stats}
-    bound = max(bin_bound(m), cg)
-    stats["bin_bound"], stats["colgen_bound"] = bin_bound(m), cg
+    rest = left()  # HiGHS stops a little after its interrupt, and the plan is checked after it
+    rest = None if rest is None or time_limit is None else max(0.1, rest - min(3.0, 0.05 * time_limit))
+    found = price_and_branch(m, master, time_limit=rest, cutoff=cutoff, stats=stats)
+    del master
+    bb = bin_bound(m)
+    bound = max(bb, cg)
+    stats["bin_bound"], stats["colgen_bound"] = bb, cg
     bound = bound if cutoff is None else min(bound, cutoff)
     held = np.zeros((m.n_pairs, m.n_rounds), dtype=np.int64)
-    if sol.status not in ("optimal", "feasible"):
-        failed = "no_better" if sol.status == "no_better" else "time_limit"
+    if found is not None:
+        held, hires = found
+        solver = "colgen+price_and_branch"
+    elif cutoff is not None:
         return HorizonSolution(
-            failed if sol.status != "infeasible" else "infeasible",
-            float("nan"),
-            bound,
-            held,
-            sol.hires,
-            "restricted",
-            time.perf_counter() - t_start,
-            stats,
-        )
-    held[keep] = sol.held
-    obj, _, _ = evaluate_plan(m, held, sol.hires)
+            "no_better", float("nan"), bound, held, np.zeros((m.n_rounds, m.n_bins), dtype=np.int64),
+            "colgen+price_and_branch", time.perf_counter() - t_start, stats,
+        )  # fmt: skip
+    else:
+        sub, keep = restrict(m, RESTRICTED_COLUMNS)
+        stats["mip"] = f"restricted to {len(keep)} of {m.n_pairs} pairs"
+        sol = solve_horizon(sub, time_limit=left(), warm=warm, gap=gap, restrict=False)
+        stats["restricted"] = {"status": sol.status, "bound": sol.bound, **sol.stats}
+        if sol.status not in ("optimal", "feasible"):
+            return HorizonSolution(
+                "infeasible" if sol.status == "infeasible" else "time_limit", float("nan"), bound,
+                held, sol.hires, "restricted", time.perf_counter() - t_start, stats,
+            )  # fmt: skip
+        held[keep] = sol.held
+        hires, solver = sol.hires, "restricted+" + sol.solver
+    obj, _, _ = evaluate_plan(m, held, hires)
     bound = min(bound, obj)
+    close = obj - bound <= gap * max(1.0, abs(obj)) + 1e-7
     return HorizonSolution(
-        "feasible",
-        obj,
-        bound,
-        held,
-        sol.hires,
-        "restricted+" + sol.solver,
-        time.perf_counter() - t_start,
-        stats,
-    )
+        "optimal" if close else "feasible", obj, bound, held, hires, solver,
+        time.perf_counter() - t_start, stats,
+    )  # fmt: skip
 
 
 def lp_bound(m: HorizonModel, *, time_limit: float | None = None) -> float:
@@ -325,26 +353,31 @@ def lagrangian_bound(
     }
 
 
-def colgen_bound(
+@dataclass
+class _Master:
+    """The master LP of :func:`_colgen`, kept for price-and-branch (:func:`price_and_branch`)."""
+
+    h: Any
+    src: IntArray  # the starting pairs, one convexity row each
+    hire_tb: IntArray  # (k, 2) round and bin of each hire column
+    hire_first: int  # the master column of the first hire
+    art_first: int  # the first artificial column (one per staff row)
+    path_first: int  # the master column of the first path
+    path_src: list[IntArray] = field(default_factory=list)  # per batch, the row in ``src``
+    path_bins: list[IntArray] = field(default_factory=list)  # per batch, the bin per round
+    offset: float = 0.0
+
+
+def _colgen(
     m: HorizonModel,
     *,
-    time_limit: float | None = None,
-    upper: float | None = None,
-    rel_gap: float = 1e-4,
-    max_rounds: int = 200,
-    smooth: float = 0.7,
-) -> tuple[float, dict[str, Any]]:
-    """A valid lower bound by column generation over unit paths (Dantzig-Wolfe).
-
-    The master LP holds, per starting pair, a convex combination of paths of its units over
-    the rounds (each path obeys the rules of a unit: :func:`_dp`), per round and position the
-    staff as unit segments priced by the cost's chords between consecutive integers (the last
-    one unbounded at its slope: below the cost beyond, so a relaxation) and the hires under
-    their quotas. Unit caps, ``max_moves`` and coverage are left out (a relaxation). The
-    prices of the master's staff rows give a Lagrangian (:func:`_lagrangian`), whose value is
-    a valid bound at every round; its paths of negative reduced cost enter the master. At
-    convergence the bound is the LP relaxation's optimum of the model without the side rows.
-    """
+    time_limit: float | None,
+    upper: float | None,
+    rel_gap: float,
+    max_rounds: int,
+    smooth: float | None,
+) -> tuple[float, dict[str, Any], _Master]:
+    """The column generation of :func:`colgen_bound`; also returns its master."""
     from .backends.highs import _new_highs
 
     t_start = time.perf_counter()
@@ -360,8 +393,15 @@ def colgen_bound(
     now = m.fixed.astype(float).copy()
     for t in range(T):
         now[t] += np.bincount(m.pair_bin, weights=np.where(alive[:, t], starts, 0), minlength=B)
-    lam0 = 2 * (now - m.target) / m.weight
-    best, _, _, _, (w0, bins, moves) = _lagrangian(m, lam0, starts, lo, hi, hmax)
+    # the stability centre, the best prices so far, starts at the better of no price (each
+    # position at its best staff: the bin-by-bin bound) and the marginal costs without moves
+    marginal = 2 * (now - m.target) / m.weight
+    best, _, _, _, (w0, bins, moves) = _lagrangian(m, marginal, starts, lo, hi, hmax)
+    center = marginal
+    zero = np.zeros((T, B))
+    value = _lagrangian(m, zero, starts, lo, hi, hmax)[0]
+    if value > best:
+        best, center = value, zero
 
     h: Any = _new_highs()
     h.setOptionValue("output_flag", False)
@@ -388,54 +428,61 @@ def colgen_bound(
     seg_hi = np.ones(len(rows))
     open_end = (hi.ravel() > cap.ravel())[rows] & np.isin(np.arange(len(rows)), last)
     seg_hi[open_end] = _INF
-    offset = float(((lo - m.target) ** 2 / m.weight).sum())
+    seg_hi[k + 1 > hi.ravel()[rows]] = 0.0  # no unit beyond max_units
     h.addCols(
         len(rows), slope, np.zeros(len(rows)), seg_hi, len(rows),
         np.arange(len(rows), dtype=np.int32), rows.astype(np.int32), np.ones(len(rows)),
     )  # fmt: skip
     # hires: -1 in the staff rows of their round and after, +1 in the quota row of their round
-    tb = [(t, b) for t in range(T) for b in np.flatnonzero(hmax > 0).tolist() if m.hire_cap[t] > 0]
-    if tb:
-        starts_ = [0]
-        idx: list[int] = []
-        val: list[float] = []
-        for t, b in tb:
-            idx += [s_ * B + b for s_ in range(t, T)] + [n_staff + S + t]
-            val += [-1.0] * (T - t) + [1.0]
-            starts_.append(len(idx))
-        ub = np.array([min(float(hmax[b]), float(m.hire_cap[t])) for t, b in tb])
+    tb = np.array(
+        [(t, b) for t in range(T) if m.hire_cap[t] > 0 for b in np.flatnonzero(hmax > 0).tolist()],
+        dtype=np.int64,
+    ).reshape(-1, 2)
+    hire_first = len(rows)
+    if len(tb):
+        per = T - tb[:, 0] + 1
+        col_start = np.concatenate([[0], np.cumsum(per)[:-1]]).astype(np.int32)
+        rr = np.repeat(np.arange(len(tb)), per)
+        s_ = tb[rr, 0] + np.arange(len(rr)) - np.repeat(col_start, per)  # rounds t .. T, T: quota
+        quota = s_ == T
+        idx = np.where(quota, n_staff + S + tb[rr, 0], np.minimum(s_, T - 1) * B + tb[rr, 1])
+        ub = np.minimum(hmax[tb[:, 1]], m.hire_cap[tb[:, 0]]).astype(float)
         h.addCols(
             len(tb), np.full(len(tb), m.hire_cost), np.zeros(len(tb)), ub, len(idx),
-            np.array(starts_[:-1], np.int32), np.array(idx, np.int32), np.array(val),
+            col_start, idx.astype(np.int32), np.where(quota, 1.0, -1.0),
         )  # fmt: skip
     # artificial units per staff row (a master that min_staff makes infeasible stays solvable)
+    art_first = hire_first + len(tb)
     h.addCols(
         n_staff, np.full(n_staff, 1e4), np.zeros(n_staff), np.full(n_staff, _INF), n_staff,
         np.arange(n_staff, dtype=np.int32), np.arange(n_staff, dtype=np.int32), -np.ones(n_staff),
     )  # fmt: skip
+    ms = _Master(h, src, tb, hire_first, art_first, art_first + n_staff,
+                 offset=float(((lo - m.target) ** 2 / m.weight).sum()))  # fmt: skip
 
     def add_paths(which: IntArray, b_: IntArray, mv: IntArray) -> None:
-        cols_start: list[int] = []
-        idx_: list[int] = []
-        val_: list[float] = []
-        for i in which.tolist():
-            cols_start.append(len(idx_))
-            present = np.flatnonzero(b_[i] >= 0)
-            idx_ += [n_staff + i, *(present * B + b_[i][present]).tolist()]
-            val_ += [1.0] + [-1.0] * len(present)
-        k_ = len(which)
+        """Paths of the starting pairs ``which``: +1 in their convexity row, -1 per round held."""
+        here = b_[which] >= 0
+        idx_ = np.concatenate([(n_staff + which)[:, None], np.arange(T)[None, :] * B + b_[which]], axis=1)
+        mask = np.concatenate([np.ones((len(which), 1), dtype=bool), here], axis=1)
+        val_ = np.where(np.arange(T + 1)[None, :] == 0, 1.0, -1.0)
+        col_start = np.concatenate([[0], np.cumsum(mask.sum(axis=1))[:-1]]).astype(np.int32)
         h.addCols(
-            k_, m.move_cost * mv[which].astype(float), np.zeros(k_), np.full(k_, _INF),
-            len(idx_), np.array(cols_start, np.int32), np.array(idx_, np.int32), np.array(val_),
+            len(which), m.move_cost * mv[which].astype(float), np.zeros(len(which)),
+            np.full(len(which), _INF), int(mask.sum()), col_start, idx_[mask].astype(np.int32),
+            np.broadcast_to(val_, mask.shape)[mask],
         )  # fmt: skip
+        ms.path_src.append(which.copy())
+        ms.path_bins.append(b_[which].copy())
 
     stay = np.where(alive[src], m.pair_bin[src][:, None], -1)
     add_paths(np.arange(S), stay, np.zeros(S, dtype=np.int64))
     add_paths(np.arange(S), bins, moves)
+    alpha = 0.5 if smooth is None else smooth
     master = _INF
     it = 0
     status, new = "", np.zeros(0, dtype=np.int64)
-    lam_best: FloatArray | None = None
+    trace: list[tuple[float, float, float]] = []
     for it in range(max_rounds):  # noqa: B007
         if time_limit is not None:
             left = time_limit - (time.perf_counter() - t_start)
@@ -446,14 +493,21 @@ def colgen_bound(
         status = h.modelStatusToString(h.getModelStatus()).lower()
         if status != "optimal":
             break
-        master = float(h.getInfo().objective_function_value) + offset
+        master = float(h.getInfo().objective_function_value) + ms.offset
         dual = np.asarray(h.getSolution().row_dual, dtype=float)
         lam, mu = dual[:n_staff].reshape(T, B), dual[n_staff : n_staff + S]
-        # Wentges smoothing: price at a point between the best prices so far and the master's
-        at = lam if lam_best is None else smooth * lam_best + (1 - smooth) * lam
-        value, _, _, _, (w0, bins, moves) = _lagrangian(m, at, starts, lo, hi, hmax)
+        # Wentges smoothing: price at a point between the stability centre and the master's duals
+        at = alpha * center + (1 - alpha) * lam
+        value, held, n, hires, (w0, bins, moves) = _lagrangian(m, at, starts, lo, hi, hmax)
+        if smooth is None:
+            # the subgradient at the point says which way the bound rises (Pessoa et al. 2018):
+            # towards the master's duals, less smoothing; away from them, more
+            grad = m.fixed + held + np.cumsum(hires, axis=0) - n
+            toward = float((grad * (lam - center)).sum()) > 0
+            alpha = max(0.0, alpha - 0.1) if toward else min(0.99, alpha + 0.1)
         if value > best:
-            best, lam_best = value, at
+            best, center = value, at
+        trace.append((round(time.perf_counter() - t_start, 2), round(master, 3), round(best, 3)))
         if best >= master - rel_gap * max(1.0, abs(master)) and master >= best:
             break  # the prices are optimal for the master (beyond the chords' caps it may be lower)
         if upper is not None and upper - best <= rel_gap * max(1.0, abs(upper)):
@@ -467,7 +521,7 @@ def colgen_bound(
         if len(new) == 0 and at is not lam:  # a mispricing: price at the master's own duals
             value, _, _, _, (w0, bins, moves) = _lagrangian(m, lam, starts, lo, hi, hmax)
             if value > best:
-                best, lam_best = value, lam
+                best, center = value, lam
             new = np.flatnonzero(w0 - mu < -1e-7)
         if len(new) == 0:
             best = max(best, master)  # no path prices out: the master is the relaxation's optimum
@@ -478,6 +532,112 @@ def colgen_bound(
         "colgen_status": status,
         "colgen_new": len(new),
         "colgen_master": master,
+        "colgen_paths": sum(len(x) for x in ms.path_src),
         "colgen_seconds": round(time.perf_counter() - t_start, 2),
+        "colgen_trace": trace,
     }
+    return best, stats, ms
+
+
+def colgen_bound(
+    m: HorizonModel,
+    *,
+    time_limit: float | None = None,
+    upper: float | None = None,
+    rel_gap: float = 1e-4,
+    max_rounds: int = 200,
+    smooth: float | None = None,
+) -> tuple[float, dict[str, Any]]:
+    """A valid lower bound by column generation over unit paths (Dantzig-Wolfe).
+
+    The master LP holds, per starting pair, a convex combination of paths of its units over
+    the rounds (each path obeys the rules of a unit: :func:`_dp`), per round and position the
+    staff as unit segments priced by the cost's chords between consecutive integers (the last
+    one unbounded at its slope: below the cost beyond, so a relaxation) and the hires under
+    their quotas. Unit caps, ``max_moves`` and coverage are left out (a relaxation). The
+    paths are priced at a point between the best prices so far (the stability centre) and the
+    master's duals (Wentges smoothing; ``smooth`` the weight of the centre, ``None``: adapted
+    each round by the direction of the subgradient there). The Lagrangian at that point
+    (:func:`_lagrangian`) is a valid bound at every round, the best kept; its paths of
+    negative reduced cost enter the master. At convergence the bound is the LP relaxation's
+    optimum of the model without the side rows.
+
+    Returns
+    -------
+    float
+        The bound.
+    dict
+        Statistics: rounds, the master's value, paths, seconds and a trace ``(seconds,
+        master, bound)`` per round.
+    """
+    best, stats, _ = _colgen(
+        m, time_limit=time_limit, upper=upper, rel_gap=rel_gap, max_rounds=max_rounds, smooth=smooth
+    )
     return best, stats
+
+
+def price_and_branch(
+    m: HorizonModel,
+    ms: _Master,
+    *,
+    time_limit: float | None,
+    cutoff: float | None,
+    stats: dict[str, Any] | None = None,
+) -> tuple[IntArray, IntArray] | None:
+    """A plan from the paths the column generation made: its master with whole units on every
+    path and whole hires (no artificial units), solved by HiGHS as a MIP with ``cutoff`` (the
+    objective of a known plan) as the objective bound. The plan is turned into units held per
+    pair and round and returned only if it breaks no row of the whole model
+    (:func:`~asn_balance.engine.horizon.plan_violations`: the side rows the master leaves out
+    are checked there). ``None``: no plan, or none better than ``cutoff``. ``stats`` gets the
+    status, seconds, and the plan's objective and violations."""
+    h = ms.h
+    stats = {} if stats is None else stats
+    t_start = time.perf_counter()
+    n_cols = int(h.getNumCol())
+    T, B = m.n_rounds, m.n_bins
+    whole = np.concatenate([np.arange(ms.hire_first, ms.art_first), np.arange(ms.path_first, n_cols)]).astype(
+        np.int32
+    )
+    h.changeColsIntegrality(len(whole), whole, np.ones(len(whole), dtype=np.uint8))
+    art = np.arange(ms.art_first, ms.path_first, dtype=np.int32)
+    h.changeColsBounds(len(art), art, np.zeros(len(art)), np.zeros(len(art)))
+    h.setOptionValue("mip_rel_gap", 1e-6)
+    if cutoff is not None:
+        h.setOptionValue("objective_bound", float(cutoff) - ms.offset)
+    deadline = None if time_limit is None else t_start + time_limit
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(h.getRunTime()) + max(0.05, time_limit))
+
+    def interrupt(e: Any) -> None:
+        if stop_requested() or (deadline is not None and time.perf_counter() > deadline):
+            e.interrupt()
+
+    h.cbMipInterrupt.subscribe(interrupt)
+    h.cbSimplexInterrupt.subscribe(interrupt)  # the root LP too
+    h.run()
+    status = h.modelStatusToString(h.getModelStatus()).lower()
+    sol = h.getSolution()
+    stats.update({"pnb_status": status, "pnb_seconds": round(time.perf_counter() - t_start, 2)})
+    if not sol.value_valid:
+        return None
+    x = np.rint(np.asarray(sol.col_value, dtype=float))
+    units = x[ms.path_first :].astype(np.int64)
+    ps, pbins = np.concatenate(ms.path_src), np.concatenate(ms.path_bins)
+    used = np.flatnonzero(units > 0)
+    codes = m.pair_group * B + m.pair_bin
+    order = np.argsort(codes)
+    held = np.zeros((m.n_pairs, T), dtype=np.int64)
+    g = m.pair_group[ms.src[ps[used]]]
+    for t in range(T):
+        here = pbins[used, t] >= 0
+        code = g[here] * B + pbins[used[here], t]
+        pair = order[np.searchsorted(codes[order], code)]
+        np.add.at(held[:, t], pair, units[used[here]])
+    hires = np.zeros((T, B), dtype=np.int64)
+    np.add.at(hires, (ms.hire_tb[:, 0], ms.hire_tb[:, 1]), x[ms.hire_first : ms.art_first].astype(np.int64))
+    stats["pnb_violations"] = plan_violations(m, held, hires)
+    stats["pnb_objective"] = evaluate_plan(m, held, hires)[0]
+    if stats["pnb_violations"]:
+        return None
+    return held, hires
