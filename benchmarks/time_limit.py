@@ -13,14 +13,16 @@ folder, then runs ``asn-balance plan DATA --out plan.json --time-limit S`` as a 
 to exit: interpreter start-up, reading, compiling, the search, the evaluation, the check and
 writing the plan). Each written plan is then checked by ``asn-balance check DATA plan.json`` (a
 second child process, not timed). Prints one JSON line per run (wall seconds, the margin over
-S, exit codes, status, solver, whether the plan passed the check) and a last line with the
-largest margin and how many runs wrote a checked plan.
+S, the machine's one-minute load average as the run starts, exit codes, status, solver, whether
+the plan passed the check) and a last line with the largest margin, how many runs wrote a
+checked plan, and the range of the load average.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -36,24 +38,29 @@ def _run(data: Path, out: Path, limit: float) -> dict[str, object]:
     """One ``plan`` run, timed from outside, and the check of the plan it wrote."""
     cmd = [sys.executable, "-m", "asn_balance", "plan", str(data), "--out", str(out),
            "--time-limit", f"{limit:g}", "--date", "2026-01-01", "--quiet"]  # fmt: skip
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t0
     summary = json.loads(out.read_text())["summary"] if out.exists() else {}
     checked = None
+    check_says = None
     if out.exists():
         check_cmd = [sys.executable, "-m", "asn_balance", "check", str(data), str(out)]
         check_cmd += ["--date", "2026-01-01"]
         chk = subprocess.run(check_cmd, capture_output=True, text=True, check=False)
         checked = chk.returncode == 0
+        check_says = None if checked else (chk.stdout + chk.stderr).strip()[-400:]
     info = summary.get("info", summary)
     stderr = "\n".join(x for x in proc.stderr.splitlines() if "HiGHS" not in x and "THIRD_PARTY" not in x)
     return {
         "exit": proc.returncode, "wall_seconds": round(wall, 2), "margin": round(wall - limit, 2),
+        "load_1min": None if load is None else round(load, 2),
         "status": summary.get("status"), "solver": info.get("solver"), "moves": summary.get("moves"),
         "objective": summary.get("objective"), "bound": summary.get("bound"),
         "seconds": summary.get("seconds"), "compile_seconds": info.get("compile_seconds"),
-        "note": info.get("note"), "check_ok": checked, "stderr": stderr.strip()[-300:] or None,
+        "note": info.get("note"), "check_ok": checked, "check_says": check_says,
+        "stderr": stderr.strip()[-300:] or None,
         "engine": {k: v for k, v in (info.get("solver_stats") or {}).items()
                    if k.startswith(("netlp", "relaxation", "lns", "side_lns", "highs_status"))},
     }  # fmt: skip
@@ -85,10 +92,14 @@ def main() -> None:
             runs.append(row)
             print(json.dumps(row), flush=True)
     margins = [float(r["margin"]) for r in runs]  # type: ignore[arg-type]
+    loads = [float(r["load_1min"]) for r in runs if r["load_1min"] is not None]  # type: ignore[arg-type]
     print(json.dumps({
-        "employees": n, "time_limit": limit, "runs": len(runs), "largest_margin": round(max(margins), 2),
+        "employees": n if args.data is None else f"from {args.data}", "time_limit": limit, "runs": len(runs),
+        "largest_margin": round(max(margins), 2),
         "plans_checked_ok": sum(r["check_ok"] is True for r in runs),
         "statuses": sorted({str(r["status"]) for r in runs}),
+        "exit_codes": sorted({int(r["exit"]) for r in runs}),  # type: ignore[call-overload]
+        "load_1min": [min(loads), max(loads)] if loads else None,
     }))  # fmt: skip
 
 

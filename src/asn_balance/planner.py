@@ -105,70 +105,68 @@ class _Run:
 def _interruptible(
     work: Callable[[], EngineSolution | None], give_up: float | None = None
 ) -> tuple[EngineSolution | None, bool, bool]:
-    """Run a solve so that Ctrl-C (or :func:`~asn_balance.engine.control.request_stop` from
-    another thread) stops it with the best plan found so far.
+    """Run a solve in its own stop scope so that Ctrl-C (or
+    :func:`~asn_balance.engine.control.request_stop` from another thread) stops it with the
+    best plan found so far, and so that its deadline stops it, and it alone.
 
-    In the main thread the solve runs in a worker thread (same context variables) while the
-    main thread waits; a KeyboardInterrupt there requests the stop and waits for the plan.
-    ``give_up`` (a :func:`time.perf_counter` value, the deadline) bounds the wait: a little
-    after it the stop is requested, a little later the wait ends without the worker's
-    solution (``None``), and the caller returns the best plan it holds.
+    The solve runs in a worker thread started from this context (its stop scope and its
+    incumbent holder included) while the calling thread waits; in the main thread a
+    KeyboardInterrupt during the wait requests the stop and waits for the plan. ``give_up``
+    (a :func:`time.perf_counter` value, the deadline) bounds the wait: a little after it this
+    solve's own stop is requested (never another solve's), a little later the wait ends
+    without the worker's solution (``None``), and the caller returns the best plan it holds.
 
     Returns
     -------
     solution : EngineSolution or None
         The worker's solution, ``None`` if it gave none or was not waited for.
     interrupted : bool
-        Ctrl-C or a stop request from outside.
+        Ctrl-C or a stop request from outside (of this solve or of an enclosing scope).
     timed_out : bool
-        The wait ended at ``give_up`` before the worker did.
+        The wait ended before the worker did (at ``give_up``, or after a stop request).
     """
-    control.reset()
-    if threading.current_thread() is not threading.main_thread():
-        sol = work()
-        return sol, control.stop_requested(), False
-    box: dict[str, Any] = {}
-    ctx = contextvars.copy_context()
+    with control.solving() as stop:
+        box: dict[str, Any] = {}
+        ctx = contextvars.copy_context()
+        done = threading.Event()
 
-    done = threading.Event()
+        def run() -> None:
+            try:
+                box["sol"] = ctx.run(work)
+            except BaseException as e:  # re-raised in the caller's thread
+                box["error"] = e
+            finally:
+                done.set()
 
-    def run() -> None:
-        try:
-            box["sol"] = ctx.run(work)
-        except BaseException as e:  # re-raised in the caller's thread
-            box["error"] = e
-        finally:
-            done.set()
-
-    thread = threading.Thread(target=run, name="asn-balance-solve", daemon=True)
-    thread.start()
-    interrupted = clock_stop = timed_out = False
-    stopped_at: float | None = None  # when a stop from outside was first seen
-    # an Event, not Thread.join: a KeyboardInterrupt inside join() can leave is_alive() wrong
-    while not done.is_set():
-        try:
-            done.wait(0.2)
-        except KeyboardInterrupt:
-            interrupted = True
-            control.request_stop()
-        if done.is_set():
-            break
-        now = time.perf_counter()
-        if control.stop_requested() and not clock_stop:
-            stopped_at = now if stopped_at is None else stopped_at
-            if now > stopped_at + _INTERRUPT_GRACE:
-                timed_out = True
-                break
-        if give_up is not None:
-            if now > give_up + _STOP_GRACE and not control.stop_requested():
-                clock_stop = True  # the engine overran its deadline: stop it
+        thread = threading.Thread(target=run, name=control.SOLVE_THREAD, daemon=True)
+        thread.start()
+        interrupted = clock_stop = timed_out = False
+        stopped_at: float | None = None  # when a stop from outside was first seen
+        # an Event, not Thread.join: a KeyboardInterrupt inside join() can leave is_alive() wrong
+        while not done.is_set():
+            try:
+                done.wait(0.2)
+            except KeyboardInterrupt:  # Ctrl-C in the main thread: it stops every solve
+                interrupted = True
                 control.request_stop()
-            if now > give_up + _GIVE_UP_GRACE:
-                timed_out = True
+            if done.is_set():
                 break
+            now = time.perf_counter()
+            if stop.stopped() and not clock_stop:
+                stopped_at = now if stopped_at is None else stopped_at
+                if now > stopped_at + _INTERRUPT_GRACE:
+                    timed_out = True
+                    break
+            if give_up is not None:
+                if now > give_up + _STOP_GRACE and not stop.stopped():
+                    clock_stop = True  # the engine overran its deadline: stop it (this solve only)
+                    stop.stop()
+                if now > give_up + _GIVE_UP_GRACE:
+                    timed_out = True
+                    break
+        outside = interrupted or (stop.stopped() and not clock_stop)
     if "error" in box:
         raise box["error"]
-    outside = interrupted or (control.stop_requested() and not clock_stop)
     return box.get("sol"), outside, timed_out
 
 

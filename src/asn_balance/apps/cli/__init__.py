@@ -3,7 +3,8 @@ compare | notices | revise | abk | serve |
 batch | report | schema``.
 
 Exit codes: 0 success; 1 infeasible problem, no plan, or a plan that fails the check; 2 bad
-input or options (one line per problem, all at once, no traceback).
+input or options (one line per problem, all at once, no traceback); 130 stopped by Ctrl-C
+with nothing to write (``plan`` and ``demo`` write the best plan so far when they have one).
 
 Every command that plans or evaluates a plan takes the same policy options
 (:data:`POLICY_OPTIONS`, added by :func:`policy_options`): a ``--policy`` TOML file, then
@@ -20,7 +21,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from ...engine import control
 from ...model.errors import InputError, InternalError
+from . import common
 from .abk import abk
 from .batch import batch
 from .check import PlanArg, check_cmd
@@ -126,35 +129,100 @@ del _name, _command
 
 
 def main() -> None:
-    """Entry point of the ``asn-balance`` console script."""
+    """Entry point of the ``asn-balance`` console script.
+
+    Every way out ends in :func:`_leave`: a normal return (exit 0), an exit code
+    (:class:`SystemExit`, what typer raises), Ctrl-C outside a command's own handling
+    (``interrupted``, exit 130; click's ``Aborted!`` after a Ctrl-C becomes exit 130 too),
+    and an unexpected error (its traceback, exit 1).
+    """
+    import signal
+
+    seen: list[bool] = []
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        seen.append(True)
+        raise KeyboardInterrupt
+
+    previous: Any = None
     try:
-        _main()
+        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+            previous = signal.signal(signal.SIGINT, on_sigint)
+    except ValueError:  # not the main thread (called in-process): Ctrl-C is the caller's
+        pass
+    code: int = 0
+    try:
+        try:
+            _main()
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
     except SystemExit as e:
-        _leave_if_a_solve_runs(e)
-        raise
+        code = _exit_code(e)
+        if seen and code == 1:  # click's "Aborted!" after a Ctrl-C it caught
+            code = common.EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        _say("interrupted before the command finished")
+        code = common.EXIT_INTERRUPTED
+    except Exception:  # a bug: its traceback is the report, and the exit still runs below
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    _leave(code)
 
 
-def _leave_if_a_solve_runs(e: SystemExit) -> None:
-    """A solve the planner stopped waiting for (it overran its deadline and ignored the stop
-    request) may still be inside a solver library's native code; ending the interpreter around
-    it can abort the process (SIGABRT from the library's threads). The command's work is done
-    and written: flush and leave at once with its exit code."""
+def _exit_code(e: SystemExit) -> int:
+    """The process exit code of ``e`` (a message as its code is printed and gives 1)."""
+    if e.code is None:
+        return 0
+    if isinstance(e.code, int):
+        return e.code
+    _say(str(e.code))
+    return 1
+
+
+def _say(line: str) -> None:
+    """A line on standard error that cannot fail (a closed stream is ignored)."""
+    import contextlib
+
+    with contextlib.suppress(OSError, ValueError):
+        print(line, file=sys.stderr, flush=True)
+
+
+def _leave(code: int) -> None:
+    """End the process with ``code`` once stdout and stderr are flushed.
+
+    A solve the planner stopped waiting for (it overran its deadline and ignored the stop
+    request) may still be inside a solver library's native code; ending the interpreter
+    around it can abort the process (SIGABRT from the library's threads). The command's work
+    is done and its files written whole (atomic writes): then the exit handlers
+    (:mod:`atexit`: logging's flush among them) run here, the streams are flushed, and the
+    process leaves at once. Otherwise it ends normally (:class:`SystemExit`).
+    """
+    import atexit
     import contextlib
     import os
+    import signal
     import threading
 
-    if not any(t.name == "asn-balance-solve" and t.is_alive() for t in threading.enumerate()):
-        return
-    code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
+    def flush() -> None:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                stream.flush()
+
+    flush()
+    if not any(t.name == control.SOLVE_THREAD and t.is_alive() for t in threading.enumerate()):
+        raise SystemExit(code)
+    with contextlib.suppress(ValueError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # nothing is left to stop: leave
+    with contextlib.suppress(Exception):
+        atexit._run_exitfuncs()
+    flush()
     os._exit(code)
 
 
 def _main() -> None:
-    from . import common
-
     common.LAUNCHED = common.process_start()  # --time-limit counts from here
     try:
         app()

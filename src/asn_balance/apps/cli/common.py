@@ -396,28 +396,46 @@ EXIT_INTERRUPTED = 130
 
 
 class _Stop:
-    """A SIGINT handler that asks the solve to stop instead of raising, once; a second
-    Ctrl-C raises :class:`KeyboardInterrupt` as usual."""
+    """The SIGINT handler of a plan run (the main thread only; a run whose parent ignores
+    SIGINT keeps ignoring it).
+
+    While the data is read (``reading``) Ctrl-C raises :class:`KeyboardInterrupt`: nothing can
+    be planned yet. From then on the first Ctrl-C asks the run's solve to stop instead
+    (:func:`~asn_balance.engine.control.request_stop`; the run's stop scope is open from the
+    start, so a Ctrl-C before the solve begins stops it as it begins), and the handler that
+    was there before takes the second one (:class:`KeyboardInterrupt`).
+    """
 
     def __init__(self) -> None:
         self.requested = False
+        self.reading = True
         self.previous: Any = None
+        self.installed = False
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
+        first = not self.requested
         self.requested = True
         control.request_stop()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if first and self.installed:
+            previous = self.previous if callable(self.previous) else signal.default_int_handler
+            signal.signal(signal.SIGINT, previous)
+        if self.reading or not first:
+            raise KeyboardInterrupt
 
     def __enter__(self) -> _Stop:
         try:
-            self.previous = signal.signal(signal.SIGINT, self)
+            current = signal.getsignal(signal.SIGINT)
+            if current is not signal.SIG_IGN:
+                self.previous = signal.signal(signal.SIGINT, self)
+                self.installed = True
         except ValueError:  # not the main thread: Ctrl-C does not reach this run anyway
-            self.previous = None
+            pass
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
+        if self.installed:
+            signal.signal(signal.SIGINT, self.previous if self.previous is not None else signal.SIG_DFL)
+            self.installed = False
 
 
 def _run_plan(
@@ -434,39 +452,56 @@ def _run_plan(
     limits: Any = None,
     force_progress: bool = False,
 ) -> None:
-    """Read, solve, write and report; Ctrl-C at any moment keeps the best plan so far."""
+    """Read, solve, write and report; Ctrl-C at any moment keeps the best plan so far.
+
+    Ctrl-C while the data is read: exit 130, nothing written. Any later first Ctrl-C (before
+    the solve, during the compile or the search, even in a ``--deterministic`` run): the plan
+    the solve holds (the engine's best, else the standing plan) is evaluated, checked and
+    written (exit 0), or exit 130 when there is none. A second Ctrl-C while the solve winds
+    down changes nothing (the planner waits at most 5 s for it); after the solve it ends the
+    run at once (exit 130), the plan written only if its (atomic) write had completed.
+    """
     # --time-limit counts from the start of the process (reading and compiling included)
     started = LAUNCHED if LAUNCHED is not None else time.perf_counter()
+    written: Path | None = None
     try:
-        problem = _read_problem(data, policy, limits)
-    except KeyboardInterrupt:
-        err.print("interrupted while reading the data: no plan written", markup=False)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
-    if not quiet:
-        for w in problem.warnings:
-            err.print(f"warning: {w}", markup=False, soft_wrap=True)
-    try:
-        with _Stop() as stop:
+        with control.solving(), _Stop() as stop:
+            try:
+                problem = _read_problem(data, policy, limits)
+                stop.reading = False
+            except KeyboardInterrupt:
+                err.print(
+                    "interrupted while reading the data: nothing planned, no plan written", markup=False
+                )
+                raise typer.Exit(EXIT_INTERRUPTED) from None
+            if not quiet:
+                for w in problem.warnings:
+                    err.print(f"warning: {w}", markup=False, soft_wrap=True)
             deadline = _deadline(started, time_limit, problem.n_employees)
-            if stop.requested:  # Ctrl-C between reading and solving: the solve clears the flag
-                deadline = time.perf_counter()
             result = _solve_with_progress(problem, time_limit, seed, lang, quiet, deterministic=deterministic,
                                           force_progress=force_progress, deadline=deadline)  # fmt: skip
             if stop.requested:
                 result.info["interrupted"] = True
-            written = None
             if out_path is not None and result.has_plan:
                 try:
                     written = result.write(out_path)
                 except OSError as e:
                     _unwritable(out_path, "plan", e)
+            if not quiet:
+                _print_summary(result, title)
+                if written is not None:
+                    out.print(f"plan written to {written}", markup=False)
     except KeyboardInterrupt:  # the second Ctrl-C
-        err.print("interrupted: no plan written", markup=False)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
-    if not quiet:
-        _print_summary(result, title)
         if written is not None:
-            out.print(f"plan written to {written}", markup=False)
+            err.print(f"interrupted: the plan was written to {written}", markup=False)
+        else:
+            err.print("interrupted: no plan written", markup=False)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    _exit_status(result)
+
+
+def _exit_status(result: Result) -> None:
+    """Say how an interrupted, infeasible or plan-less run ended, with its exit code."""
     if result.info.get("interrupted"):
         if result.has_plan:
             err.print("interrupted: the plan is the best found so far", markup=False)

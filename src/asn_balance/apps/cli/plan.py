@@ -2,10 +2,12 @@
 
 Ctrl-C at any moment ends the run with the best plan so far: during reading nothing can be
 planned yet (exit 130); from then on the first Ctrl-C asks the solve to stop
-(:func:`~asn_balance.engine.control.request_stop`: the compile stops between its phases,
-the search loops and CP-SAT at once), and the plan it holds (the engine's best, else the
-standing plan where nobody moves, if it keeps every hard rule) is evaluated, checked and
-written to ``--out`` as usual (exit 0), or, without a plan, exit 130. A second Ctrl-C aborts.
+(:func:`~asn_balance.engine.control.request_stop`: the run's stop scope is open from the
+start, so a Ctrl-C before the solve has begun stops it as it begins; the compile stops
+between its phases, the search loops and CP-SAT at once, in a ``--deterministic`` run too),
+and the plan it holds (the engine's best, else the standing plan where nobody moves, if it
+keeps every hard rule) is evaluated, checked and written to ``--out`` as usual (exit 0), or,
+without a plan, exit 130. A second Ctrl-C after the solve ends the run at once (exit 130).
 """
 
 from __future__ import annotations

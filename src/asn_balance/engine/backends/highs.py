@@ -43,7 +43,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..clock import in_deterministic_search
-from ..control import stop_requested
+from ..control import current
 from ..model import AssignmentModel, EngineSolution
 
 __all__ = ["HIGHS_NODE_LIMIT", "compact_entries", "solve_highs"]
@@ -511,8 +511,10 @@ def solve_highs(
     cut_lo = np.maximum(anchor_lo - _CUT_MARGIN, kmin)
     cut_hi = np.minimum(anchor_hi + _CUT_MARGIN, kmax)
 
+    stop = current()  # this solve's stop, whichever thread HiGHS calls back from
+
     def interrupt(e: Any) -> None:
-        if stop_requested() or (not deterministic and time.perf_counter() > deadline):
+        if stop.stopped() or (not deterministic and time.perf_counter() > deadline):
             e.interrupt()
 
     def improving(e: Any) -> None:

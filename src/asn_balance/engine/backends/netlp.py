@@ -51,7 +51,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..clock import in_deterministic_search
-from ..control import stop_requested
+from ..control import current
 from ..model import AssignmentModel, EngineSolution
 from .flow import _mix, _signatures
 from .highs import _new_highs
@@ -505,8 +505,10 @@ def network_lp(
     h.setOptionValue("random_seed", 0)
     deterministic = in_deterministic_search()
 
+    stop = current()  # this solve's stop, whichever thread HiGHS calls back from
+
     def interrupt(e: object) -> None:
-        if stop_requested() or (not deterministic and time.perf_counter() > deadline):
+        if stop.stopped() or (not deterministic and time.perf_counter() > deadline):
             e.interrupt()  # type: ignore[attr-defined]
 
     h.passModel(lp)
