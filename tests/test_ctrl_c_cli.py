@@ -30,8 +30,12 @@ DATE = ["--date", "2026-01-01"]
 
 #: The child: slow one stage down, write the marker when it begins, run the command line.
 CHILD = r"""
-import atexit, sys, time
+import atexit, signal, sys, time
 from pathlib import Path
+
+# as on a terminal: a test runner started in the background (nohup, `&`, some CI runners)
+# hands its children SIGINT ignored, and the CLI rightly keeps ignoring it then
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 stage, marker, done = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 argv = sys.argv[4:]
