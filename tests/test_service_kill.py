@@ -1,7 +1,9 @@
 """Nothing is lost: a real ``asn-balance serve`` on a SQLite file, SIGKILLed (its whole process
 group, the solver's process too) in the middle of a solve and of a consultation round, then
-started again on the same database. The job comes back ``interrupted`` with its best plan,
-the finished plan, the round and its answers are there, and the round goes on to approval.
+started again on the same database. The job comes back ``interrupted`` with the best plan its
+one solve had reached (a plan of the search, better than the standing plan it saved first,
+passing the check), the finished plan, the round and its answers are there, and the round goes
+on to approval.
 """
 
 from __future__ import annotations
@@ -128,18 +130,28 @@ def test_killed_mid_solve_and_mid_round_then_approved(tmp_path: Path, servers: l
     ]
     assert c.post(f"/rounds/{rid}/responses", json={"responses": answers}).status_code == 200
 
-    # a long solve: a quick first plan is saved, then the full search runs
+    # a long solve (one solve): the standing plan is saved, then each better plan of the search
+    big_problem = ab.Problem.read(big, ab.Policy.model_validate(big_policy))
+    nobody = pd.DataFrame({"employee_id": pd.Series([], dtype=str), "to_position": pd.Series([], dtype=str)})
+    standing = ab.check(big_problem, nobody)
+    assert standing.ok, str(standing)
     r = c.post("/plans", json={**doc(big), "policy": big_policy, "time_limit": 60, "agency": "provinsi"})
     assert r.status_code == 202, r.text
     long_id = r.json()["id"]
     deadline = time.monotonic() + 90
+    saved: list[tuple[str, str, float]] = []  # (best_saved, plan_from, objective) as they change
     while True:
         view = c.get(f"/plans/{long_id}").json()
         assert view["status"] == "running", view.get("error")
-        if view["best"] is not None:
-            break
-        assert time.monotonic() < deadline, "no best plan was saved"
+        if view["best"] is not None and (not saved or saved[-1][0] != view["best_saved"]):
+            summary = view["best"]["summary"]
+            saved.append((view["best_saved"], summary["solver_stats"]["plan_from"], summary["objective"]))
+            if saved[-1][1] == "search":  # a plan the search reached, saved during the search
+                break
+        assert time.monotonic() < deadline, f"no plan of the search was saved: {saved}"
         time.sleep(0.2)
+    objectives = [o for _, _, o in saved]
+    assert objectives == sorted(objectives, reverse=True) and len(set(objectives)) == len(objectives)
     solver = [
         p
         for p in psutil.Process(first.proc.pid).children(recursive=True)
@@ -156,12 +168,17 @@ def test_killed_mid_solve_and_mid_round_then_approved(tmp_path: Path, servers: l
     assert view["status"] == "interrupted" and view["result"] is None
     assert "best plan saved so far" in view["error"]["detail"]
     best = view["best"]
+    assert view["best_saved"] is not None
+    assert best["summary"]["objective"] <= saved[-1][2]  # the last plan saved before the kill
+    assert best["summary"]["solver_stats"]["plan_from"] == "search"
+    assert best["summary"]["status"] == "feasible" and "on_plan" in best["summary"]["note"]
     problem = ab.Problem.read(big, ab.Policy.model_validate(best["summary"]["policy"]))
     report = ab.check(
         problem, pd.DataFrame(best["moves"], columns=["employee_id", "to_position"]).astype(str)
     )
     assert report.ok, str(report)  # the saved plan passes the independent check
     assert report.objective == pytest.approx(best["summary"]["objective"], rel=1e-9)
+    assert report.objective < standing.objective  # better than the plan where nobody moves
     assert len(best["moves"]) <= 200
 
     again = c.get(f"/plans/{done['id']}").json()  # the finished plan is there, unchanged

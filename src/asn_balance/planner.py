@@ -6,11 +6,17 @@ worker thread that Ctrl-C and :func:`~asn_balance.request_stop` can end with the
 far, and :func:`~asn_balance.evaluate.evaluation.evaluate_moves` turns the engine's group moves
 into a :class:`Result`. After the solve, each group's moves go to its longest-serving members
 first (then by employee id), which is deterministic and in the spirit of rotation.
+
+While the engine searches, a watcher thread (:class:`_PlanWatch`) can hand each better plan
+the solve holds (the standing plan, then every verified plan the engine offers through
+:func:`~asn_balance.engine.control.offer`) to the caller's ``on_plan``, evaluated into a
+:class:`Result` by the same :func:`evaluate_solution` as the final plan.
 """
 
 from __future__ import annotations
 
 import contextvars
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -34,7 +40,9 @@ from .evaluate.result import Result
 from .model.errors import InternalError
 from .model.problem import Problem
 
-__all__ = ["Compiled", "compile_problem", "evaluate_solution", "solve"]
+__all__ = ["PLAN_EVERY", "Compiled", "compile_problem", "evaluate_solution", "solve"]
+
+log = logging.getLogger(__name__)
 
 
 def _pick_movers(problem: Problem, comp: Compiled, sol: EngineSolution) -> pd.DataFrame:
@@ -100,6 +108,115 @@ class _Run:
         self.t_compile: float | None = None
         self.compile_stopped = False
         self.timed_out = False
+        self.incumbent: control.Incumbent | None = None
+
+
+#: Seconds between two looks of a solve's plan watcher for a better plan (``on_plan`` of
+#: :func:`solve`). After a plan is evaluated and handed over, the next look waits at least
+#: four times as long as that took, so the watcher takes at most about a fifth of the run.
+PLAN_EVERY = 1.0
+#: No plan is evaluated for ``on_plan`` with less than this many seconds, plus twice what the
+#: last evaluation and call took, left before the deadline: the final plan is near.
+_PLAN_MARGIN = 1.0
+
+
+class _PlanWatch:
+    """The watcher of a running solve behind ``on_plan``: in a thread of its own, every
+    :data:`PLAN_EVERY` seconds or more, it takes the best plan the solve holds (the standing
+    plan or the engine's best offer, verified against the model's hard rows), evaluates it
+    with :func:`evaluate_solution` when it is better than the last one handed over, and calls
+    ``on_plan`` with the :class:`Result`; an exception there is logged, never raised. It
+    stops near the deadline, and :meth:`close` ends it: no call starts after that."""
+
+    def __init__(
+        self,
+        on_plan: Callable[[Result], None],
+        problem: Problem,
+        run: _Run,
+        info: Callable[[], dict[str, Any]],
+        end: float | None,
+        started: float,
+    ) -> None:
+        self.on_plan = on_plan
+        self.problem = problem
+        self.run = run
+        self.info = info
+        self.end = end
+        self.started = started
+        self._last = np.inf  # the engine objective of the last plan handed over (or tried)
+        self._cost = 0.0  # seconds the last evaluation and call took
+        self._closed = False
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="asn-balance-plans", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop the watcher: no call of ``on_plan`` starts after this returns. A call (or an
+        evaluation) in progress is waited for until a little after the deadline
+        (``_STOP_GRACE``; ``_INTERRUPT_GRACE`` seconds without a deadline), never longer."""
+        with self._lock:
+            self._closed = True
+        self._done.set()
+        now = time.perf_counter()
+        wait = _INTERRUPT_GRACE if self.end is None else max(0.0, self.end + _STOP_GRACE - now)
+        self._thread.join(wait)
+        if self._thread.is_alive():
+            log.warning("on_plan did not return before the solve ended; it was not waited for")
+
+    def _candidate(self) -> tuple[Compiled, EngineSolution] | None:
+        """The best plan held, if better than the last one handed over."""
+        comp, run = self.run.comp, self.run
+        if comp is None or run.compile_stopped:
+            return None
+        offered = None if run.incumbent is None else run.incumbent.best
+        best: EngineSolution | None = None
+        for sol in (run.standing, offered):
+            if sol is None or sol.status not in ("optimal", "feasible") or not np.isfinite(sol.objective):
+                continue
+            if best is None or sol.objective < best.objective:
+                best = sol
+        if best is None or not best.objective < self._last - 1e-9 * max(1.0, abs(best.objective)):
+            return None
+        return comp, best
+
+    def _loop(self) -> None:
+        wait = PLAN_EVERY
+        while not self._done.wait(wait):
+            found = self._candidate()
+            if found is None:
+                continue
+            t = time.perf_counter()
+            if self.end is not None and t + 2 * self._cost + _PLAN_MARGIN > self.end:
+                return  # too near the deadline: the final plan comes soon
+            comp, sol = found
+            self._last = sol.objective  # tried once, whatever comes of it
+            if not side_holds(comp.model, sol):  # never: every offer is verified
+                log.error("a plan offered during the search (%s) breaks a hard row", sol.solver)
+                continue
+            try:
+                plan_from = "standing" if sol is self.run.standing else "search"
+                # the tie-break exchanges settled, as in every plan the engine returns
+                sol = settle_ties(comp.model, replace(sol, stats={**sol.stats, "plan_from": plan_from}))
+                extra = {**self.info(), "note": (
+                    f"the best plan the solve held {t - self.started:.1f} s after it started, while it "
+                    "was still running (on_plan): its final plan may be better")}  # fmt: skip
+                result = evaluate_solution(self.problem, comp, sol, lang=extra["lang"], extra=extra,
+                                           started=self.started)  # fmt: skip
+            except Exception:
+                log.exception("a plan reached during the search could not be evaluated for on_plan")
+                continue
+            with self._lock:
+                if self._closed:
+                    return
+            try:
+                self.on_plan(result)
+            except Exception:  # the caller's bug must not break the solve
+                log.exception("on_plan raised an exception; the solve goes on")
+            self._cost = time.perf_counter() - t
+            wait = max(PLAN_EVERY, 4 * self._cost)
 
 
 def _interruptible(
@@ -237,6 +354,7 @@ def solve(
     lang: str = "id",
     deterministic: bool = False,
     deadline: float | None = None,
+    on_plan: Callable[[Result], None] | None = None,
 ) -> Result:
     """Plan the transfers of a problem.
 
@@ -269,6 +387,22 @@ def solve(
         seconds, solver loops bounded by rounds only. The same input, policy and seed then
         give the same plan on any machine and load, at the price of runs that may exceed
         ``time_limit`` seconds. The flow path is deterministic either way.
+    on_plan : callable, optional
+        ``on_plan(result)``: called while the solve runs with each better plan it holds,
+        evaluated into a :class:`Result` like the final one (status ``feasible``, a valid
+        bound when the engine had one, ``info["note"]`` saying when the solve held it,
+        ``info["solver_stats"]["plan_from"]`` ``"standing"`` or ``"search"``): the standing
+        plan, then each plan the engine verified on its way (the stages of the move-budget
+        and unit-rule paths and each improving solution of HiGHS, not the solutions inside
+        one CP-SAT search), so that a caller can keep the best plan so far should its
+        process die. Plans are true plans
+        (every hard rule holds; they are not run through :func:`~asn_balance.check`, which a
+        caller may do), their objectives strictly decrease, and they are looked for at most
+        every :data:`PLAN_EVERY` seconds (less often when evaluating and the call take long)
+        from a thread of the solve's own, never from the engine's. None is evaluated close
+        to the deadline, the final plan is not passed (it is returned), no call starts after
+        ``solve`` returns, and a call still running at the deadline (plus half a second) is
+        not waited for. An exception raised by ``on_plan`` is logged and the solve goes on.
 
     Returns
     -------
@@ -303,6 +437,8 @@ def solve(
                 run.t_compile = time.perf_counter() - t0
                 return None
             run.t_compile = time.perf_counter() - t0
+            if run.incumbent is not None:  # offers of plans of a relaxation are not kept
+                run.incumbent.model = comp.model
             run.comp = comp
             run.standing = _standing(comp.model, end)
             if control.stop_requested() or (end is not None and time.perf_counter() >= end):
@@ -316,19 +452,31 @@ def solve(
                 comp.model, time_limit=time_limit, seed=seed, workers=workers, progress=progress, deadline=end
             )
 
+    def info() -> dict[str, Any]:
+        return {
+            "compile_seconds": None if run.t_compile is None else round(run.t_compile, 3),
+            "seed": seed,
+            "time_limit": time_limit,
+            "workers": 1 if deterministic or not workers else int(workers),
+            "deterministic": bool(deterministic),
+            "lang": lang,
+        }
+
+    watch = None if on_plan is None else _PlanWatch(on_plan, problem, run, info, end, t0)
     with control.tracking() as incumbent:  # the engine's verified plans, should it overrun
-        sol, interrupted, timed_out = _interruptible(work, give_up=end)
+        run.incumbent = incumbent
+        if watch is not None:
+            watch.start()
+        try:
+            sol, interrupted, timed_out = _interruptible(work, give_up=end)
+        finally:
+            if watch is not None:
+                watch.close()
     from_incumbent = sol is None and incumbent.best is not None
-    if from_incumbent:
-        sol = incumbent.best  # the engine did not end in time (or was stopped): its best so far
-    extra: dict[str, Any] = {
-        "compile_seconds": None if run.t_compile is None else round(run.t_compile, 3),
-        "seed": seed,
-        "time_limit": time_limit,
-        "workers": 1 if deterministic or not workers else int(workers),
-        "deterministic": bool(deterministic),
-        "lang": lang,
-    }
+    if from_incumbent and run.comp is not None:
+        # the engine did not end in time (or was stopped): its best so far, ties settled
+        sol = settle_ties(run.comp.model, replace(incumbent.best, stats=dict(incumbent.best.stats)))
+    extra: dict[str, Any] = info()
     stopped_by = "interrupt" if interrupted else "time_limit"
     if interrupted:
         extra["interrupted"] = True

@@ -22,8 +22,11 @@ level in that context, gives the context a fresh one. Neither touches any other 
 :func:`tracking` and :func:`offer` keep the best verified plan of a running solve where its
 caller can take it if the engine overruns its deadline: the dispatcher offers each stage's
 plan once it is verified (the repaired relaxation, the neighbourhoods' plan), and the planner,
-when it stops waiting, returns that plan instead of none. The holder is per solve (a context
-variable the solve's worker thread inherits), so solves in other threads do not mix.
+when it stops waiting, returns that plan instead of none, and its watcher hands each better
+one to the caller's ``on_plan`` while the solve runs. The holder is per solve (a context
+variable the solve's worker thread inherits; :func:`incumbent` gives it to a solver callback
+that may run in another thread), so solves in other threads do not mix, and it keeps only
+plans of the solve's own model (an offer naming a relaxation's model is ignored).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ __all__ = [
     "Incumbent",
     "StopToken",
     "current",
+    "incumbent",
     "offer",
     "request_stop",
     "reset",
@@ -201,14 +205,23 @@ def running(solver: Any) -> Iterator[None]:
 
 
 class Incumbent:
-    """The best verified plan offered by a running solve (an ``EngineSolution``), or ``None``."""
+    """The best verified plan offered by a running solve (an ``EngineSolution``), or ``None``.
+
+    ``model``, once the solve sets it, is the model the plans must solve: an offer that names
+    another model (a relaxation solved on the way, whose plans may break the dropped rows)
+    is ignored.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.best: Any = None
+        self.model: Any = None
 
-    def offer(self, sol: Any) -> None:
-        """Keep a copy of ``sol`` if it is better than the best so far (lower objective)."""
+    def offer(self, sol: Any, model: Any = None) -> None:
+        """Keep a copy of ``sol`` if it is better than the best so far (lower objective) and
+        solves this holder's model (``model`` unnamed, or the same object)."""
+        if model is not None and self.model is not None and model is not self.model:
+            return
         with self._lock:
             if self.best is None or sol.objective < self.best.objective:
                 self.best = replace(sol, stats=dict(sol.stats))
@@ -231,9 +244,16 @@ def tracking() -> Iterator[Incumbent]:
         _INCUMBENT.reset(token)
 
 
-def offer(sol: Any) -> None:
+def incumbent() -> Incumbent | None:
+    """The running solve's holder (:func:`tracking`), ``None`` outside one: for a solver
+    callback that may run in a thread without the solve's context."""
+    return _INCUMBENT.get()
+
+
+def offer(sol: Any, model: Any = None) -> None:
     """Offer a verified plan (every hard row, bound and pair holds) as the solve's best so
-    far; a no-op outside :func:`tracking`."""
+    far; a no-op outside :func:`tracking`. ``model``: the model ``sol`` solves, when it may
+    be a relaxation of the solve's own (see :class:`Incumbent`)."""
     holder = _INCUMBENT.get()
     if holder is not None:
-        holder.offer(sol)
+        holder.offer(sol, model)

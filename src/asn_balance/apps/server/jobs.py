@@ -2,8 +2,9 @@
 
 The job's process (:func:`_job_process`) reads ``(problem, options of solve)`` pickled on
 stdin and sends length-prefixed pickled messages back: ``("progress", elapsed, objective,
-bound)``, ``("best", plan)`` (a checked plan to keep should the service die, see
-:data:`QUICK_FIRST_MIN`), then ``("done", plan)`` or ``("failed", error body)``.
+bound)``, ``("best", plan)`` (each better plan the solve reaches, through ``on_plan`` of
+:func:`asn_balance.solve`, checked: kept should the service die), then ``("done", plan)``
+or ``("failed", error body)``.
 :class:`JobManager` queues jobs, starts and watches their processes and kills them on
 ``DELETE``, and when a job runs past its time limit plus a grace. With a
 :class:`~asn_balance.apps.server.db.Store` every change of a job is written to the database
@@ -36,6 +37,7 @@ from ...model.problem import Problem
 from .models import _error, _finite, _input_error_body
 
 if TYPE_CHECKING:
+    from ...evaluate.result import Result
     from .db.store import Store
 
 log = logging.getLogger(__name__)
@@ -54,18 +56,9 @@ _FRAME = struct.Struct("!Q")
 
 #: Seconds of a job that asks for no time limit (when the service sets no maximum).
 DEFAULT_TIME_LIMIT = 60.0
-#: A job with at least this many seconds (and not ``deterministic``) first makes a quick plan,
-#: a solve of :func:`quick_limit` seconds, checked and sent as the best plan so far (kept by
-#: the store as ``best``), then the full solve within the rest of its time limit.
-QUICK_FIRST_MIN = 10.0
 #: Seconds a job's process may run beyond its time limit (starting Python, evaluating and
 #: sending the plan) before it is stopped.
 DEFAULT_GRACE = 30.0
-
-
-def quick_limit(limit: float) -> float:
-    """Seconds of the quick first plan of a job with ``limit`` seconds: 10 %, 1 to 10 s."""
-    return min(max(1.0, 0.1 * limit), 10.0)
 
 
 def _job_process() -> None:  # pragma: no cover - runs in the job's process
@@ -73,11 +66,10 @@ def _job_process() -> None:  # pragma: no cover - runs in the job's process
 
     The job ``(problem, options of solve)`` arrives pickled on stdin; messages go back
     as length-prefixed pickles on the original stdout, while anything else the process
-    prints is sent to stderr. A job of at least :data:`QUICK_FIRST_MIN` seconds first
-    solves for :func:`quick_limit` seconds and sends that plan, when the independent check
-    passes it, as ``("best", plan)``; a quick plan proven optimal is the job's plan, else
-    the full solve runs until the job's own deadline. Progress reports the best objective
-    and bound of both runs.
+    prints is sent to stderr. One solve runs until the job's deadline; each better plan it
+    reaches on the way (``on_plan``: the standing plan, then the engine's verified plans,
+    at most every :data:`~asn_balance.planner.PLAN_EVERY` seconds) is sent as
+    ``("best", plan)`` when the independent check passes it.
     """
     t0 = time.perf_counter()
     channel = os.fdopen(os.dup(1), "wb", buffering=0)
@@ -102,15 +94,13 @@ def _job_process() -> None:  # pragma: no cover - runs in the job's process
             with contextlib.suppress(OSError):
                 send(("progress", time.perf_counter() - t0, seen[0], seen[1]))
 
+        def on_plan(plan: Result) -> None:  # from the solve's watcher thread
+            if check(problem, plan).ok:
+                with contextlib.suppress(OSError):
+                    send(("best", plan.to_dict()))
+
         limit = float(options.get("time_limit") or DEFAULT_TIME_LIMIT)
-        if limit >= QUICK_FIRST_MIN and not options.get("deterministic"):
-            quick = solve(problem, progress=progress, **{**options, "time_limit": quick_limit(limit)})
-            if quick.has_plan and check(problem, quick).ok:
-                send(("best", quick.to_dict()))
-                if quick.status == "optimal":
-                    send(("done", quick.to_dict()))
-                    return
-        result = solve(problem, progress=progress, deadline=t0 + limit, **options)
+        result = solve(problem, progress=progress, deadline=t0 + limit, on_plan=on_plan, **options)
         send(("done", result.to_dict()))
     except InputError as e:
         send(("failed", _input_error_body(e)))

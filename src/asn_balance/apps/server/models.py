@@ -139,8 +139,8 @@ class JobOut(BaseModel):
     input_sha256: str | None = Field(None, description="Canonical hash of the input tables.")
     best: PlanOut | None = Field(
         None,
-        description="The best checked plan saved while the job ran (its quick first plan, for a job of "
-        "10 s or more); kept when the job is interrupted.",
+        description="The best checked plan the solve had reached when last saved while the job ran "
+        "(the standing plan, then the search's better plans); kept when the job is interrupted.",
     )
     best_saved: dt.datetime | None = Field(None, description="When `best` was saved.")
 

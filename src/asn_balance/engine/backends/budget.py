@@ -13,9 +13,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
+from .. import control
 from ..clock import Progress, in_deterministic_search, within
 from ..model import AssignmentModel, EngineSolution
 from .cpsat import BUILD_SECONDS_PER_ARC, solve_cpsat
@@ -64,6 +66,7 @@ def solve_budget(
             lower, improved = lb, True
         if sol.moves <= budget and (best is None or sol.objective < best.objective - 1e-12):
             best, improved = sol, True
+            _offer(model, best, lower)  # the solve's best so far (the planner's on_plan and fallback)
         if improved and progress is not None and best is not None:
             progress(time.perf_counter() - t0, best.objective, lower)
 
@@ -218,6 +221,15 @@ def _lns(
             1.0, best.objective
         ):
             best, idle = sol, 0
+            _offer(model, best, float("nan"))  # a neighbourhood's bound is not the model's
             on_improve(best.objective)
     best.stats["lns_rounds"] = rounds
     return best
+
+
+def _offer(model: AssignmentModel, sol: EngineSolution, bound: float) -> None:
+    """Offer a plan of ``model`` within the budget as the solve's best so far
+    (:func:`..control.offer`: ignored when ``model`` is a relaxation of the solve's model, as
+    on the side path), with a bound valid for the model (``nan`` if none)."""
+    bound = bound if np.isfinite(bound) else float("nan")
+    control.offer(replace(sol, status="feasible", bound=bound, stats=dict(sol.stats)), model)

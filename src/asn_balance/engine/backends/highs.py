@@ -43,7 +43,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..clock import in_deterministic_search
-from ..control import current
+from ..control import current, incumbent
 from ..model import AssignmentModel, EngineSolution
 
 __all__ = ["HIGHS_NODE_LIMIT", "compact_entries", "solve_highs"]
@@ -512,15 +512,22 @@ def solve_highs(
     cut_hi = np.minimum(anchor_hi + _CUT_MARGIN, kmax)
 
     stop = current()  # this solve's stop, whichever thread HiGHS calls back from
+    holder = incumbent()  # and its best plan so far (control.offer: the planner's on_plan)
 
     def interrupt(e: Any) -> None:
         if stop.stopped() or (not deterministic and time.perf_counter() > deadline):
             e.interrupt()
 
     def improving(e: Any) -> None:
+        out = e.data_out
         if progress is not None:
-            out = e.data_out
             progress(time.perf_counter() - t0, float(out.objective_function_value), float(out.mip_dual_bound))
+        if holder is None:
+            return
+        cand = _plan(model, mip, np.asarray(out.mip_solution, dtype=float), t0)  # verified, or None
+        if cand is not None:
+            cand.bound, cand.tolerance = (lower if math.isfinite(lower) else float("nan")), tol
+            holder.offer(cand, model)
 
     best: EngineSolution | None = None
     start = hint if hint is not None and hint.status in ("optimal", "feasible") else None
@@ -566,7 +573,7 @@ def solve_highs(
 
         h.cbMipInterrupt.subscribe(interrupt)
         h.cbSimplexInterrupt.subscribe(interrupt)  # a stop request during the root LP
-        if progress is not None:
+        if progress is not None or holder is not None:
             h.cbMipImprovingSolution.subscribe(improving)
         h.run()
         status = h.getModelStatus()
