@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import asn_balance as ab
@@ -99,3 +99,166 @@ def test_plan_violations_names_broken_plans() -> None:
     hires = sol.hires.copy()
     hires[1, 0] += int(model.hire_cap[1]) + 1  # above the round's quota
     assert plan_violations(model, sol.held, hires) > 0
+
+
+def test_year_by_year_plan_as_unit_paths_is_the_same_plan() -> None:
+    """``plan_paths`` turns the year-by-year plan into unit paths: as units held per pair it
+    breaks no row of the model and has the objective recomputed per employee."""
+    from asn_balance.analysis.horizon import plan_paths, plan_year_by_year
+    from asn_balance.engine.horizon_large import seed_plan
+
+    problem = tiny(11, 40, 8, growth=0.05, locked=False)
+    quotas = [0, 3, 3, 3]
+    data = compile_horizon(problem, 4, quotas)
+    yby = plan_year_by_year(problem, 4, quotas)
+    assert yby.has_plan
+    seed = plan_paths(problem, data, yby)
+    assert seed is not None
+    pair, bins, hires = seed
+    model = data.model
+    assert len(pair) == int(model.size.sum())  # one path per unit
+    assert model.pair_init is not None
+    assert np.array_equal(np.bincount(pair, minlength=model.n_pairs), model.pair_init)
+    held = seed_plan(model, (pair, bins))
+    assert held is not None
+    assert plan_violations(model, held, hires) == 0
+    assert evaluate_plan(model, held, hires)[0] == pytest.approx(yby.objective, rel=1e-9, abs=1e-9)
+    # a unit sent where its group has no pair is no plan of the model
+    assert seed_plan(model, (pair, np.where(bins >= 0, model.n_bins, bins))) is None
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), years=st.integers(2, 3), hire=st.integers(0, 1))
+def test_seeded_column_generation_against_brute_force(seed: int, years: int, hire: int) -> None:
+    """Seeded with the year-by-year plan's paths, the bound never exceeds the brute-force
+    optimum; the master's start costs the seed's objective; price-and-branch from that start
+    returns a plan of the model between the optimum and the seed."""
+    from asn_balance.analysis.horizon import plan_paths, plan_year_by_year
+    from asn_balance.engine.horizon_large import seed_plan
+
+    problem = tiny(seed, 2, 3, growth=0.1)
+    quotas = [0] + [hire] * (years - 1)
+    exact = brute_force(problem, years, quotas)
+    data = compile_horizon(problem, years, quotas)
+    model = data.model
+    try:
+        yby = plan_year_by_year(problem, years, quotas)
+    except ab.InputError:  # everybody retired: a round's tables have no employee
+        assume(False)
+        return
+    assume(yby.has_plan)
+    paths = plan_paths(problem, data, yby)
+    assert paths is not None
+    held0 = seed_plan(model, paths[:2])
+    assert held0 is not None
+    obj0 = evaluate_plan(model, held0, paths[2])[0]
+    assert obj0 >= exact - 1e-7
+    bound, stats, master = _colgen(
+        model, time_limit=None, upper=None, rel_gap=1e-4, max_rounds=200, smooth=None, seed=paths[:2]
+    )
+    assert stats["colgen_seeded"] == int(model.size.sum())
+    assert bound <= exact + 1e-7
+    info: dict[str, object] = {}
+    found = price_and_branch(model, master, time_limit=10.0, cutoff=obj0, stats=info, start=(held0, paths[2]))
+    assert info["pnb_start"] == pytest.approx(obj0, abs=1e-6)
+    assert found is not None  # the start itself is a plan
+    held, hires = found
+    assert plan_violations(model, held, hires) == 0
+    assert exact - 1e-7 <= evaluate_plan(model, held, hires)[0] <= obj0 + 1e-7
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_seeded_large_path_is_checked_and_beats_year_by_year(
+    monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """``plan_horizon`` on the large-model path with the year-by-year plan as seed: the plan
+    passes the independent checker, is no worse than the year-by-year plan, not below the exact
+    MIP's optimum, and its bound is not above that optimum."""
+    from asn_balance.analysis.horizon import plan_year_by_year
+
+    problem = tiny(seed, 40, 8, growth=0.05, locked=False)
+    quotas = [0, 3, 3, 3]
+    exact = ab.plan_horizon(problem, 4, quotas)
+    assert exact.status == "optimal"
+    yby = plan_year_by_year(problem, 4, quotas)
+    _forced_large(monkeypatch)
+    plan = ab.plan_horizon(problem, 4, quotas, time_limit=30, year_by_year=True)
+    stats = plan.summary["solver_stats"]
+    assert stats["seed_violations"] == 0
+    assert stats["colgen_seeded"] > 0
+    assert plan.has_plan
+    report = ab.check_horizon(problem, plan)
+    assert report.ok, report.messages()
+    assert exact.objective - 1e-6 <= plan.objective <= yby.objective + 1e-6
+    assert plan.bound <= exact.objective + 1e-6
+    assert plan.bound <= plan.objective + 1e-9
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), years=st.integers(2, 3), hire=st.integers(0, 1))
+def test_column_generation_resumed_after_price_and_branch(seed: int, years: int, hire: int) -> None:
+    """Stopped before its first round, then price-and-branch on a copy of the master, then
+    resumed to the end: the master is still an LP, the bound valid against brute force and the
+    same as the column generation's run without a stop."""
+    problem = tiny(seed, 2, 3, growth=0.1)
+    quotas = [0] + [hire] * (years - 1)
+    exact = brute_force(problem, years, quotas)
+    model = compile_horizon(problem, years, quotas).model
+    whole, _ = colgen_bound(model)
+    early, stats, master = _colgen(
+        model, time_limit=1e-3, upper=None, rel_gap=1e-4, max_rounds=200, smooth=None
+    )
+    assert stats["colgen_rounds"] == 0 and not stats["colgen_converged"]
+    assert early <= exact + 1e-7
+    found = price_and_branch(model, master, time_limit=10.0, cutoff=None)
+    if found is not None:
+        assert plan_violations(model, *found) == 0
+    assert master.resume is not None
+    bound, more = master.resume(None)
+    assert more["colgen_converged"]
+    assert early - 1e-9 <= bound <= exact + 1e-7
+    assert bound == pytest.approx(whole, abs=2e-4 * max(1.0, abs(whole)))  # both within rel_gap
+
+
+def test_watchdog_takes_highs_last_incumbent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When HiGHS has not come back by the deadline plus the grace, price-and-branch takes the
+    last incumbent HiGHS reported: a plan of the model, no better than the optimum, as good as
+    the start. (The thread is replaced by one that runs HiGHS to the end and then says it is
+    still running, so the watchdog's branch is taken every time.)"""
+    from asn_balance.analysis.horizon import plan_paths, plan_year_by_year
+    from asn_balance.engine.horizon_large import seed_plan
+
+    class Late:
+        def __init__(self, target: object, daemon: bool) -> None:
+            self.target = target
+
+        def start(self) -> None:
+            self.target()  # type: ignore[operator]
+
+        def join(self, timeout: float | None = None) -> None:
+            pass
+
+        def is_alive(self) -> bool:
+            return True
+
+    problem = tiny(11, 40, 8, growth=0.05, locked=False)
+    quotas = [0, 3, 3, 3]
+    data = compile_horizon(problem, 4, quotas)
+    model = data.model
+    exact = solve_horizon(model)
+    paths = plan_paths(problem, data, plan_year_by_year(problem, 4, quotas))
+    assert paths is not None
+    held0 = seed_plan(model, paths[:2])
+    assert held0 is not None
+    obj0 = evaluate_plan(model, held0, paths[2])[0]
+    _, _, master = _colgen(
+        model, time_limit=None, upper=None, rel_gap=1e-4, max_rounds=200, smooth=None, seed=paths[:2]
+    )
+    monkeypatch.setattr("asn_balance.engine.horizon_large.threading.Thread", Late)
+    info: dict[str, object] = {}
+    found = price_and_branch(model, master, time_limit=10.0, cutoff=obj0, stats=info, start=(held0, paths[2]))
+    assert info["pnb_status"] == "watchdog"
+    assert found is not None
+    held, hires = found
+    assert plan_violations(model, held, hires) == 0
+    assert exact.objective - 1e-7 <= evaluate_plan(model, held, hires)[0] <= obj0 + 1e-7

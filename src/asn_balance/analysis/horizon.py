@@ -27,7 +27,14 @@ from ..evaluate.horizon import HorizonResult, evaluate_horizon, evaluate_horizon
 from ..model.problem import Problem
 from ..planner import solve
 
-__all__ = ["plan_horizon", "plan_year_by_year", "plan_years_greedily", "round_problem", "round_state"]
+__all__ = [
+    "plan_horizon",
+    "plan_paths",
+    "plan_year_by_year",
+    "plan_years_greedily",
+    "round_problem",
+    "round_state",
+]
 
 
 def plan_horizon(
@@ -88,16 +95,21 @@ def plan_horizon(
         baseline = plan_year_by_year(problem, years, hires, time_limit=share)
         if not baseline.has_plan:
             baseline = None
+    seed = None if baseline is None or not large else plan_paths(problem, data, baseline)
+    # the plan is followed employee by employee after the solve: that time is kept back,
+    # measured on the year-by-year plan (its evaluation, twice, plus 0.2 s)
+    reserve = 0.0 if baseline is None else 0.2 + 2 * float(baseline.summary.get("evaluate_seconds", 0.0))
     elapsed = time.perf_counter() - t0
-    left = None if time_limit is None else max(0.1, time_limit - elapsed)
+    left = None if time_limit is None else max(0.1, time_limit - elapsed - reserve)
     cutoff = baseline.objective if baseline is not None else None
-    sol = solve_horizon(data.model, time_limit=left, warm=warm_start, cutoff=cutoff)
+    sol = solve_horizon(data.model, time_limit=left, warm=warm_start, cutoff=cutoff, seed=seed)
     extra = {
         "solver": sol.solver,
         "solver_seconds": round(sol.seconds, 3),
         "compile_seconds": round(t_compile, 3),
         "solver_stats": sol.stats,
         "time_limit": time_limit,
+        "reserve_seconds": round(reserve, 3),
     }
     if baseline is not None and (
         sol.status == "no_better"
@@ -279,6 +291,7 @@ def plan_year_by_year(
             cur[e] = b
             last_move[e] = t
         per_round.append(moves)
+    t_eval = time.perf_counter()
     result = evaluate_horizon_moves(
         problem,
         data,
@@ -288,8 +301,50 @@ def plan_year_by_year(
         bound=-math.inf,
         summary={"solver": "solve per round"},
     )
+    result.summary["evaluate_seconds"] = round(time.perf_counter() - t_eval, 3)
     result.summary["seconds"] = round(time.perf_counter() - t0, 3)
     return result
+
+
+def plan_paths(
+    problem: Problem, data: HorizonData, plan: HorizonResult
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """A plan of employees as the engine's unit paths (the seed of
+    :func:`~asn_balance.engine.horizon_large.solve_large`).
+
+    Returns, for every employee of a group (``data.employee_group >= 0``), the pair they start
+    in and their position per round after its moves (``-1`` from the round they are gone: the
+    BUP of the position held), and the hires ``(T, B)``; ``None`` when the plan moves
+    fixed staff, names an unknown id or puts someone where their group has no pair.
+    """
+    m = data.model
+    T, B = m.n_rounds, m.n_bins
+    emp_index = pd.Index(problem.employees["employee_id"].astype(str))
+    pos_index = pd.Index(problem.positions["position_id"].astype(str))
+    cur = problem.employee_position.astype(np.int64).copy()
+    gone = np.zeros(len(cur), dtype=bool)
+    bins = np.full((len(cur), T), -1, dtype=np.int64)
+    hires = np.zeros((T, B), dtype=np.int64)
+    grp = data.employee_group
+    for t in range(T):
+        _present(data, cur, gone, t)
+        rd = plan.rounds[t]
+        e = emp_index.get_indexer(rd.moves["employee_id"].astype(str))
+        b = pos_index.get_indexer(rd.moves["to_position"].astype(str))
+        hb = pos_index.get_indexer(rd.hires["position_id"].astype(str))
+        if (e < 0).any() or (b < 0).any() or (hb < 0).any() or (grp[e] < 0).any():
+            return None
+        cur[e] = b
+        bins[:, t] = np.where(gone, -1, cur)
+        np.add.at(hires[t], hb, rd.hires["count"].to_numpy(dtype=np.int64))
+    mover = np.flatnonzero(grp >= 0)
+    codes = m.pair_group * B + m.pair_bin
+    order = np.argsort(codes)
+    code = grp[mover] * B + problem.employee_position[mover]
+    at = order[np.minimum(np.searchsorted(codes[order], code), len(order) - 1)]
+    if (codes[at] != code).any():
+        return None
+    return at.astype(np.int64), bins[mover], hires
 
 
 def round_state(

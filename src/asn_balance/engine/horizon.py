@@ -601,6 +601,7 @@ def solve_horizon(
     gap: float = 1e-6,
     cutoff: float | None = None,
     restrict: bool = True,
+    seed: tuple[IntArray, IntArray, IntArray] | None = None,
 ) -> HorizonSolution:
     """The horizon's MIP, warm-started from the myopic plan; HiGHS's dual bound.
 
@@ -622,6 +623,10 @@ def solve_horizon(
     restrict : bool
         Solve a model above :data:`MAX_MIP_COLUMNS` restricted
         (:func:`~asn_balance.engine.horizon_large.solve_large`); ``False``: as it is.
+    seed : tuple of arrays, optional
+        For a model above :data:`MAX_MIP_COLUMNS`: the plan of ``cutoff`` as unit paths (per
+        unit its starting pair and its bin per round, ``-1`` gone) and hires ``(T, B)``; the
+        column generation starts from its paths (see ``solve_large``).
 
     Returns
     -------
@@ -636,8 +641,9 @@ def solve_horizon(
 
     if restrict and is_large(m):
         return solve_large(
-            m, time_limit=time_limit, warm=warm, gap=gap, stats=stats, t_start=t_start, cutoff=cutoff
-        )
+            m, time_limit=time_limit, warm=warm, gap=gap, stats=stats, t_start=t_start, cutoff=cutoff,
+            seed=seed,
+        )  # fmt: skip
     greedy = None
     if warm:
         left = None if deadline is None else 0.4 * (deadline - t_start)

@@ -8,11 +8,14 @@ must come from), so the gap it reports is honest, not small.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .control import stop_requested
 from .horizon import (
@@ -31,6 +34,7 @@ from .horizon import (
     plan_violations,
     solve_horizon,
 )
+from .horizon_paths import _lagrangian, lagrangian_bound
 
 __all__ = [
     "bin_bound",
@@ -40,8 +44,13 @@ __all__ = [
     "lp_bound",
     "price_and_branch",
     "restrict",
+    "seed_plan",
     "solve_large",
 ]
+
+
+#: Seconds past its deadline before price-and-branch stops waiting for HiGHS (the watchdog).
+WATCHDOG_GRACE = 0.5
 
 
 def is_large(m: HorizonModel) -> bool:
@@ -143,17 +152,39 @@ def solve_large(
     t_start: float,
     cutoff: float | None = None,
     colgen_share: float = 0.6,
+    seed: tuple[IntArray, IntArray, IntArray] | None = None,
 ) -> HorizonSolution:
     """A model too large for one MIP: the bound by column generation over unit paths
     (:func:`colgen_bound`, ``colgen_share`` of the time), then the plan by price-and-branch
     (:func:`price_and_branch`: the paths it made, whole units, ``cutoff`` as the objective
     bound). Without a plan from there and without a ``cutoff`` plan of the caller, the MIP of a
     restricted model (:func:`restrict`) makes one. The bound is the best of the column
-    generation's and the bin-by-bin one (:func:`bin_bound`): an honest gap."""
+    generation's and the bin-by-bin one (:func:`bin_bound`): an honest gap.
+
+    ``seed``: a plan known elsewhere (the plan made year by year) as unit paths and hires:
+    per unit its starting pair and its bin per round (``-1``: gone), and hires ``(T, B)``. If
+    it breaks no row of the model (:func:`plan_violations`) its paths are in the master from
+    the start and it is price-and-branch's first incumbent; the time that check took, twice,
+    plus 0.5 s is kept back from price-and-branch for checking its plan."""
 
     def left() -> float | None:
         return None if time_limit is None else max(0.1, time_limit - (time.perf_counter() - t_start))
 
+    margin = None if time_limit is None else min(3.0, 0.05 * time_limit)
+    start = None
+    if seed is not None:
+        t_check = time.perf_counter()
+        held0 = seed_plan(m, (seed[0], seed[1]))
+        hires0 = np.asarray(seed[2], dtype=np.int64)
+        bad = -1 if held0 is None else plan_violations(m, held0, hires0)
+        t_check = time.perf_counter() - t_check
+        stats["seed_violations"], stats["seed_check_seconds"] = bad, round(t_check, 3)
+        if held0 is not None and bad == 0:
+            start = (held0, hires0)
+            stats["seed_objective"] = evaluate_plan(m, held0, hires0)[0]
+            margin = None if time_limit is None else 0.5 + 2 * t_check
+        else:
+            seed = None
     share = left()
     cg, cg_stats, master = _colgen(
         m,
@@ -162,11 +193,26 @@ def solve_large(
         rel_gap=1e-4,
         max_rounds=10_000 if time_limit is not None else 200,
         smooth=None,
+        seed=None if seed is None else (seed[0], seed[1]),
     )
     stats.update(cg_stats)
     rest = left()  # HiGHS stops a little after its interrupt, and the plan is checked after it
-    rest = None if rest is None or time_limit is None else max(0.1, rest - min(3.0, 0.05 * time_limit))
-    found = price_and_branch(m, master, time_limit=rest, cutoff=cutoff, stats=stats)
+    rest = None if rest is None or margin is None else max(0.1, rest - margin)
+    stats["pnb_margin"] = margin
+    found = price_and_branch(m, master, time_limit=rest, cutoff=cutoff, stats=stats, start=start)
+    more = left()
+    if (
+        master.resume is not None
+        and not stats["colgen_converged"]
+        and stats.get("pnb_status") != "watchdog"  # HiGHS may still be stopping in its thread
+        and more is not None
+        and more > 1.5
+    ):
+        # price-and-branch ended early: the rest of the time goes on with the bound (less
+        # 0.5 s for the plan's objective and the result)
+        cg, cg_stats = master.resume(more - 0.5)
+        stats.update(cg_stats)
+        stats["colgen_resumed"] = True
     del master
     bb = bin_bound(m)
     bound = max(bb, cg)
@@ -210,149 +256,6 @@ def lp_bound(m: HorizonModel, *, time_limit: float | None = None) -> float:
     return bound if status == "optimal" else -_INF
 
 
-def _dp(
-    m: HorizonModel, lam: FloatArray, starts: IntArray
-) -> tuple[float, FloatArray, FloatArray, IntArray, IntArray]:
-    """The cheapest path of one unit from each pair, under prices ``lam[t, b]`` per unit held
-    and ``move_cost`` per move, by the rules of a unit (first round, last round, exit, enter,
-    lock). Returns ``sum_p starts[p] x cost(p)``, the units held per round and bin, and per
-    starting pair (``starts > 0``, in order) the path's cost, its bin per round (``-1``:
-    gone) and its moves."""
-    T, B, P = m.n_rounds, m.n_bins, m.n_pairs
-    G = len(m.size)
-    pg, pb = m.pair_group, m.pair_bin
-    first = m.first[pg]
-    L = max(1, int(m.lock))
-    START = T  # the arrival state of a unit there from the start
-    # W[t][a]: cost from round t on of a unit that held pair p in round t-1, last arrival a
-    W = np.zeros((T + 1, T + 1, P))
-    best_move = np.zeros((T, G))
-    best_pair = np.zeros((T, G), dtype=np.int64)
-    for t in range(T - 1, -1, -1):
-        alive = m.pair_exit > t
-        # arriving at p' in round t: price, then the cost to go with arrival t
-        arrive = np.where(alive & m.pair_enter, lam[t, pb] + W[t + 1, t], _INF)
-        order = np.lexsort((arrive, pg))
-        first_of = np.searchsorted(pg[order], np.arange(G))
-        ok = first_of < P
-        best_pair[t] = np.where(ok, order[np.minimum(first_of, P - 1)], -1)
-        best_move[t] = np.where(ok, arrive[best_pair[t]] + m.move_cost, _INF)
-        best_move[t][~ok] = _INF
-        for a in [START, *range(t)]:
-            stay = lam[t, pb] + W[t + 1, a]
-            may = (t <= m.pair_last) & ((first <= t) if a == START else (t - a >= L))
-            value = np.where(may, np.minimum(stay, best_move[t][pg]), stay)
-            W[t, a] = np.where(alive, value, 0.0)
-    total = float(starts @ W[0, START])
-    # the units held: follow the path of each start
-    held = np.zeros((T, B))
-    src = np.flatnonzero(starts > 0)
-    bins = np.full((len(src), T), -1, dtype=np.int64)
-    moves = np.zeros(len(src), dtype=np.int64)
-    cur, arr = src.copy(), np.full(len(src), START)
-    here = np.ones(len(src), dtype=bool)
-    for t in range(T):
-        here &= m.pair_exit[cur] > t
-        g = pg[cur]
-        may = (t <= m.pair_last[cur]) & np.where(arr == START, first[cur] <= t, t - arr >= L)
-        stay = lam[t, pb[cur]] + W[t + 1, arr, cur]
-        move = here & may & (best_move[t][g] < stay - 1e-12)
-        cur = np.where(move, best_pair[t][g], cur)
-        arr = np.where(move, t, arr)
-        moves += move
-        bins[here, t] = pb[cur[here]]
-        np.add.at(held[t], pb[cur[here]], starts[src[here]])
-    return total, held, W[0, START][src], bins, moves
-
-
-def _lagrangian(
-    m: HorizonModel, lam: FloatArray, starts: IntArray, lo: FloatArray, hi: FloatArray, hmax: IntArray
-) -> tuple[float, FloatArray, FloatArray, FloatArray, tuple[FloatArray, IntArray, IntArray]]:
-    """The Lagrangian's value at prices ``lam`` (a valid lower bound), the units held, the
-    best staff ``n``, the hires, and the paths of :func:`_dp`."""
-    T, B = m.n_rounds, m.n_bins
-    units_cost, held, w0, bins, moves = _dp(m, lam, starts)
-    nc = m.target + lam * m.weight / 2
-    cand = np.stack([np.clip(np.floor(nc), lo, hi), np.clip(np.ceil(nc), lo, hi)])
-    val = (cand - m.target) ** 2 / m.weight - lam * cand
-    k = np.argmin(val, axis=0)
-    n = np.take_along_axis(cand, k[None], axis=0)[0]
-    staff_cost = float(np.take_along_axis(val, k[None], axis=0).sum())
-    reduced = m.hire_cost + np.cumsum(lam[::-1], axis=0)[::-1]
-    hires = np.zeros((T, B))
-    hire_cost = 0.0
-    for t in range(T):
-        left = int(m.hire_cap[t])
-        for b in np.argsort(reduced[t]).tolist():
-            if left <= 0 or reduced[t, b] >= 0:
-                break
-            take = min(left, int(hmax[b]))
-            if take <= 0:
-                continue
-            hires[t, b] = take
-            hire_cost += take * reduced[t, b]
-            left -= take
-    value = units_cost + staff_cost + hire_cost + float((lam * m.fixed).sum())
-    return value, held, n, hires, (w0, bins, moves)
-
-
-def lagrangian_bound(
-    m: HorizonModel,
-    *,
-    time_limit: float | None = None,
-    upper: float | None = None,
-    iterations: int = 400,
-) -> tuple[float, dict[str, Any]]:
-    """A valid lower bound by Lagrangian relaxation of the staff rows.
-
-    With a price ``lam[t, b]`` on ``n[t, b] = fixed + units + hires so far`` the problem falls
-    apart into one shortest path over the rounds per unit (the same for all units of a group
-    starting in the same position: :func:`_dp`), one best staff level per round and position
-    (``min_n (n - target)^2 / w - lam n`` within its bounds, the exact quadratic) and the best
-    hires of each round under its quota (the most negative ``hire_cost + sum_{s >= t} lam``).
-    Unit caps, ``max_moves`` and coverage are left out (a relaxation: still a bound). Every
-    value of the Lagrangian is a bound; the prices move by subgradient steps (Polyak's step to
-    ``upper``, the objective of a known plan, halved when the bound stalls), starting from the
-    marginal costs at the staff without moves.
-    """
-    t_start = time.perf_counter()
-    T, B = m.n_rounds, m.n_bins
-    starts = _init(m)
-    lo = np.maximum(m.min_units, m.fixed).astype(float)
-    hi = np.where(m.max_units >= 0, m.max_units, np.iinfo(np.int64).max // 4).astype(float)
-    hi = np.maximum(hi, lo)
-    alive = m.pair_exit[:, None] > np.arange(T)[None, :]
-    now = m.fixed.astype(float).copy()
-    for t in range(T):
-        now[t] += np.bincount(m.pair_bin, weights=np.where(alive[:, t], starts, 0), minlength=B)
-    lam = 2 * (now - m.target) / m.weight  # marginal cost at the staff without moves
-    hmax = np.where(m.hire_ok, np.where(m.hire_max >= 0, m.hire_max, np.iinfo(np.int64).max // 4), 0)
-    best, theta, stall = -_INF, 1.0, 0
-    it = 0
-    for it in range(iterations):  # noqa: B007
-        if time_limit is not None and time.perf_counter() - t_start > time_limit:
-            break
-        value, held, n, hires, _ = _lagrangian(m, lam, starts, lo, hi, hmax)
-        if not np.isfinite(best) or value > best + 1e-9 * max(1.0, abs(best)):
-            best, stall = value, 0
-        else:
-            stall += 1
-            if stall >= 8:
-                theta, stall = theta / 2, 0
-        if upper is not None and upper - best <= 1e-4 * max(1.0, abs(upper)):
-            break
-        grad = m.fixed + held + np.cumsum(hires, axis=0) - n
-        norm = float((grad**2).sum())
-        if norm <= 1e-12:
-            break  # the relaxed plan is feasible for the staff rows: the bound is tight
-        target = upper if upper is not None and upper > value else value + 0.05 * max(1.0, abs(value))
-        lam = lam + theta * (target - value) / norm * grad
-    return best, {
-        "lagrangian_iterations": it + 1,
-        "lagrangian_seconds": round(time.perf_counter() - t_start, 2),
-    }
-
-
 @dataclass
 class _Master:
     """The master LP of :func:`_colgen`, kept for price-and-branch (:func:`price_and_branch`)."""
@@ -366,6 +269,13 @@ class _Master:
     path_src: list[IntArray] = field(default_factory=list)  # per batch, the row in ``src``
     path_bins: list[IntArray] = field(default_factory=list)  # per batch, the bin per round
     offset: float = 0.0
+    seg_start: IntArray | None = None  # per staff row, its first segment column
+    seg_count: IntArray | None = None  # per staff row, its segments
+    seg_open: npt.NDArray[np.bool_] | None = None  # per staff row, the last segment unbounded
+    lo: FloatArray | None = None  # (T, B) the least staff, the segments' origin
+    seed_first: int = -1  # the master column of the first seeded path (-1: no seed)
+    seed_units: IntArray | None = None  # units on each seeded path
+    resume: Callable[[float | None], tuple[float, dict[str, Any]]] | None = None  # more rounds
 
 
 def _colgen(
@@ -376,8 +286,10 @@ def _colgen(
     rel_gap: float,
     max_rounds: int,
     smooth: float | None,
+    seed: tuple[IntArray, IntArray] | None = None,
 ) -> tuple[float, dict[str, Any], _Master]:
-    """The column generation of :func:`colgen_bound`; also returns its master."""
+    """The column generation of :func:`colgen_bound`; also returns its master. ``seed``: the
+    paths of a known plan (:func:`seed_paths`), in the master from the start."""
     from .backends.highs import _new_highs
 
     t_start = time.perf_counter()
@@ -396,7 +308,7 @@ def _colgen(
     # the stability centre, the best prices so far, starts at the better of no price (each
     # position at its best staff: the bin-by-bin bound) and the marginal costs without moves
     marginal = 2 * (now - m.target) / m.weight
-    best, _, _, _, (w0, bins, moves) = _lagrangian(m, marginal, starts, lo, hi, hmax)
+    best, _, _, _, (_, bins, moves) = _lagrangian(m, marginal, starts, lo, hi, hmax)
     center = marginal
     zero = np.zeros((T, B))
     value = _lagrangian(m, zero, starts, lo, hi, hmax)[0]
@@ -458,85 +370,161 @@ def _colgen(
         np.arange(n_staff, dtype=np.int32), np.arange(n_staff, dtype=np.int32), -np.ones(n_staff),
     )  # fmt: skip
     ms = _Master(h, src, tb, hire_first, art_first, art_first + n_staff,
-                 offset=float(((lo - m.target) ** 2 / m.weight).sum()))  # fmt: skip
+                 offset=float(((lo - m.target) ** 2 / m.weight).sum()),
+                 seg_start=(np.cumsum(n_seg) - n_seg).astype(np.int64), seg_count=n_seg,
+                 seg_open=(hi.ravel() > cap.ravel()), lo=lo)  # fmt: skip
 
     def add_paths(which: IntArray, b_: IntArray, mv: IntArray) -> None:
-        """Paths of the starting pairs ``which``: +1 in their convexity row, -1 per round held."""
-        here = b_[which] >= 0
-        idx_ = np.concatenate([(n_staff + which)[:, None], np.arange(T)[None, :] * B + b_[which]], axis=1)
+        """Paths from the starting pairs ``which`` (rows of ``src``), their bins per round
+        ``b_`` and moves ``mv``: +1 in their convexity row, -1 per round held."""
+        here = b_ >= 0
+        idx_ = np.concatenate([(n_staff + which)[:, None], np.arange(T)[None, :] * B + b_], axis=1)
         mask = np.concatenate([np.ones((len(which), 1), dtype=bool), here], axis=1)
         val_ = np.where(np.arange(T + 1)[None, :] == 0, 1.0, -1.0)
         col_start = np.concatenate([[0], np.cumsum(mask.sum(axis=1))[:-1]]).astype(np.int32)
         h.addCols(
-            len(which), m.move_cost * mv[which].astype(float), np.zeros(len(which)),
+            len(which), m.move_cost * mv.astype(float), np.zeros(len(which)),
             np.full(len(which), _INF), int(mask.sum()), col_start, idx_[mask].astype(np.int32),
             np.broadcast_to(val_, mask.shape)[mask],
         )  # fmt: skip
         ms.path_src.append(which.copy())
-        ms.path_bins.append(b_[which].copy())
+        ms.path_bins.append(b_.copy())
 
     stay = np.where(alive[src], m.pair_bin[src][:, None], -1)
     add_paths(np.arange(S), stay, np.zeros(S, dtype=np.int64))
     add_paths(np.arange(S), bins, moves)
+    seeded = _seed_columns(m, src, starts, seed)
+    if seeded is not None:
+        ms.seed_first = int(h.getNumCol())
+        ms.seed_units = seeded[2]
+        add_paths(*seeded[:2], _path_moves(m, src, *seeded[:2]))
     alpha = 0.5 if smooth is None else smooth
     master = _INF
-    it = 0
-    status, new = "", np.zeros(0, dtype=np.int64)
+    n_rounds, n_new, seconds, status, done = 0, 0, 0.0, "", False
     trace: list[tuple[float, float, float]] = []
-    for it in range(max_rounds):  # noqa: B007
-        if time_limit is not None:
-            left = time_limit - (time.perf_counter() - t_start)
-            if left <= 0.05:
+
+    def rounds(limit: float | None) -> tuple[float, dict[str, Any]]:
+        """Column generation rounds for ``limit`` seconds (or to convergence); the bound and
+        the statistics so far. Called again, it goes on from where it stopped."""
+        nonlocal best, center, alpha, master, n_rounds, n_new, seconds, status, done
+        t_run = time.perf_counter()
+        while not done and n_rounds < max_rounds:
+            if limit is not None:
+                left = limit - (time.perf_counter() - t_run)
+                if left <= 0.05:
+                    break
+                # an LP's time_limit is checked against HiGHS's run clock, which adds up over
+                # the runs of an instance (a MIP's against its own clock: see price_and_branch)
+                h.setOptionValue("time_limit", float(h.getRunTime()) + left)
+            n_rounds += 1
+            h.run()
+            status = h.modelStatusToString(h.getModelStatus()).lower()
+            if status != "optimal":
                 break
-            h.setOptionValue("time_limit", float(h.getRunTime()) + left)  # its clock runs across runs
-        h.run()
-        status = h.modelStatusToString(h.getModelStatus()).lower()
-        if status != "optimal":
-            break
-        master = float(h.getInfo().objective_function_value) + ms.offset
-        dual = np.asarray(h.getSolution().row_dual, dtype=float)
-        lam, mu = dual[:n_staff].reshape(T, B), dual[n_staff : n_staff + S]
-        # Wentges smoothing: price at a point between the stability centre and the master's duals
-        at = alpha * center + (1 - alpha) * lam
-        value, held, n, hires, (w0, bins, moves) = _lagrangian(m, at, starts, lo, hi, hmax)
-        if smooth is None:
-            # the subgradient at the point says which way the bound rises (Pessoa et al. 2018):
-            # towards the master's duals, less smoothing; away from them, more
-            grad = m.fixed + held + np.cumsum(hires, axis=0) - n
-            toward = float((grad * (lam - center)).sum()) > 0
-            alpha = max(0.0, alpha - 0.1) if toward else min(0.99, alpha + 0.1)
-        if value > best:
-            best, center = value, at
-        trace.append((round(time.perf_counter() - t_start, 2), round(master, 3), round(best, 3)))
-        if best >= master - rel_gap * max(1.0, abs(master)) and master >= best:
-            break  # the prices are optimal for the master (beyond the chords' caps it may be lower)
-        if upper is not None and upper - best <= rel_gap * max(1.0, abs(upper)):
-            break
-        rc = (
-            m.move_cost * moves
-            - mu
-            + np.where(bins >= 0, lam[np.arange(T)[None, :], np.maximum(bins, 0)], 0).sum(1)
-        )
-        new = np.flatnonzero(rc < -1e-7)
-        if len(new) == 0 and at is not lam:  # a mispricing: price at the master's own duals
-            value, _, _, _, (w0, bins, moves) = _lagrangian(m, lam, starts, lo, hi, hmax)
+            master = float(h.getInfo().objective_function_value) + ms.offset
+            dual = np.asarray(h.getSolution().row_dual, dtype=float)
+            lam, mu = dual[:n_staff].reshape(T, B), dual[n_staff : n_staff + S]
+            # Wentges smoothing: price at a point between the stability centre and the duals
+            at = alpha * center + (1 - alpha) * lam
+            value, held, n, hires, (w0, bins, moves) = _lagrangian(m, at, starts, lo, hi, hmax)
+            if smooth is None:
+                # the subgradient at the point says which way the bound rises (Pessoa et al.
+                # 2018): towards the master's duals, less smoothing; away from them, more
+                grad = m.fixed + held + np.cumsum(hires, axis=0) - n
+                toward = float((grad * (lam - center)).sum()) > 0
+                alpha = max(0.0, alpha - 0.1) if toward else min(0.99, alpha + 0.1)
             if value > best:
-                best, center = value, lam
-            new = np.flatnonzero(w0 - mu < -1e-7)
-        if len(new) == 0:
-            best = max(best, master)  # no path prices out: the master is the relaxation's optimum
-            break
-        add_paths(new, bins, moves)
-    stats = {
-        "colgen_rounds": it + 1,
-        "colgen_status": status,
-        "colgen_new": len(new),
-        "colgen_master": master,
-        "colgen_paths": sum(len(x) for x in ms.path_src),
-        "colgen_seconds": round(time.perf_counter() - t_start, 2),
-        "colgen_trace": trace,
-    }
+                best, center = value, at
+            trace.append((round(seconds + time.perf_counter() - t_run, 2), round(master, 3), round(best, 3)))
+            if best >= master - rel_gap * max(1.0, abs(master)) and master >= best:
+                done = True  # the prices are optimal for the master
+                break
+            if upper is not None and upper - best <= rel_gap * max(1.0, abs(upper)):
+                done = True
+                break
+            rc = (
+                m.move_cost * moves
+                - mu
+                + np.where(bins >= 0, lam[np.arange(T)[None, :], np.maximum(bins, 0)], 0).sum(1)
+            )
+            new = np.flatnonzero(rc < -1e-7)
+            if len(new) == 0 and at is not lam:  # a mispricing: price at the master's own duals
+                value, _, _, _, (w0, bins, moves) = _lagrangian(m, lam, starts, lo, hi, hmax)
+                if value > best:
+                    best, center = value, lam
+                new = np.flatnonzero(w0 - mu < -1e-7)
+            n_new = len(new)
+            if n_new == 0:
+                best = max(best, master)  # no path prices out: the master is the LP's optimum
+                done = True
+                break
+            add_paths(new, bins[new], moves[new])
+        seconds += time.perf_counter() - t_run
+        return best, {
+            "colgen_seeded": 0 if ms.seed_units is None else int(ms.seed_units.sum()),
+            "colgen_rounds": n_rounds,
+            "colgen_status": status,
+            "colgen_converged": done,
+            "colgen_new": n_new,
+            "colgen_master": master,
+            "colgen_paths": sum(len(x) for x in ms.path_src),
+            "colgen_seconds": round(setup + seconds, 2),
+            "colgen_trace": trace,
+        }
+
+    ms.resume = rounds
+    setup = time.perf_counter() - t_start
+    best, stats = rounds(None if time_limit is None else time_limit - (time.perf_counter() - t_start))
     return best, stats, ms
+
+
+def _path_moves(m: HorizonModel, src: IntArray, which: IntArray, bins: IntArray) -> IntArray:
+    """The moves of unit paths: rounds held in another bin than the round before."""
+    prev = m.pair_bin[src[which]]
+    moves = np.zeros(len(which), dtype=np.int64)
+    for t in range(m.n_rounds):
+        here = bins[:, t] >= 0
+        moves += here & (bins[:, t] != prev)
+        prev = np.where(here, bins[:, t], prev)
+    return moves
+
+
+def _seed_columns(
+    m: HorizonModel, src: IntArray, starts: IntArray, seed: tuple[IntArray, IntArray] | None
+) -> tuple[IntArray, IntArray, IntArray] | None:
+    """The distinct paths of a seed plan (``seed``: per unit its starting pair and its bin per
+    round, ``-1`` gone) as rows of ``src``, bins and units each; ``None`` when the seed does
+    not put every starting unit on exactly one path."""
+    if seed is None:
+        return None
+    pair, bins = np.asarray(seed[0], dtype=np.int64), np.asarray(seed[1], dtype=np.int64)
+    if bins.ndim != 2 or bins.shape != (len(pair), m.n_rounds) or len(src) == 0:
+        return None
+    row = np.minimum(np.searchsorted(src, pair), len(src) - 1)
+    if (src[row] != pair).any() or (np.bincount(row, minlength=len(src)) != starts[src]).any():
+        return None
+    key, units = np.unique(np.concatenate([row[:, None], bins], axis=1), axis=0, return_counts=True)
+    return key[:, 0].copy(), key[:, 1:].copy(), units.astype(np.int64)
+
+
+def seed_plan(m: HorizonModel, seed: tuple[IntArray, IntArray]) -> IntArray | None:
+    """Units held per pair and round (``(P, T)``) of a plan given as unit paths (``seed``: per
+    unit its starting pair and its bin per round, ``-1``: gone); ``None`` when a unit holds a
+    bin that is no pair of its group."""
+    pair, bins = np.asarray(seed[0], dtype=np.int64), np.asarray(seed[1], dtype=np.int64)
+    B = m.n_bins
+    codes = m.pair_group * B + m.pair_bin
+    order = np.argsort(codes)
+    held = np.zeros((m.n_pairs, m.n_rounds), dtype=np.int64)
+    g = m.pair_group[pair]
+    for t in range(m.n_rounds):
+        here = bins[:, t] >= 0
+        code = g[here] * B + bins[here, t]
+        at = order[np.minimum(np.searchsorted(codes[order], code), len(order) - 1)]
+        if (codes[at] != code).any():
+            return None
+        np.add.at(held[:, t], at, 1)
+    return held
 
 
 def colgen_bound(
@@ -551,7 +539,7 @@ def colgen_bound(
     """A valid lower bound by column generation over unit paths (Dantzig-Wolfe).
 
     The master LP holds, per starting pair, a convex combination of paths of its units over
-    the rounds (each path obeys the rules of a unit: :func:`_dp`), per round and position the
+    the rounds (each path obeys the rules of a unit: ``horizon_paths._dp``), per round and position the
     staff as unit segments priced by the cost's chords between consecutive integers (the last
     one unbounded at its slope: below the cost beyond, so a relaxation) and the hires under
     their quotas. Unit caps, ``max_moves`` and coverage are left out (a relaxation). The
@@ -576,6 +564,34 @@ def colgen_bound(
     return best, stats
 
 
+def _master_start(
+    m: HorizonModel, ms: _Master, held: IntArray, hires: IntArray, n_cols: int
+) -> FloatArray | None:
+    """The master's columns of its seed plan (units held ``held``, ``hires``): its paths, its
+    hires and the staff segments filled in order; ``None`` when it has no seed or a hire or a
+    staff level has no column."""
+    if ms.seed_units is None or ms.seg_start is None or ms.seg_count is None or ms.seg_open is None:
+        return None
+    x = np.zeros(n_cols)
+    x[ms.seed_first : ms.seed_first + len(ms.seed_units)] = ms.seed_units
+    hv = hires[ms.hire_tb[:, 0], ms.hire_tb[:, 1]] if len(ms.hire_tb) else np.zeros(0, dtype=np.int64)
+    if int(hv.sum()) != int(hires.sum()):
+        return None
+    x[ms.hire_first : ms.art_first] = hv
+    _, n, _ = evaluate_plan(m, held, hires)
+    assert ms.lo is not None
+    v = (n - ms.lo).ravel()
+    over = v - ms.seg_count
+    if (v < 0).any() or ((over > 0) & ~ms.seg_open).any():
+        return None
+    rows = np.repeat(np.arange(len(v)), ms.seg_count)
+    k = np.arange(len(rows)) - ms.seg_start[rows]
+    x[: len(rows)] = k < v[rows]
+    last = ms.seg_start + ms.seg_count - 1
+    x[last] += np.maximum(over, 0)
+    return x
+
+
 def price_and_branch(
     m: HorizonModel,
     ms: _Master,
@@ -583,6 +599,7 @@ def price_and_branch(
     time_limit: float | None,
     cutoff: float | None,
     stats: dict[str, Any] | None = None,
+    start: tuple[IntArray, IntArray] | None = None,
 ) -> tuple[IntArray, IntArray] | None:
     """A plan from the paths the column generation made: its master with whole units on every
     path and whole hires (no artificial units), solved by HiGHS as a MIP with ``cutoff`` (the
@@ -590,10 +607,19 @@ def price_and_branch(
     pair and round and returned only if it breaks no row of the whole model
     (:func:`~asn_balance.engine.horizon.plan_violations`: the side rows the master leaves out
     are checked there). ``None``: no plan, or none better than ``cutoff``. ``stats`` gets the
-    status, seconds, and the plan's objective and violations."""
-    h = ms.h
+    status, seconds, and the plan's objective and violations. ``start``: the units held and
+    hires of the seed plan of the master (:func:`_colgen`'s ``seed``), HiGHS's first
+    incumbent (presolve off: HiGHS 1.16 misprices a start in presolve's space); without it
+    ``cutoff`` bounds the objective. HiGHS's ``time_limit`` is ``time_limit`` (per run) and a
+    callback interrupts it at the same wall-clock deadline."""
+    from .backends.highs import _new_highs
+
     stats = {} if stats is None else stats
     t_start = time.perf_counter()
+    # a copy: the master stays an LP, the column generation can go on after
+    h: Any = _new_highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(ms.h.getModel())
     n_cols = int(h.getNumCol())
     T, B = m.n_rounds, m.n_bins
     whole = np.concatenate([np.arange(ms.hire_first, ms.art_first), np.arange(ms.path_first, n_cols)]).astype(
@@ -603,25 +629,49 @@ def price_and_branch(
     art = np.arange(ms.art_first, ms.path_first, dtype=np.int32)
     h.changeColsBounds(len(art), art, np.zeros(len(art)), np.zeros(len(art)))
     h.setOptionValue("mip_rel_gap", 1e-6)
-    if cutoff is not None:
+    if cutoff is not None:  # the master's objective leaves out ``offset``: a gap in the plan's units
+        h.setOptionValue("mip_abs_gap", 5e-5 * max(1.0, abs(cutoff)))
+    x0 = None if start is None else _master_start(m, ms, *start, n_cols)
+    if x0 is not None:
+        h.setOptionValue("presolve", "off")
+        h.setSolution(n_cols, np.arange(n_cols, dtype=np.int32), x0)
+        stats["pnb_start"] = float(x0 @ np.asarray(h.getLp().col_cost_, dtype=float)) + ms.offset
+    elif cutoff is not None:
         h.setOptionValue("objective_bound", float(cutoff) - ms.offset)
     deadline = None if time_limit is None else t_start + time_limit
     if time_limit is not None:
-        h.setOptionValue("time_limit", float(h.getRunTime()) + max(0.05, time_limit))
+        # a MIP checks time_limit against its own clock, started by this run (an LP against
+        # the run clock of the instance, which adds up over runs: the column generation's)
+        h.setOptionValue("time_limit", max(0.05, time_limit))
 
     def interrupt(e: Any) -> None:
         if stop_requested() or (deadline is not None and time.perf_counter() > deadline):
             e.interrupt()
 
+    incumbent: list[FloatArray] = []
+
+    def improving(e: Any) -> None:
+        incumbent[:] = [np.array(e.data_out.mip_solution, dtype=float)]
+
     h.cbMipInterrupt.subscribe(interrupt)
     h.cbSimplexInterrupt.subscribe(interrupt)  # the root LP too
-    h.run()
-    status = h.modelStatusToString(h.getModelStatus()).lower()
-    sol = h.getSolution()
+    h.cbMipImprovingSolution.subscribe(improving)
+    # the watchdog: HiGHS runs in a thread (it releases the GIL) and is waited for until the
+    # deadline plus WATCHDOG_GRACE; past that, its last incumbent is taken and the thread left
+    # to stop at its next interrupt check (some phases of HiGHS's MIP check rarely)
+    worker = threading.Thread(target=h.run, daemon=True)
+    worker.start()
+    worker.join(None if deadline is None else max(0.0, deadline + WATCHDOG_GRACE - time.perf_counter()))
+    if worker.is_alive():
+        status, x = "watchdog", (incumbent[0] if incumbent else None)
+    else:
+        status = h.modelStatusToString(h.getModelStatus()).lower()
+        sol = h.getSolution()
+        x = np.asarray(sol.col_value, dtype=float) if sol.value_valid else None
     stats.update({"pnb_status": status, "pnb_seconds": round(time.perf_counter() - t_start, 2)})
-    if not sol.value_valid:
+    if x is None or len(x) != n_cols:
         return None
-    x = np.rint(np.asarray(sol.col_value, dtype=float))
+    x = np.rint(x)
     units = x[ms.path_first :].astype(np.int64)
     ps, pbins = np.concatenate(ms.path_src), np.concatenate(ms.path_bins)
     used = np.flatnonzero(units > 0)
