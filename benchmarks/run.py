@@ -70,7 +70,8 @@ def measured(cmd: list[str], timeout: float | None = None) -> dict[str, Any]:
         p = subprocess.run(full, capture_output=True, text=True, timeout=timeout)
         code, err, std = p.returncode, p.stderr, p.stdout
     except subprocess.TimeoutExpired as e:
-        code, err, std = None, f"killed after {timeout:.0f} s\n{e.stderr or ''}", ""
+        tail = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
+        code, err, std = None, f"killed after {timeout:.0f} s\n{tail}", ""
     wall = time.perf_counter() - t0
     rss_mb = None
     try:
@@ -210,6 +211,7 @@ _PHASES = (
     "tables = validate_tables({k: raw.get(k) for k in ('employees', 'positions', 'tasks', 'units')},"
     " limits=limits)\n"
     "del raw; problem = Problem(tables); lap('validate', t)\n"
+    "t = time.perf_counter(); problem.input_sha256; lap('fingerprint', t)\n"
     "t = time.perf_counter(); comp = compile_problem(problem); lap('compile', t)\n"
     "t = time.perf_counter(); sol = solve_model(comp.model); lap('flow', t)\n"
     "t = time.perf_counter(); result = evaluate_solution(problem, comp, sol); lap('evaluate', t)\n"
@@ -237,10 +239,10 @@ def run_phases(data: Path, work: Path, limits: list[str]) -> dict[str, Any]:
 
 
 def phases_text(ph: dict[str, Any]) -> str:
-    names = ("read", "validate", "compile", "flow", "evaluate", "check", "write")
-    if not all(n in ph for n in names):
+    names = ("read", "validate", "fingerprint", "compile", "flow", "evaluate", "check", "write")
+    if not all(n in ph for n in names[:2] + names[3:]):
         return f"phases failed: {ph.get('note')}"
-    bits = ", ".join(f"{n} {ph[n]:.1f}" for n in names)
+    bits = ", ".join(f"{n} {ph[n]:.1f}" for n in names if n in ph)
     return (
         f"phases (s): import {ph.get('import', 0):.1f}, {bits}; total {ph['wall']:.1f} s, "
         f"peak RSS {_num(ph.get('rss_mb'), '.0f')} MB"
@@ -323,7 +325,7 @@ HEAD = (
 
 
 def table_rows(rows: list[dict[str, Any]]) -> list[tuple[str, ...]]:
-    out = []
+    out: list[tuple[str, ...]] = []
     for r in rows:
         ok = r.get("ok")
         out.append(

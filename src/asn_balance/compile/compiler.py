@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..engine.model import AssignmentModel, Pair, SideConstraint
 from ..model.problem import Problem
-from .eligibility import Eligibility, competency_matrix, eligibility
+from .eligibility import Eligibility, competency_matrix, eligibility, group_numbers
 from .unit_rules import UnitRules, unit_rules
 from .wishes import Wishes, wishes
 
@@ -175,7 +175,7 @@ def compile_problem(
     key_frame = pd.DataFrame(
         {"home": pos_of[reg], "sig": sig_of[el.profile[reg]], "stay": stay_code, "qual": qual_code[reg]}
     )
-    grp_reg = key_frame.groupby(list(key_frame.columns), sort=True).ngroup().to_numpy(np.int64)
+    grp_reg = group_numbers(key_frame)
     n_reg_groups = int(grp_reg.max()) + 1 if len(grp_reg) else 0
     first = np.zeros(n_reg_groups, dtype=np.int64)
     first[grp_reg[::-1]] = reg[::-1]
@@ -188,11 +188,15 @@ def compile_problem(
     # arcs of regular groups, vectorised over the profile's arcs
     prof_rep = el.profile[first]
     per = (starts[prof_rep + 1] - starts[prof_rep]).astype(np.int64)
+    # (in place where the arrays are long: at national scale each holds tens of millions of arcs)
     arc_g = np.repeat(np.arange(n_reg_groups, dtype=np.int64), per)
-    offs = np.arange(len(arc_g), dtype=np.int64) - np.repeat(np.cumsum(per) - per, per)
-    src = np.repeat(starts[prof_rep], per) + offs
-    arc_c = el.arc_class[src].astype(np.int64)
-    arc_cost = fit_w * el.arc_shortfall[src] - stay[first][arc_g]
+    src = np.arange(len(arc_g), dtype=np.int64)
+    src += np.repeat(starts[prof_rep] - (np.cumsum(per) - per), per)
+    arc_c = el.arc_class[src].astype(np.int64, copy=False)
+    arc_cost = el.arc_shortfall[src].astype(float)
+    del src
+    arc_cost *= fit_w
+    arc_cost -= np.repeat(stay[first], per)  # fit_w * shortfall - stay of the group's movers
     tracked = qual_code[first] > 0
     if tracked.any():  # coverage needs the unit a qualified mover goes to: split its classes by unit
         keep = ~tracked[arc_g]
@@ -216,7 +220,9 @@ def compile_problem(
     arcs_g: list[IntArray] = [arc_g]
     arcs_c: list[IntArray] = [arc_c]
     arcs_cost: list[npt.NDArray[np.float64]] = [arc_cost]
-    arcs_tick: list[IntArray] = [np.full(len(arc_g), tick, dtype=np.int64)]  # regular movers: no volunteers
+    # ticks are 1 or 2: one byte each until the model takes them
+    arcs_tick: list[npt.NDArray[np.int8]] = [np.full(len(arc_g), tick, dtype=np.int8)]  # no volunteers
+    del arc_g, arc_c, arc_cost
 
     due("after the regular movers' arcs")
     # custom movers: one group each, one arc per admissible position
@@ -296,15 +302,20 @@ def compile_problem(
     arcs_g.append(group_of[pe])
     arcs_c.append(single[pb])
     arcs_cost.append(cost)
-    arcs_tick.append(np.where(w.volunteer[pe], 1, tick).astype(np.int64))
+    arcs_tick.append(np.where(w.volunteer[pe], 1, tick).astype(np.int8))
     g_home.append(homes_c)
     g_size.append(np.ones(len(homes_c), dtype=np.int64))
-    group_home = np.concatenate(g_home).astype(np.int64)
-    group_size = np.concatenate(g_size).astype(np.int64)
-    arc_group = np.concatenate(arcs_g).astype(np.int64)
-    arc_class = np.concatenate(arcs_c).astype(np.int64)
-    arc_costs = np.concatenate(arcs_cost).astype(float)
-    arc_ticks = np.concatenate(arcs_tick).astype(np.int64)
+    group_home = np.concatenate(g_home).astype(np.int64, copy=False)
+    group_size = np.concatenate(g_size).astype(np.int64, copy=False)
+    # one array at a time, its pieces freed before the next (each is as long as the arcs)
+    arc_group = np.concatenate(arcs_g).astype(np.int64, copy=False)
+    del arcs_g
+    arc_class = np.concatenate(arcs_c).astype(np.int64, copy=False)
+    del arcs_c
+    arc_costs = np.concatenate(arcs_cost).astype(float, copy=False)
+    del arcs_cost
+    arc_ticks = np.concatenate(arcs_tick)
+    del arcs_tick
 
     # a reward for moving must not be collectable by a move home: take the home out of the class
     move_cost = float(pol.move_cost)
@@ -326,12 +337,10 @@ def compile_problem(
         less = derived[inverse.reshape(-1)]
         keep[neg[less < 0]] = False
         arc_class[neg[less >= 0]] = less[less >= 0]
-        arc_group, arc_class, arc_costs, arc_ticks = (
-            arc_group[keep],
-            arc_class[keep],
-            arc_costs[keep],
-            arc_ticks[keep],
-        )
+        arc_group = arc_group[keep]  # one at a time: each old array freed before the next
+        arc_class = arc_class[keep]
+        arc_costs = arc_costs[keep]
+        arc_ticks = arc_ticks[keep]
     indptr, class_bins = classes.csr()
 
     grouped = employee_group >= 0
@@ -358,6 +367,7 @@ def compile_problem(
     min_staff = pos["min_staff"].to_numpy(dtype=float)
     # min_staff and max_staff bound the staff in FTE: fixed + frac + inflow within them
     max_units = np.floor(np.nan_to_num(max_staff, nan=0.0) - frac + _FTE_EPS)
+    mixed_ticks = bool(len(arc_ticks)) and arc_ticks.min() != arc_ticks.max()
     model = AssignmentModel(
         target=(need - frac).astype(float),
         weight=np.maximum(need, 1.0).astype(float),
@@ -372,7 +382,7 @@ def compile_problem(
         arc_class=arc_class,
         arc_cost=arc_costs,
         # ticks only where they tell volunteers from others (uniform ticks change nothing)
-        arc_tick=arc_ticks if len(np.unique(arc_ticks)) > 1 else None,
+        arc_tick=arc_ticks.astype(np.int64) if mixed_ticks else None,
         move_cost=move_cost,
         max_moves=pol.max_moves,
         side=tuple(side),

@@ -22,7 +22,9 @@ grows with the number of distinct profiles and classes, not employees x position
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -53,6 +55,29 @@ __all__ = [
 
 IntArray = npt.NDArray[np.int64]
 _CHUNK_PAIRS = 2_000_000
+
+
+def group_numbers(frame: pd.DataFrame) -> IntArray:
+    """``frame.groupby(list(frame.columns), sort=True).ngroup()`` for columns of text or
+    numbers without missing values, from each column's sorted codes combined into one
+    integer key (no tuple per row); other columns go through the groupby itself."""
+    n = len(frame)
+    key = np.zeros(n, dtype=np.int64)
+    room = 1
+    for name in frame.columns:
+        col = frame[name]
+        kind = pd.api.types.infer_dtype(col, skipna=False)
+        if kind not in ("string", "integer", "empty") or col.isna().any():
+            return frame.groupby(list(frame.columns), sort=True).ngroup().to_numpy(np.int64)
+        codes, uniques = pd.factorize(col.to_numpy(), sort=True)
+        room *= max(len(uniques), 1)
+        if room >= 2**62:
+            return frame.groupby(list(frame.columns), sort=True).ngroup().to_numpy(np.int64)
+        key = key * max(len(uniques), 1) + codes
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    _, number = np.unique(key, return_inverse=True)
+    return np.asarray(number, dtype=np.int64).reshape(-1)
 
 
 @dataclass(frozen=True)
@@ -108,7 +133,9 @@ def _rank_on(grade: str, scale: str, blank: int) -> int:
 
 def _scales(status: pd.Series) -> pd.Series:
     """The grade scale of each status (PNS for PNS and CPNS, PPPK for both PPPK statuses)."""
-    return status.map(lambda s: STATUS_SCALE.get(s, "PNS")).astype(object)
+    codes, uniques = pd.factorize(status, use_na_sentinel=False)  # each distinct status looked up once
+    scales = np.array([STATUS_SCALE.get(s, "PNS") for s in uniques], dtype=object)
+    return pd.Series(scales[codes], index=status.index, dtype=object)
 
 
 #: Rank of D-IV and of S-1: a D-IV meets an S-1 minimum unless ``Policy.d4_equals_s1`` is off.
@@ -136,14 +163,17 @@ def _edu_ranks(values: pd.Series, blank: int) -> IntArray:
     return values.map(lambda e: education_rank(e) if e else blank).to_numpy(dtype=np.int64)
 
 
-def competency_matrix(texts: pd.Series, names: list[str]) -> npt.NDArray[np.int8]:
+def competency_matrix(
+    texts: pd.Series, names: list[str], parsed_texts: dict[Any, dict[str, int] | str] | None = None
+) -> npt.NDArray[np.int8]:
     """Levels of competencies ``names`` (columns; 0 where unlisted) per text of ``texts``,
-    parsing each distinct text once."""
+    parsing each distinct text once (``parsed_texts``: texts already parsed, and where the
+    ones parsed here are kept)."""
     codes, uniques = pd.factorize(texts, sort=False)
     col = {n: i for i, n in enumerate(names)}
     mat = np.zeros((len(uniques), len(names)), dtype=np.int8)
     for r, text in enumerate(uniques):
-        parsed = parse_competencies(text)
+        parsed = _parsed(text, parsed_texts)
         if isinstance(parsed, dict):
             for name, level in parsed.items():
                 if name in col:
@@ -151,11 +181,23 @@ def competency_matrix(texts: pd.Series, names: list[str]) -> npt.NDArray[np.int8
     return mat[codes] if len(texts) else np.zeros((0, len(names)), dtype=np.int8)
 
 
-def _competency_names(*columns: pd.Series) -> list[str]:
+def _parsed(text: Any, parsed_texts: dict[Any, dict[str, int] | str] | None) -> dict[str, int] | str:
+    """:func:`~asn_balance.model.domain.parse_competencies` of ``text``, kept in ``parsed_texts``."""
+    if parsed_texts is None:
+        return parse_competencies(text)
+    found = parsed_texts.get(text)
+    if found is None:
+        found = parsed_texts[text] = parse_competencies(text)
+    return found
+
+
+def _competency_names(
+    *columns: pd.Series, parsed_texts: dict[Any, dict[str, int] | str] | None = None
+) -> list[str]:
     names: set[str] = set()
     for column in columns:
         for text in pd.unique(column):
-            parsed = parse_competencies(text)
+            parsed = _parsed(text, parsed_texts)
             if isinstance(parsed, dict):
                 names.update(parsed)
     return sorted(names)
@@ -311,7 +353,7 @@ def eligibility(problem: Problem) -> Eligibility:
             "competency_standard": column(pos, "competency_standard", "").fillna("").to_numpy(dtype=object),
         }
     )
-    position_class = class_frame.groupby(list(class_frame.columns), sort=True).ngroup().to_numpy(np.int64)
+    position_class = group_numbers(class_frame)
     n_classes = int(position_class.max()) + 1 if len(position_class) else 0
     order = np.argsort(position_class, kind="stable").astype(np.int64)
     class_indptr = np.concatenate([[0], np.cumsum(np.bincount(position_class, minlength=n_classes))]).astype(
@@ -333,9 +375,7 @@ def eligibility(problem: Problem) -> Eligibility:
     )
     profile = np.full(len(emp), -1, dtype=np.int64)
     if movable.any():
-        profile[movable] = (
-            prof_frame[movable].groupby(list(prof_frame.columns), sort=True).ngroup().to_numpy()
-        )
+        profile[movable] = group_numbers(prof_frame[movable])
     n_prof = int(profile.max()) + 1 if movable.any() else 0
     if n_prof == 0 or n_classes == 0:
         e = np.zeros(0, dtype=np.int64)
@@ -344,12 +384,17 @@ def eligibility(problem: Problem) -> Eligibility:
     rep[profile[movable]] = np.flatnonzero(movable)
     profiles = prof_frame.iloc[rep].reset_index(drop=True)
 
+    parsed_texts: dict[Any, dict[str, int] | str] = {}  # each distinct text parsed once for both
     names = _competency_names(
-        profiles["competencies"], classes["required_competencies"], classes["competency_standard"]
+        profiles["competencies"],
+        classes["required_competencies"],
+        classes["competency_standard"],
+        parsed_texts=parsed_texts,
     )
-    p_comp = competency_matrix(profiles["competencies"], names)
-    c_comp = competency_matrix(classes["required_competencies"], names)
-    c_std = competency_matrix(classes["competency_standard"], names).astype(np.int64)
+    p_comp = competency_matrix(profiles["competencies"], names, parsed_texts)
+    c_comp = competency_matrix(classes["required_competencies"], names, parsed_texts)
+    c_std = competency_matrix(classes["competency_standard"], names, parsed_texts).astype(np.int64)
+    del parsed_texts
     p_grade = _grade_ranks(profiles["grade"], profiles["scale"], -1)  # -1: no grade on the own scale
     p_pppk = (profiles["scale"] == "PPPK").to_numpy()
     c_min_g = _grade_ranks(classes["min_grade"], "PNS", -1)
@@ -361,22 +406,24 @@ def eligibility(problem: Problem) -> Eligibility:
 
     # candidate pairs: same jabatan (a join) or all pairs (in chunks)
     if not pol.allow_jabatan_change:
-        pj = pd.DataFrame({"p": np.arange(n_prof), "jabatan": profiles["jabatan"]})
-        cj = pd.DataFrame({"c": np.arange(n_classes), "jabatan": classes["jabatan"]})
-        pairs = pj.merge(cj, on="jabatan", how="inner")
-        all_p, all_c = pairs["p"].to_numpy(np.int64), pairs["c"].to_numpy(np.int64)
-        del pairs
-        # in chunks: the competency checks below hold a pairs x competencies matrix
-        chunks = [
-            (all_p[k : k + _CHUNK_PAIRS], all_c[k : k + _CHUNK_PAIRS])
-            for k in range(0, len(all_p), _CHUNK_PAIRS)
-        ]
+        # every (profile, class) of one jabatan: the classes of each jabatan side by side
+        both = [profiles["jabatan"].to_numpy(dtype=object), classes["jabatan"].to_numpy(dtype=object)]
+        jab, _ = pd.factorize(np.concatenate(both), use_na_sentinel=False)
+        p_jab, c_jab = jab[:n_prof].astype(np.int64), jab[n_prof:].astype(np.int64)
+        c_by_jab = np.argsort(c_jab, kind="stable").astype(np.int64)
+        n_of = np.bincount(c_jab, minlength=int(jab.max()) + 1).astype(np.int64)
+        # in chunks of whole profiles (never all pairs at once: at national scale they are many),
+        # as the competency checks below hold a pairs x competencies matrix
+        chunks: Iterable[tuple[IntArray, IntArray]] = _jabatan_pairs(
+            n_of[p_jab], (np.cumsum(n_of) - n_of)[p_jab], c_by_jab
+        )
     else:
-        step = max(1, _CHUNK_PAIRS // n_classes)
-        chunks = []
-        for start in range(0, n_prof, step):
-            ps = np.arange(start, min(n_prof, start + step), dtype=np.int64)
-            chunks.append((np.repeat(ps, n_classes), np.tile(np.arange(n_classes, dtype=np.int64), len(ps))))
+        step = max(1, _CHUNK_PAIRS // n_classes)  # every pair, a block of profiles at a time
+        blocks = (np.arange(p0, min(n_prof, p0 + step), dtype=np.int64) for p0 in range(0, n_prof, step))
+        chunks = (
+            (np.repeat(ps, n_classes), np.tile(np.arange(n_classes, dtype=np.int64), len(ps)))
+            for ps in blocks
+        )
     # only the competencies some class requires (or sets a standard for) are compared, and
     # only for the pairs whose class has such a requirement: the rest pass (levels are >= 0)
     req_cols = np.flatnonzero(c_comp.any(axis=0)) if names else np.zeros(0, dtype=np.int64)
@@ -388,7 +435,7 @@ def eligibility(problem: Problem) -> Eligibility:
     arc_p: list[IntArray] = []
     arc_c: list[IntArray] = []
     arc_s: list[IntArray] = []
-    for pp, cc in chunks:
+    for pp, cc in chunks:  # pairs by profile, then class: the arcs come out sorted
         if len(pp) == 0:
             continue
         lo = np.where(p_pppk[pp], c_min_gp[cc], c_min_g[cc])  # the bounds of the mover's scale
@@ -411,5 +458,22 @@ def eligibility(problem: Problem) -> Eligibility:
     ap = np.concatenate(arc_p) if arc_p else np.zeros(0, dtype=np.int64)
     ac = np.concatenate(arc_c) if arc_c else np.zeros(0, dtype=np.int64)
     sh = np.concatenate(arc_s) if arc_s else np.zeros(0, dtype=np.int64)
-    srt = np.lexsort((ac, ap))
-    return Eligibility(rule, profile, position_class, class_indptr, order, ap[srt], ac[srt], sh[srt])
+    if len(ap) > 1 and not bool(np.all((ap[1:] > ap[:-1]) | ((ap[1:] == ap[:-1]) & (ac[1:] > ac[:-1])))):
+        srt = np.lexsort((ac, ap))
+        ap, ac, sh = ap[srt], ac[srt], sh[srt]
+    return Eligibility(rule, profile, position_class, class_indptr, order, ap, ac, sh)
+
+
+def _jabatan_pairs(per: IntArray, start: IntArray, classes: IntArray) -> Iterator[tuple[IntArray, IntArray]]:
+    """(profile, class) pairs of one jabatan, a block of whole profiles at a time of about
+    ``_CHUNK_PAIRS`` pairs: profile ``p`` pairs with ``classes[start[p] : start[p] + per[p]]``."""
+    ends = np.cumsum(per)
+    p0, n = 0, len(per)
+    while p0 < n:
+        base = int(ends[p0 - 1]) if p0 else 0
+        p1 = max(p0 + 1, int(np.searchsorted(ends, base + _CHUNK_PAIRS, side="right")))
+        per_b = per[p0:p1]
+        pp = np.repeat(np.arange(p0, p1, dtype=np.int64), per_b)
+        within = np.arange(len(pp), dtype=np.int64) - np.repeat(np.cumsum(per_b) - per_b, per_b)
+        yield pp, classes[np.repeat(start[p0:p1], per_b) + within]
+        p0 = p1

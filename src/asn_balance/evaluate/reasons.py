@@ -8,6 +8,7 @@ golongan III/b, S1, keuangan 4 >= 3"``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -63,7 +64,7 @@ def _gap(gap: float, lang: str) -> str:
 
 
 def _ej(ej: float, band: str, lang: str) -> str:
-    v = "∞" if np.isinf(ej) else "-" if np.isnan(ej) else f"{ej:.2f}"
+    v = "∞" if math.isinf(ej) else "-" if math.isnan(ej) else f"{ej:.2f}"  # math: no ufunc per call
     if lang == "id":
         v = v.replace(".", ",")
     return f"EJ {v}, {band}"
@@ -179,7 +180,7 @@ def move_reasons(
         c: column(positions, c, "").fillna("").to_numpy(dtype=object)
         for c in ("min_grade", "max_grade", "min_grade_pppk", "max_grade_pppk", "min_education")
     }
-    pppk = np.isin(employees["status"].to_numpy(dtype=object).astype(str), ["PPPK", PART_TIME])[ei]
+    pppk = np.isin(employees["status"].to_numpy(dtype=object)[ei].astype(str), ["PPPK", PART_TIME])
     # the grade bounds of the mover's scale only
     low = np.where(pppk, pcol["min_grade_pppk"][ti], pcol["min_grade"][ti])
     high = np.where(pppk, pcol["max_grade_pppk"][ti], pcol["max_grade"][ti])

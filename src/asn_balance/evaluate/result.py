@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import math
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .. import _outputs
@@ -119,8 +119,37 @@ def _json_table(df: pd.DataFrame, indent: int) -> str:
     return "".join(_json_table_pieces(df, indent))
 
 
+def _json_texts(values: pd.Series, pad: str, indent: int) -> npt.NDArray[np.object_]:
+    """The JSON text of each cell of a column, as :func:`_json_column` gives it; numbers and
+    booleans without a Python object per cell (each distinct number written once)."""
+    kind = values.dtype.kind if isinstance(values.dtype, np.dtype) else ""
+    out: npt.NDArray[np.object_]
+    if kind == "b":
+        out = np.where(values.to_numpy(), "true", "false").astype(object)
+        return out
+    if kind and kind in "iuf":
+        x = values.to_numpy()
+        codes, uniques = pd.factorize(x, use_na_sentinel=False)
+        seen = uniques.tolist()
+        if kind == "f":
+            table = [float.__repr__(v) if math.isfinite(v) else "null" for v in seen]
+        else:
+            table = [int.__repr__(v) for v in seen]
+        texts = np.empty(len(table), dtype=object)
+        texts[:] = table
+        out = texts[codes]
+        if kind == "f":  # 0.0 and -0.0 are one value to factorize, not to repr
+            zero = np.flatnonzero(x == 0)
+            out[zero] = np.where(np.signbit(x[zero]), "-0.0", "0.0")
+        return out
+    out = np.empty(len(values), dtype=object)
+    out[:] = _json_column(values, _column(values), pad, indent)
+    return out
+
+
 def _json_table_pieces(df: pd.DataFrame, indent: int) -> Iterator[str]:
-    """:func:`_json_table` in pieces of at most ``_JSON_ROWS`` rows."""
+    """:func:`_json_table` in pieces of at most ``_JSON_ROWS`` rows: the cells' texts and the
+    keys between them joined at once."""
     if not len(df):
         yield "[]"
         return
@@ -129,18 +158,22 @@ def _json_table_pieces(df: pd.DataFrame, indent: int) -> Iterator[str]:
     if not keys:
         yield "[\n" + ",\n".join([pad2 + "{}"] * len(df)) + "\n" + pad1 + "]"
         return
-    fields = ",\n".join(
-        pad3 + encode_basestring(k).replace("{", "{{").replace("}", "}}") + ": {}" for k in keys
-    )
-    row = pad2 + "{{\n" + fields + "\n" + pad2 + "}}"
+    k = len(keys)
+    before = [",\n" + pad3 + encode_basestring(key) + ": " for key in keys]
+    first = pad2 + "{\n" + before[0][2:]  # a row's first key
+    end = "\n" + pad2 + "}"
     for start in range(0, len(df), _JSON_ROWS):
         part = df.iloc[start : start + _JSON_ROWS]
-        _, cols = _columns(part)
-        texts = [_json_column(part.iloc[:, j], cols[j], pad3, indent) for j in range(part.shape[1])]
-        del cols
-        yield ("[\n" if start == 0 else ",\n") + ",\n".join(
-            itertools.starmap(row.format, zip(*texts, strict=True))
-        )
+        grid = np.empty((len(part), 2 * k + 1), dtype=object)
+        grid[:, 0] = ",\n" + first  # rows after the first of the piece follow a comma
+        grid[0, 0] = first
+        for j in range(k):
+            if j:
+                grid[:, 2 * j] = before[j]
+            grid[:, 2 * j + 1] = _json_texts(part.iloc[:, j], pad3, indent)
+        grid[:, 2 * k] = end
+        yield ("[\n" if start == 0 else ",\n") + "".join(grid.ravel().tolist())
+        del grid
     yield "\n" + pad1 + "]"
 
 

@@ -4,128 +4,159 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 from collections.abc import Iterator
 from json.encoder import encode_basestring
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .schema import TABLES
+from .schema import TABLES, TableSpec
 
 __all__ = ["HASH_SCHEME", "canonical_fingerprint", "canonical_hash", "canonical_text"]
 
 #: First line of the text :func:`canonical_hash` hashes; a new scheme gets a new line.
 HASH_SCHEME: Final[str] = "asn-balance canonical tables v1"
-
-
-def _json_cells(values: pd.Series, kind: str) -> npt.NDArray[np.object_]:
-    """Each cell of a canonical column as compact JSON (one call per distinct value)."""
-    if kind == "date":
-        stamps = pd.Series(pd.to_datetime(values), dtype="datetime64[ns]")
-        text = stamps.dt.strftime("%Y-%m-%d")
-        out = np.full(len(text), "null", dtype=object)
-        ok = text.notna().to_numpy()
-        out[ok] = '"' + text[ok].to_numpy(dtype=object) + '"'
-        return out
-    if kind == "bool":
-        if pd.api.types.is_bool_dtype(values.dtype) and not values.hasnans:
-            return np.where(values.to_numpy(dtype=bool), "true", "false").astype(object)
-        return np.array(["true" if bool(v) else "false" for v in values.tolist()], dtype=object)
-    if kind in ("float", "int"):
-        x = values.to_numpy(dtype=float, na_value=np.nan)
-        out = np.full(len(x), "null", dtype=object)
-        fin = np.isfinite(x)
-        whole = fin & (x == np.round(x)) & (np.abs(x) < 2.0**53)
-        uniq, inverse = np.unique(x[whole], return_inverse=True)
-        out[whole] = np.array([str(int(v)) for v in uniq.tolist()], dtype=object)[inverse.ravel()]
-        other = fin & ~whole
-        uniq, inverse = np.unique(x[other], return_inverse=True)
-        out[other] = np.array([repr(float(v)) for v in uniq.tolist()], dtype=object)[inverse.ravel()]
-        return out
-    codes, uniques = pd.factorize(values.astype(object), sort=False)
-    # json.dumps(text, ensure_ascii=False) is encode_basestring(text), without its overhead
-    encoded = np.array([*map(encode_basestring, map(str, uniques)), "null"], dtype=object)
-    return encoded[codes]  # a missing value (-1) takes the last entry, null
-
-
-def _table_text(name: str, frame: pd.DataFrame | None) -> str:
-    """A table's lines of the canonical text (header and rows, each ending with ``\\n``)."""
-    spec = TABLES[name]
-    n = 0 if frame is None else len(frame)
-    head = json.dumps([name, list(spec.names), n], ensure_ascii=False, separators=(",", ":"))
-    if frame is None or not n:
-        return head + "\n"
-    cols = [_json_cells(frame[c.name], c.kind).tolist() for c in spec.columns]
-    return head + "\n[" + "]\n[".join(map(",".join, zip(*cols, strict=True))) + "]\n"
-
-
-#: Rows assembled at a time by :func:`_table_bytes` (bounds its index arrays).
-_ROWS_PER_CHUNK: Final[int] = 50_000
 _VALUE_KINDS: Final[frozenset[str]] = frozenset({"float", "int", "bool", "date"})
 
 
-def _json_codes(values: pd.Series, kind: str) -> tuple[npt.NDArray[np.int32], list[str]]:
-    """A canonical column as codes into its distinct JSON cells (as :func:`_json_cells`)."""
-    if kind not in _VALUE_KINDS:  # text: each distinct value encoded once
+def _number(v: float) -> str:
+    """A number as compact JSON: whole ones as integers, others as the shortest text that
+    reads back the same float, non-finite ones ``null``."""
+    if not math.isfinite(v):
+        return "null"
+    if v.is_integer() and abs(v) < 2.0**53:
+        return str(int(v))
+    return repr(float(v))
+
+
+def _json_codes(values: pd.Series, kind: str) -> tuple[npt.NDArray[np.intp], list[str]]:
+    """A canonical column as codes into the compact JSON of its distinct cells (each distinct
+    value encoded once; a missing value is ``null``)."""
+    if kind == "bool":
+        if pd.api.types.is_bool_dtype(values.dtype) and not values.hasnans:
+            return values.to_numpy(dtype=bool).astype(np.intp), ["false", "true"]
+        truth = [1 if bool(v) else 0 for v in values.tolist()]
+        return np.array(truth, dtype=np.intp), ["false", "true"]
+    if kind == "date":
+        stamps = pd.Series(pd.to_datetime(values), dtype="datetime64[ns]")
+        codes, uniques = pd.factorize(stamps, sort=False)
+        days = pd.Series(uniques, dtype="datetime64[ns]").dt.strftime("%Y-%m-%d").tolist()
+        table = [f'"{d}"' for d in days]
+    elif kind in ("float", "int"):
+        x = values.to_numpy(dtype=float, na_value=np.nan)
+        codes, uniques = pd.factorize(x, sort=False)
+        table = [_number(v) for v in uniques.tolist()]
+    else:  # json.dumps(text, ensure_ascii=False) is encode_basestring(text), without its overhead
         codes, uniques = pd.factorize(values.astype(object), sort=False)
-        table = [*map(encode_basestring, map(str, uniques)), "null"]
-        return np.where(codes < 0, len(table) - 1, codes).astype(np.int32), table
-    if kind == "bool" and pd.api.types.is_bool_dtype(values.dtype) and not values.hasnans:
-        return values.to_numpy(dtype=bool).astype(np.int32), ["false", "true"]
-    cells = _json_cells(values, kind)
-    codes, uniques = pd.factorize(pd.Series(cells, dtype=object), sort=False)
-    return codes.astype(np.int32), [str(u) for u in uniques]
+        table = [*map(encode_basestring, map(str, uniques))]
+    table.append("null")
+    out = np.asarray(codes, dtype=np.intp)
+    out[out < 0] = len(table) - 1
+    return out, table
+
+
+#: Characters :func:`json.encoder.encode_basestring` escapes.
+_ESCAPED: Final = re.compile(r'[\x00-\x1f"\\]')
+#: Cells of a text column looked at to tell a column of repeats from one of distinct values.
+_SAMPLE: Final[int] = 4096
+
+
+def _plain_text(values: pd.Series) -> npt.NDArray[np.object_] | None:
+    """The cells of a text column of mostly distinct values (ids, names) when each is a string
+    that JSON writes as itself in quotes, else ``None`` (such a column is joined as it is,
+    without a table of distinct cells)."""
+    if values.dtype != object and not pd.api.types.is_string_dtype(values.dtype):
+        return None
+    cells = values.to_numpy(dtype=object)
+    head = cells[:_SAMPLE].tolist()
+    if 2 * len(set(head)) < len(head) or pd.api.types.infer_dtype(cells, skipna=False) != "string":
+        return None
+    if _ESCAPED.search("".join(cells.tolist())) is not None:
+        return None
+    return cells
+
+
+#: Rows assembled at a time by :func:`_table_bytes` (bounds its arrays).
+_ROWS_PER_CHUNK: Final[int] = 100_000
+#: Neighbouring columns of few values are written as one, up to this many distinct combinations.
+_COMBINED: Final[int] = 1024
+
+
+def _row_pieces(spec: TableSpec, frame: pd.DataFrame) -> list[tuple[str, Any]]:
+    """The pieces of a table's rows: constant text, a text column joined as it is, or codes into a
+    table of texts (the JSON of neighbouring columns of few distinct values, with the separators
+    and brackets between them, combined into one)."""
+    n = len(frame)
+    pieces: list[tuple[str, Any]] = []
+    pending = "["  # constant text before the next piece
+    group: tuple[npt.NDArray[np.intp], list[str]] | None = None  # the columns being combined
+    limit = max(_COMBINED, n // 16)
+    for j, c in enumerate(spec.columns):
+        sep = "," if j else ""
+        plain = None if c.kind in _VALUE_KINDS else _plain_text(frame[c.name])
+        if plain is not None:
+            if group is not None:
+                pieces.append(("codes", group))
+                group = None
+            pieces += [("const", pending + sep + '"'), ("plain", plain)]
+            pending = '"'
+            continue
+        codes, table = _json_codes(frame[c.name], c.kind)
+        table = [pending + sep + t for t in table]
+        pending = ""
+        if group is not None:
+            both, combos = pd.factorize(group[0].astype(np.int64) * len(table) + codes, sort=False)
+            if len(combos) <= limit:
+                first, second = np.divmod(combos, len(table))
+                text = [group[1][a] + table[b] for a, b in zip(first.tolist(), second.tolist(), strict=True)]
+                group = (np.asarray(both, dtype=np.intp), text)
+                continue
+            pieces.append(("codes", group))
+        group = (codes, table)
+    if group is not None:
+        pieces.append(("codes", (group[0], [t + pending + "]\n" for t in group[1]])))
+    else:
+        pieces.append(("const", pending + "]\n"))
+    return pieces
 
 
 def _table_bytes(name: str, frame: pd.DataFrame | None) -> Iterator[bytes]:
-    """:func:`_table_text` encoded as UTF-8, in pieces: each distinct cell is encoded once
-    and the rows are gathered from those bytes with numpy, a chunk of rows at a time (no
-    Python object per cell, so the memory stays small on large tables)."""
+    """A table's lines of the canonical text (header and rows, each ending with ``\\n``) as
+    UTF-8, in pieces. Each distinct cell is written once; a chunk of rows is gathered from
+    those texts (and the columns of distinct values as they are) by one join, so no Python
+    code runs per cell."""
     spec = TABLES[name]
     n = 0 if frame is None else len(frame)
     head = json.dumps([name, list(spec.names), n], ensure_ascii=False, separators=(",", ":"))
     yield (head + "\n").encode("utf-8")
     if frame is None or not n:
         return
-    # one byte table: "[", ",", "]\n", then each column's distinct cells
-    parts: list[bytes] = [b"[", b",", b"]\n"]
-    base = 4
-    codes: list[npt.NDArray[np.int32]] = []
-    starts: list[npt.NDArray[np.int64]] = []
-    lengths: list[npt.NDArray[np.int64]] = []
-    for c in spec.columns:
-        col_codes, table = _json_codes(frame[c.name], c.kind)
-        encoded = [t.encode("utf-8") for t in table]
-        del table
-        size = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-        codes.append(col_codes)
-        starts.append(base + np.cumsum(size) - size)
-        lengths.append(size)
-        parts += encoded
-        base += int(size.sum())
-    glyphs = np.frombuffer(b"".join(parts), dtype=np.uint8)
-    del parts
-    k = len(spec.columns)
-    index = np.int32 if len(glyphs) < 2**31 else np.int64  # narrow indexes gather faster
+    pieces = _row_pieces(spec, frame)
+    texts: list[npt.NDArray[np.object_] | None] = []
+    for kind, value in pieces:
+        if kind == "codes":
+            cells = np.empty(len(value[1]), dtype=object)
+            cells[:] = value[1]
+            texts.append(cells)
+        else:
+            texts.append(None)
     for r0 in range(0, n, _ROWS_PER_CHUNK):
         r1 = min(n, r0 + _ROWS_PER_CHUNK)
-        seg_start = np.empty((r1 - r0, 2 * k + 1), dtype=np.int64)
-        seg_len = np.ones((r1 - r0, 2 * k + 1), dtype=np.int64)
-        seg_start[:, 0] = 0  # "["
-        seg_start[:, 2 : 2 * k : 2] = 1  # ","
-        seg_start[:, 2 * k], seg_len[:, 2 * k] = 2, 2  # "]\n"
-        for j in range(k):
-            cj = codes[j][r0:r1]
-            seg_start[:, 2 * j + 1] = starts[j][cj]
-            seg_len[:, 2 * j + 1] = lengths[j][cj]
-        flat_start, flat_len = seg_start.ravel(), seg_len.ravel()
-        del seg_start, seg_len
-        ends = np.cumsum(flat_len)
-        src = np.repeat((flat_start - (ends - flat_len)).astype(index), flat_len)
-        src += np.arange(int(ends[-1]), dtype=index)
-        yield glyphs[src].tobytes()
+        grid = np.empty((r1 - r0, len(pieces)), dtype=object)
+        for j, (kind, value) in enumerate(pieces):
+            looked_up = texts[j]
+            if kind == "const":
+                grid[:, j] = value
+            elif looked_up is None:
+                grid[:, j] = value[r0:r1]
+            else:
+                grid[:, j] = looked_up[value[0][r0:r1]]
+        yield "".join(grid.ravel().tolist()).encode("utf-8")
+        del grid
 
 
 def canonical_text(
@@ -147,7 +178,8 @@ def canonical_text(
     ``source_row`` and extra columns are left out.
     """
     frames = {"employees": employees, "positions": positions, "tasks": tasks, "units": units}
-    return HASH_SCHEME + "\n" + "".join(_table_text(name, frames[name]) for name in TABLES)
+    body = b"".join(part for name in TABLES for part in _table_bytes(name, frames[name]))
+    return HASH_SCHEME + "\n" + body.decode("utf-8")
 
 
 def canonical_hash(

@@ -8,6 +8,7 @@ accepted) and dates. Python code runs per distinct value at most (:func:`_map_un
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,18 +33,98 @@ _FIRST_YEAR: Final[int] = 1900
 
 @dataclass
 class _Cells:
-    """One input column over the kept rows: raw values, stripped text, blanks, numbers."""
+    """One input column over the kept rows: raw values, stripped text, blanks, numbers.
+
+    A column of repeated values also keeps ``codes`` and ``distinct``: ``text`` is
+    ``distinct[codes]``, so a check or a parser runs once per distinct text
+    (:meth:`map`) and its answer is spread to the rows by the codes.
+    """
 
     raw: ObjArray
     text: ObjArray
     blank: BoolArray
     num: FloatArray | None = None  # set when the input column has a numeric dtype
     from_float: bool = False  # the input column had a float dtype (ids may have lost digits)
+    codes: npt.NDArray[np.integer[Any]] | None = None  # text == distinct[codes] where set
+    distinct: ObjArray | None = None
 
     def take(self, idx: npt.NDArray[np.intp]) -> _Cells:
         """The cells of the rows ``idx``."""
         num = None if self.num is None else self.num[idx]
-        return _Cells(self.raw[idx], self.text[idx], self.blank[idx], num, self.from_float)
+        every = len(idx) == len(self.text) and bool(np.array_equal(idx, np.arange(len(idx))))
+        codes = self.codes if every or self.codes is None else self.codes[idx]  # never changed in place
+        return _Cells(
+            self.raw[idx], self.text[idx], self.blank[idx], num, self.from_float, codes, self.distinct
+        )
+
+    def coded(self) -> tuple[npt.NDArray[np.integer[Any]], ObjArray]:
+        """``codes`` and ``distinct`` texts (``text == distinct[codes]``), made if not kept."""
+        if self.codes is not None and self.distinct is not None:
+            return self.codes, self.distinct
+        codes, uniques = pd.factorize(pd.Series(self.text, dtype=object), use_na_sentinel=False)
+        return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
+
+    def map(self, fn: Callable[[str], Any]) -> ObjArray:
+        """``fn`` of each cell's text, called once per distinct text."""
+        if not len(self.text):
+            return np.empty(0, dtype=object)
+        codes, distinct = self.coded()
+        mapped = np.empty(len(distinct), dtype=object)
+        mapped[:] = [fn(u) for u in distinct.tolist()]
+        out: ObjArray = mapped[codes]
+        return out
+
+    def forget_codes(self) -> None:
+        """Drop ``codes`` and ``distinct`` (after ``text`` was changed in place)."""
+        self.codes = None
+        self.distinct = None
+
+
+def _fullmatch(cells: _Cells, pattern: re.Pattern[str]) -> BoolArray:
+    """Cells whose whole text matches ``pattern`` (a pattern that matches no line break): per
+    distinct text where the cells keep codes, else by one search of the texts joined by line
+    breaks (no Python call per cell)."""
+    n = len(cells.text)
+    if cells.codes is not None and cells.distinct is not None:
+        distinct = cells.distinct.tolist()
+        hit = np.fromiter((pattern.fullmatch(t) is not None for t in distinct), bool, count=len(distinct))
+        out: BoolArray = hit[cells.codes]
+        return out
+    texts = cells.text.tolist()
+    joined = "\n".join(texts) if all(map(isinstance, texts, itertools.repeat(str))) else None
+    if joined is None or joined.count("\n") != max(n - 1, 0):  # a text with a line break: one by one
+        return np.fromiter((pattern.fullmatch(str(t)) is not None for t in texts), dtype=bool, count=n)
+    lines = re.compile(f"^(?:{pattern.pattern})$", pattern.flags | re.MULTILINE)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    starts = np.cumsum(lengths) - lengths + np.arange(n)  # where each text begins in the joined one
+    at = [m.start() for m in lines.finditer(joined)]
+    found = np.zeros(n, dtype=bool)
+    found[np.searchsorted(starts, np.asarray(at, dtype=np.int64), side="right") - 1] = True
+    return found
+
+
+#: Cells of a text column looked at to tell a column of repeats from one of distinct values.
+_SAMPLE: Final[int] = 4096
+
+
+def _text_cells(raw: ObjArray) -> _Cells:
+    """Stripped text and blanks of an object array of strings and missing values; a column
+    whose first cells repeat is stripped once per distinct value (and keeps the codes)."""
+    n = len(raw)
+    head = raw[:_SAMPLE].tolist()
+    if n > _SAMPLE and 2 * len(set(head)) < len(head):
+        codes, uniques = pd.factorize(raw, use_na_sentinel=False)
+        values = np.asarray(uniques, dtype=object)
+        na_u = pd.isna(values)
+        filled_u = np.where(na_u, "", values) if na_u.any() else values
+        distinct = np.fromiter(map(str.strip, filled_u), dtype=object, count=len(values))
+        codes = codes.astype(np.int32)  # fewer than 2**31 distinct values: half the memory of intp
+        blank_u = na_u | (distinct == "")
+        return _Cells(raw, distinct[codes], blank_u[codes], codes=codes, distinct=distinct)
+    na = pd.isna(raw)
+    filled = np.where(na, "", raw) if na.any() else raw
+    text = np.fromiter(map(str.strip, filled), dtype=object, count=n)  # one C call per cell
+    return _Cells(raw, text, na | (text == ""))
 
 
 def _float_text(x: FloatArray) -> ObjArray:
@@ -115,6 +196,8 @@ def cells_of(s: pd.Series) -> _Cells:
         return _Cells(raw, _float_text(x), np.isnan(x), x, from_float=True)
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return _Cells(raw, *_datetime_text(s))
+    if isinstance(dtype, pd.StringDtype):  # text and missing values only
+        return _text_cells(raw)
     kind = pd.api.types.infer_dtype(s, skipna=True)
     if kind in ("datetime", "datetime64", "date"):
         try:
@@ -124,10 +207,7 @@ def cells_of(s: pd.Series) -> _Cells:
         else:
             return _Cells(raw, *_datetime_text(stamps))
     if kind in ("string", "empty"):
-        na = pd.isna(raw)
-        filled = np.where(na, "", raw) if na.any() else raw
-        text = np.fromiter(map(str.strip, filled), dtype=object, count=n)  # one C call per cell
-        return _Cells(raw, text, na | (text == ""))
+        return _text_cells(raw)
     if kind == "integer":
         try:
             cells = cells_of(pd.Series(pd.array(raw, dtype="Int64")))

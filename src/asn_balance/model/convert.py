@@ -20,7 +20,6 @@ from .cells import (
     ObjArray,
     _Cells,
     _isin,
-    _map_unique,
     _parse_dates,
     _parse_numbers,
 )
@@ -175,7 +174,7 @@ def _convert(
         return vals.astype(np.float64), valid
 
     if col.kind == "bool":
-        low = _map_unique(text, lambda t: t.lower())
+        low = cells.map(str.lower)
         truth = _isin(low, list(_TRUE))
         falsity = _isin(low, list(_FALSE))
         if cells.num is not None:
@@ -213,34 +212,46 @@ def _convert(
     if col.kind == "idlist":
         return canonical_idlists(text), valid
     if col.kind == "coverage":
-        parsed = _map_unique(text, parse_coverage)
-        is_err = _map_unique(text, lambda t: isinstance(parse_coverage(t), str)).astype(bool)
+        parsed, is_err, canon = _parsed(cells, parse_coverage, _coverage_text)
         bad = filled & is_err
         out.cells(bad, rows, name, raw, "invalid_coverage", lambda i: f"{name}: {parsed[i]}")
-        canon = _map_unique(np.where(bad, "", text).astype(object), _canonical_coverage)
         return canon, valid & ~bad
     if col.kind == "competencies":
-        parsed = _map_unique(text, parse_competencies)
-        is_err = _map_unique(text, lambda t: isinstance(parse_competencies(t), str)).astype(bool)
+        parsed, is_err, canon = _parsed(cells, parse_competencies, _competencies_text)
         bad = filled & is_err
         out.cells(bad, rows, name, raw, "invalid_competencies", lambda i: f"{name}: {parsed[i]}")
-        canon = _map_unique(np.where(bad, "", text).astype(object), _canonical_competencies)
         return canon, valid & ~bad
     fn, rule, message = parsers[col.kind]
-    parsed = _map_unique(text, fn)
-    bad = filled & pd.Series(parsed, dtype=object).isna().to_numpy(dtype=bool)
+    parsed = cells.map(fn)
+    bad = filled & pd.isna(parsed)
     out.cells(bad, rows, name, raw, rule, f"{name} {message}")
     canon = np.where(filled & ~bad, parsed, "").astype(object)
     return canon, valid & ~bad
 
 
-def _canonical_competencies(text: str) -> str:
-    parsed = parse_competencies(text)
+def _parsed(
+    cells: _Cells, parse: Callable[[str], Any], canonical: Callable[[Any], str]
+) -> tuple[ObjArray, BoolArray, ObjArray]:
+    """Per cell: what ``parse`` makes of its text (an error message is a ``str``), whether
+    that is an error, and ``canonical`` of it; each distinct text parsed once."""
+    if not len(cells.text):
+        return np.empty(0, dtype=object), np.zeros(0, dtype=bool), np.empty(0, dtype=object)
+    codes, distinct = cells.coded()
+    parsed = np.empty(len(distinct), dtype=object)
+    parsed[:] = [parse(t) for t in distinct.tolist()]
+    is_err = np.fromiter((isinstance(v, str) for v in parsed.tolist()), dtype=bool, count=len(parsed))
+    canon = np.empty(len(distinct), dtype=object)
+    canon[:] = [canonical(v) for v in parsed.tolist()]
+    return parsed[codes], is_err[codes], canon[codes]
+
+
+def _competencies_text(parsed: dict[str, int] | str) -> str:
+    """The canonical text of parsed competencies (``""`` for a text in error)."""
     return format_competencies(parsed) if isinstance(parsed, dict) else ""
 
 
-def _canonical_coverage(text: str) -> str:
-    parsed = parse_coverage(text)
+def _coverage_text(parsed: list[tuple[str, int, int]] | str) -> str:
+    """The canonical text of a parsed coverage (``""`` for a text in error)."""
     return format_coverage(parsed) if isinstance(parsed, list) else ""
 
 
@@ -286,8 +297,12 @@ def _check_length(
         return
     is_id = col.kind == "id"
     limit = (id_limit or limits.max_id_length) if is_id else limits.max_text_length
-    try:  # text cells: one C call each
-        lens = np.fromiter(map(len, cells.text), dtype=np.float64, count=len(cells.text))
+    try:  # text cells: one C call each (each distinct text once where the cells keep codes)
+        if cells.codes is not None and cells.distinct is not None:
+            distinct = cells.distinct
+            lens = np.fromiter(map(len, distinct), dtype=np.float64, count=len(distinct))[cells.codes]
+        else:
+            lens = np.fromiter(map(len, cells.text), dtype=np.float64, count=len(cells.text))
     except TypeError:
         lens = pd.Series(cells.text, dtype=object).str.len().to_numpy(dtype=float, na_value=0.0)
     long = lens > limit
@@ -301,6 +316,7 @@ def _check_length(
                   f"{col.name} is longer than {limit} characters (Limits.max_text_length)")  # fmt: skip
     cells.text[long] = ""
     cells.blank[long] = True
+    cells.forget_codes()
     if cells.num is not None:
         cells.num[long] = np.nan
     suppress.update((int(r), col.name) for r in rows[long])

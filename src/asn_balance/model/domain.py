@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -419,17 +419,30 @@ def nip_problems(
     else:
         lengths = np.fromiter((len(v) if isinstance(v, str) else -1 for v in values), dtype=np.int64, count=n)
     at = np.flatnonzero(lengths == NIP_LENGTH)
-    points = values[at].astype(f"<U{NIP_LENGTH}").view(np.uint32).reshape(len(at), NIP_LENGTH)
+    joined = "".join(values[at].tolist())
+    if joined.isascii():  # one byte per character: the code points without a text array
+        ascii_bytes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+        points: npt.NDArray[np.unsignedinteger[Any]] = ascii_bytes.reshape(len(at), NIP_LENGTH)
+    else:
+        points = values[at].astype(f"<U{NIP_LENGTH}").view(np.uint32).reshape(len(at), NIP_LENGTH)
+    del joined
     digits_only = ((points >= ord("0")) & (points <= ord("9"))).all(axis=1)
     if not only_18_digits:
         shaped = np.zeros(n, dtype=bool)
         shaped[at[digits_only]] = True
         why[~shaped] = f"a NIP has {NIP_LENGTH} digits"
     at = at[digits_only]
-    d = (points[digits_only] - ord("0")).astype(np.int64)
+    d = points if bool(digits_only.all()) else points[digits_only]  # the digits' code points
 
-    def number(a: int, b: int) -> npt.NDArray[np.int64]:
-        out: npt.NDArray[np.int64] = d[:, a:b] @ (10 ** np.arange(b - a - 1, -1, -1, dtype=np.int64))
+    def digit(i: int) -> npt.NDArray[np.int64]:
+        out: npt.NDArray[np.int64] = d[:, i].astype(np.int64) - ord("0")
+        return out
+
+    def number(a: int, b: int) -> npt.NDArray[np.int64]:  # digits a..b-1, a column at a time
+        out = digit(a)
+        for i in range(a + 1, b):
+            out *= 10
+            out += digit(i)
         return out
 
     by, bm, bd, ty, tm = number(0, 4), number(4, 6), number(6, 8), number(8, 12), number(12, 14)
@@ -444,7 +457,7 @@ def nip_problems(
     # "malformed". A birth month of 21 is no date, for PNS and PPPK alike.
     month = ((tm >= 1) & (tm <= 12)) | (tm == NIP_PPPK_MONTH)
     year = (ty >= by + 14) & (ty <= by + 70)
-    sex = (d[:, 14] == 1) | (d[:, 14] == 2)
+    sex = (digit(14) == 1) | (digit(14) == 2)
     serial = number(15, 18) != 0
     code = np.select([~born, ~month, ~year, ~sex, ~serial], [1, 2, 3, 4, 5], 0)
     for k in np.flatnonzero(code):

@@ -127,26 +127,36 @@ def _filled(column: pd.Series) -> npt.NDArray[np.bool_]:
     return result
 
 
+def _last_filled_row(grid: pd.DataFrame) -> int:
+    """One past the last row of ``grid`` with a filled cell (0 if none), looking at the rows
+    from the end in growing blocks (the last row of a file is usually filled)."""
+    size, end = 64, len(grid)
+    while end > 0:
+        start = max(0, end - size)
+        block = grid.iloc[start:end]
+        any_row = np.zeros(end - start, dtype=bool)
+        for j in range(block.shape[1]):
+            any_row |= _filled(block.iloc[:, j])
+        if any_row.any():
+            return start + int(np.flatnonzero(any_row)[-1]) + 1
+        end, size = start, size * 8
+    return 0
+
+
 def _tidy(names: list[str], grid: pd.DataFrame) -> pd.DataFrame:
     """Label the columns of an all-text grid; drop unnamed empty columns and trailing blank rows."""
     names = [n.strip() for n in names]
-    filled = (
-        pd.DataFrame({j: _filled(grid.iloc[:, j]) for j in range(grid.shape[1])}, index=grid.index)
-        if grid.shape[0] and grid.shape[1]
-        else None
-    )
+    has_cells = bool(grid.shape[0] and grid.shape[1])
     keep: list[int] = []
     labels: list[str] = []
     for j, name in enumerate(names):
-        if name or (filled is not None and bool(filled.iloc[:, j].any())):
+        if name or (has_cells and bool(_filled(grid.iloc[:, j]).any())):
             keep.append(j)
             labels.append(name or f"unnamed_{j + 1}")
     out = grid.iloc[:, keep].astype(str)
     out.columns = pd.Index(labels, dtype=object)
-    if filled is not None:
-        any_row = filled.iloc[:, keep].any(axis=1).to_numpy(dtype=bool)
-        last = int(np.flatnonzero(any_row)[-1]) + 1 if any_row.any() else 0
-        out = out.iloc[:last]
+    if has_cells:
+        out = out.iloc[: _last_filled_row(out)]
     tidy: pd.DataFrame = out.reset_index(drop=True)
     return tidy
 
@@ -159,15 +169,21 @@ def _empty_frame() -> pd.DataFrame:
     return empty
 
 
-def _decode(data: bytes) -> str:
+def _decode_as(data: bytes) -> tuple[str, str, bytes]:
+    """The text of ``data`` (a UTF-8 BOM dropped; UTF-8, else Windows-1252, else Latin-1),
+    the encoding that read it and the bytes it was read from."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     for enc in ("utf-8", "cp1252"):
         try:
-            return data.decode(enc)
+            return data.decode(enc), enc, data
         except UnicodeDecodeError:
             continue
-    return data.decode("latin-1")
+    return data.decode("latin-1"), "latin-1", data
+
+
+def _decode(data: bytes) -> str:
+    return _decode_as(data)[0]
 
 
 def _first_line(text: str) -> str:
@@ -202,7 +218,7 @@ _BLANK_LINE = re.compile(r"^[ \t\r,;\"']*$", re.MULTILINE)
 def _read_csv(path: Path, table: str, limits: Limits = DEFAULT_LIMITS) -> pd.DataFrame:
     _check_size(path, table, limits)
     try:
-        text = _decode(path.read_bytes())
+        text, encoding, payload = _decode_as(path.read_bytes())
     except OSError as exc:
         raise _fail(table, "unreadable_file", f"cannot read {str(path)!r}: {exc}", str(path)) from exc
     if not text.strip():
@@ -218,9 +234,12 @@ def _read_csv(path: Path, table: str, limits: Limits = DEFAULT_LIMITS) -> pd.Dat
         lines -= len(_BLANK_LINE.findall(text))  # blank lines (also ;;; ones) are not rows
         if lines > limits.max_rows + 1:
             raise _too_many_rows(table, path, lines - 1, limits)
+    # UTF-8 is what the parser reads: give it the bytes rather than the text to encode again
+    source = _io.BytesIO(payload) if encoding == "utf-8" else _io.StringIO(text)
+    del text, payload
     try:
         grid = pd.read_csv(
-            _io.StringIO(text),
+            source,
             sep=sep,
             header=None,
             dtype=str,

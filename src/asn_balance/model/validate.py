@@ -22,7 +22,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .abk import workload_from_tasks
-from .cells import BoolArray, ObjArray, _blank_mask, _Cells, _isin, _map_unique, cells_of
+from .cells import BoolArray, ObjArray, _blank_mask, _Cells, _fullmatch, _isin, _map_unique, cells_of
 from .convert import _check_length, _check_unique, _Collector, _convert, _ProblemList
 from .domain import JABATAN_HINT, grade_rank, jabatan_kind, nip_problems
 from .errors import InputError, InputProblem
@@ -240,7 +240,7 @@ def _check_table(
                 "have lost digits, read the file as text"
             )
         elif c.kind == "id":
-            sci = pd.Series(cells.text, dtype="str").str.fullmatch(_SCIENTIFIC).to_numpy(dtype=bool)
+            sci = _fullmatch(cells, _SCIENTIFIC)
             if sci.any():
                 warnings.append(
                     f"{spec.name}: {int(sci.sum())} value(s) of {c.name} look like numbers in scientific "
@@ -279,9 +279,10 @@ def _finish(ch: _Checked) -> pd.DataFrame:
             vals = np.full(n, c.default, dtype=empty[c.name].dtype)
         else:
             vals = np.full(n, c.default, dtype=object)
-        data[c.name] = pd.Series(vals, dtype=empty[c.name].dtype)
-    data["source_row"] = pd.Series(ch.rows, dtype=np.int64)
-    frame = pd.DataFrame(data)
+        data[c.name] = pd.Series(vals, dtype=empty[c.name].dtype, copy=False)
+    data["source_row"] = pd.Series(ch.rows, dtype=np.int64, copy=False)
+    # the arrays are this validation's own: a column each, not copied into one block
+    frame = pd.DataFrame(data, copy=False)
     if ch.extras.shape[1]:
         frame = pd.concat([frame, ch.extras.reset_index(drop=True)], axis=1)
     out: pd.DataFrame = frame
@@ -432,8 +433,7 @@ _NIP_COLUMNS: Final[frozenset[str]] = frozenset({"employee_id", "spouse_id"})
 def _nip_numbers(name: str, cells: _Cells, rows: npt.NDArray[np.int64], out: _Collector) -> None:
     """NIPs a spreadsheet stored as numbers, digits lost (``1.98507...e+17``): an error per cell
     (``nip_as_number``) naming the fix."""
-    text = pd.Series(cells.text, dtype="str")
-    lost = text.str.fullmatch(_SCIENTIFIC).to_numpy(dtype=bool) & ~cells.blank
+    lost = _fullmatch(cells, _SCIENTIFIC) & ~cells.blank
     if cells.num is not None and cells.from_float:  # an int64 column keeps all 18 digits
         with np.errstate(invalid="ignore"):
             lost |= np.isfinite(cells.num) & (np.abs(cells.num) >= 2.0**53) & ~cells.blank
