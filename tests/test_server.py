@@ -14,7 +14,6 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import pandas as pd
 import pytest
 
 pytest.importorskip("fastapi")
@@ -25,6 +24,7 @@ psutil = pytest.importorskip("psutil")
 import asn_balance as ab  # noqa: E402
 from asn_balance.datasets import synth  # noqa: E402
 from json_helpers import strip_timing  # noqa: E402
+from service_helpers import doc as _doc  # noqa: E402
 
 KEY = "test-key-123"
 AUTH = {"X-API-Key": KEY}
@@ -36,18 +36,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _doc(frames: dict[str, pd.DataFrame]) -> dict[str, Any]:
-    """Input tables as the JSON document the service takes (dates as YYYY-MM-DD)."""
-    out: dict[str, Any] = {}
-    for name, df in frames.items():
-        df = df.copy()
-        for c in df.columns:
-            if pd.api.types.is_datetime64_any_dtype(df[c]):
-                df[c] = df[c].dt.strftime("%Y-%m-%d")
-        out[name] = json.loads(df.to_json(orient="records"))
-    return out
 
 
 @pytest.fixture(scope="module")
