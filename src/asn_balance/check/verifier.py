@@ -238,7 +238,17 @@ def _check_rules(
         need=pd.Series(need, index=index.copy(), name="need"),
         staff_before=pd.Series(staff_before, index=index.copy(), name="staff_before"),
         terms=terms,
-        notes=[round_note] if round_note else [],
+        notes=[round_note]
+        if round_note
+        else (
+            [
+                f"voluntary_first judged as the plan's consultation round left it open: the "
+                f"{int(round_.answered.sum())} employees who answered are settled by their answers "
+                f"(as the plan records them; its draft_sha256 is the draft it was revised from)"
+            ]
+            if round_ is not None
+            else []
+        ),
     )
 
 
