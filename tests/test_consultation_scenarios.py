@@ -208,6 +208,9 @@ def chain(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         ],
     )  # fmt: skip
     outputs["check"] = _run(runner, ["check", str(data), str(revised)])
+    # with the draft it was revised from, the round the plan records is verified
+    verified = _run(runner, ["check", str(data), str(revised), "--draft", str(draft_path)])
+    assert "verified against the draft given" in verified, verified
     doc = json.loads(revised.read_text(encoding="utf-8"))
     return Chain(
         scenario=sc,

@@ -304,3 +304,16 @@ def test_plan_and_check_through_the_cli(tmp_path: Path, pemda: ab.Problem) -> No
     again = runner.invoke(app, ["check", str(changed), str(plan)])
     assert again.exit_code != 0
     assert "input_changed" in again.output and "table employees changed" in again.output
+
+
+def test_a_code_with_extra_leading_zeros_cannot_regrade_pns_ids() -> None:
+    """``0013`` is matched as 13 (SIASN's I/c): mapping it to III/a for everyone is refused."""
+    emp = pd.DataFrame({"employee_id": ["E1"], "position_id": ["P1"], "status": ["PNS"], "grade": ["13"],
+                        "education": ["S1"], "months_in_position": ["30"]})  # fmt: skip
+    pos = pd.DataFrame({"position_id": ["P1"], "unit_id": ["U1"], "jabatan": ["Analis"],
+                        "workload_hours": ["1250"]})  # fmt: skip
+    for code in ("13", "0013", " 013 "):
+        codes = pd.DataFrame({"code": [code], "grade": ["III/a"]})
+        with pytest.raises(ab.InputError) as e:
+            ab.Problem.from_frames(emp, pos, grade_codes=codes)
+        assert "grade_code_conflict" in {p.rule for p in e.value.problems}, code

@@ -168,3 +168,24 @@ def test_a_synthetic_round_that_the_plain_rule_would_fail() -> None:
     rv = revise(problem, draft, answers)
     assert rules(check(problem, rv.result.moves)) == {"voluntary_first"}
     assert check(problem, rv.result).ok and rv.result.info["check"]["ok"]
+
+
+def test_a_self_attested_round_is_said_and_a_given_draft_decides(three: Any) -> None:
+    """A record that names its own plan as the draft excuses N unless the real draft is given.
+
+    The checker cannot know the draft from the plan alone: it says so in a note, and given the
+    draft it uses the round only when the draft hashes to ``draft_sha256``.
+    """
+    plan = pd.DataFrame({"employee_id": ["N"], "to_position": ["P2"]})
+    forged = record([], [], {"N": "P2"}, cc=1.0)
+    alone = check(three, plan, recorded=forged)
+    assert any("not verified against a draft" in n for n in alone.notes)
+    real_draft = pd.DataFrame({"employee_id": ["V"], "to_position": ["P2"]})
+    given = check(three, plan, recorded=forged, draft=real_draft)
+    assert rules(given) == {"voluntary_first"}  # the plain rule: V stays, N moves
+    assert any("not the one this plan was revised from" in n for n in given.notes)
+    # a genuine revision, checked with its own draft, is verified and passes
+    draft = pd.DataFrame({"employee_id": ["V", "W"], "to_position": ["P2", "P3"]})
+    rv = revise(three, draft, pd.DataFrame({"employee_id": ["V"], "response": ["keberatan"]}))
+    ok = check(three, rv.result, draft=draft)
+    assert ok.ok and any("verified against the draft given" in n for n in ok.notes)

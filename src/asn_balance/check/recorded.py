@@ -11,6 +11,7 @@ checker compares fingerprints, it does not compute them.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -191,6 +192,27 @@ def _revision_record(rec: Mapping[str, Any]) -> Mapping[str, Any] | None:
     plain data; ``None`` when the plan is no revision."""
     raw = rec.get("revision")
     return raw if isinstance(raw, Mapping) else None
+
+
+def _draft_sha256(employees: pd.DataFrame, moves: Any) -> str:
+    """SHA-256 of a draft's moves as a revision records it (``draft_sha256``): the rows whose
+    target differs from the employee's position, sorted ``(employee_id, to_position)``."""
+    if isinstance(moves, Mapping):
+        frame = pd.DataFrame({"employee_id": list(moves.keys()), "to_position": list(moves.values())})
+    else:
+        frame = pd.DataFrame(getattr(moves, "moves", moves))
+    if len(frame) == 0:
+        frame = pd.DataFrame({"employee_id": [], "to_position": []})
+    if not {"employee_id", "to_position"} <= set(frame.columns):
+        return ""
+    home = dict(zip(employees["employee_id"].astype(str), employees["position_id"].astype(str), strict=True))
+    rows = sorted(
+        (e, t)
+        for e, t in zip(frame["employee_id"].astype(str), frame["to_position"].astype(str), strict=True)
+        if home.get(e) != t
+    )
+    text = "asn-balance moves v1\n" + "".join(f"{e}\t{t}\n" for e, t in rows)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _claim(rec: Mapping[str, Any]) -> dict[str, Any]:

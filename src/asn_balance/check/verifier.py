@@ -104,6 +104,7 @@ from .objective import _balance, _terms, balance_of
 from .people import _Context, _fte_of, _people
 from .recorded import (
     _claim,
+    _draft_sha256,
     _input_check,
     _input_message,
     _moves_and_record,
@@ -259,6 +260,7 @@ def check(
     policy: Literal["plan", "problem"] = "plan",
     recorded: Mapping[str, Any] | None = None,
     allow_changed_input: bool = False,
+    draft: PlanLike | None = None,
 ) -> CheckReport:
     """Verify a plan against the input tables and the policy it was made under,
     independently of the solver.
@@ -302,6 +304,12 @@ def check(
     allow_changed_input : bool
         Check a plan whose input changed all the same: no ``input_changed`` violation, a
         note in :attr:`CheckReport.notes` instead.
+    draft : plan, optional
+        For a revised plan (one that records ``revision``): the draft it was revised from,
+        in any form ``plan`` takes. Its moves must hash to the revision's ``draft_sha256``
+        for the round the plan records to be used for ``voluntary_first``; otherwise the
+        plain rule applies. Without it the round is used as the plan records it, and a note
+        says it was not verified against a draft.
 
     Returns
     -------
@@ -338,10 +346,27 @@ def check(
     plan_policy = _recorded_policy(rec)
     source = "plan" if policy == "plan" and plan_policy is not None else "problem"
     used = plan_policy if source == "plan" and plan_policy is not None else problem.policy
-    revision = _revision_record(rec)
+    revision, draft_note = _revision_record(rec), None
+    if revision is not None and draft is not None:
+        given, _ = _moves_and_record(draft, None)
+        if _draft_sha256(problem.employees, given) == revision.get("draft_sha256"):
+            draft_note = "the plan's consultation round is verified against the draft given (draft_sha256)"
+        else:
+            revision = None
+            draft_note = (
+                "the draft given is not the one this plan was revised from (its moves do not hash "
+                "to the revision's draft_sha256): voluntary_first checked by the plain rule"
+            )
+    elif revision is not None:
+        draft_note = (
+            "the plan's consultation round is used as the plan records it, not verified against a "
+            "draft: give the draft (asn-balance check --draft DRAFT; check(..., draft=...))"
+        )
     report = _check_rules(_UnderPolicy(problem, used) if source == "plan" else problem, moves, revision)
     plan_sha, sha, changes = _input_check(rec, problem)
     violations, notes = list(report.violations), list(report.notes)
+    if draft_note is not None:
+        notes.append(draft_note)
     if changes and plan_sha is not None and sha is not None:
         message = _input_message(plan_sha, sha, changes)
         if allow_changed_input:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .control import stop_requested
+from .control import current
 from .horizon import (
     _INF,
     MAX_MIP_COLUMNS,
@@ -644,8 +644,10 @@ def price_and_branch(
         # the run clock of the instance, which adds up over runs: the column generation's)
         h.setOptionValue("time_limit", max(0.05, time_limit))
 
+    stop = current()  # this solve's stop: HiGHS calls back from a thread of its own
+
     def interrupt(e: Any) -> None:
-        if stop_requested() or (deadline is not None and time.perf_counter() > deadline):
+        if stop.stopped() or (deadline is not None and time.perf_counter() > deadline):
             e.interrupt()
 
     incumbent: list[FloatArray] = []

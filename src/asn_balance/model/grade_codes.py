@@ -181,7 +181,8 @@ def grade_codes_of(
         f"{scope[i]} employees",
     )  # fmt: skip
     ok &= ~mismatch
-    reads = _map_unique(code.text, lambda t: parse_grade(t) or "")
+    # what the code already reads as, spelled as written or as matched ("0013" is matched as 13)
+    reads = _map_unique(code.text, lambda t: parse_grade(t) or parse_grade(code_key(t)) or "")
     rscale = _map_unique(reads, _scale_of_grade)
     conflict = ok & (reads != "") & (reads != grade) & ((scope == "") | (scope == rscale))
 

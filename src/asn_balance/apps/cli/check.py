@@ -39,6 +39,14 @@ def check_cmd(
     max_file_mb: MaxFileMb = None,
     max_rows: MaxRows = None,
     allow_changed_input: AllowChangedInput = False,
+    draft_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--draft",
+            help="For a revised plan: the draft it was revised from (its moves must hash to the "
+            "revision's draft_sha256 for the consultation round the plan records to be used).",
+        ),
+    ] = None,
     *,
     policy: Policy,
     policy_given: dict[str, Any],
@@ -57,9 +65,11 @@ def check_cmd(
     problem = common._read_problem(data, effective, _limits(max_file_mb, max_rows))
     try:
         moves = read_plan(plan_path)
+        draft = read_plan(draft_path) if draft_path is not None else None
         report = check(
-            problem, moves, recorded=summary, policy="problem", allow_changed_input=allow_changed_input
-        )
+            problem, moves, recorded=summary, policy="problem", allow_changed_input=allow_changed_input,
+            draft=draft,
+        )  # fmt: skip
     except InputError as e:
         _fail_input(e.problems)
 
@@ -79,6 +89,9 @@ def check_cmd(
     )
     for v in report.violations:
         say(f"  [{v.rule}] {v.message}")
+    for n in report.notes:
+        if "allow_changed_input" not in n:  # said above
+            say(f"note: {n}")
     claim = report.claim
     if claim.get("status"):
         what = f"{claim['status']}, objective {_number(claim.get('objective'))}"

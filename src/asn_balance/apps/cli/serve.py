@@ -100,6 +100,16 @@ def serve(
 
         if not isinstance(e, (SQLAlchemyError, ImportError)):
             raise
-        err.print(f"serve: the database {db!r} cannot be used: {type(e).__name__}: {e}", markup=False,
+        from sqlalchemy.engine import make_url
+
+        why, secret = str(e).splitlines()[0] if str(e) else "", None
+        try:  # never print a password given in the URL
+            url = make_url(db)
+            shown, secret = url.render_as_string(hide_password=True), url.password
+        except Exception:
+            shown = "(the --db URL)"
+        if secret:
+            why = why.replace(str(secret), "***")
+        err.print(f"serve: the database {shown!r} cannot be used: {type(e).__name__}: {why}", markup=False,
                   soft_wrap=True)  # fmt: skip
         raise typer.Exit(2) from None

@@ -203,16 +203,23 @@ class Store:
         at = now()
         with self.unit() as s:
             if s.get(InputRow, sha256) is None:
-                s.add(InputRow(sha256=sha256, tables=tables, rows=rows, created=at))
-                s.flush()
+                try:  # a savepoint: a concurrent upload of the same tables may store it first
+                    with s.begin_nested():
+                        s.add(InputRow(sha256=sha256, tables=tables, rows=rows, created=at))
+                except sa.exc.IntegrityError:
+                    pass  # stored meanwhile (PostgreSQL; SQLite's writes are serialised here)
             s.add(UploadRow(agency=agency, input_sha256=sha256, who=who, created=at))
             stale = list(
                 s.scalars(
-                    sa.select(RoundRow).where(
+                    sa.select(RoundRow)
+                    .where(
                         RoundRow.agency == agency,
                         RoundRow.state.not_in(FINAL_STATES),
                         RoundRow.input_sha256 != sha256,
                     )
+                    # locked, and the state re-read after a concurrent approval commits, so a
+                    # round approved or rejected meanwhile is never marked stale (PostgreSQL)
+                    .with_for_update()
                 )
             )
             for r in stale:
