@@ -42,6 +42,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _alive(p: Any) -> bool:
+    """Whether a process still runs (a zombie has ended; a vanished one too)."""
+    try:
+        return bool(p.is_running() and p.status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False
+
+
 class Server:
     """``asn-balance serve`` in a process group of its own."""
 
@@ -85,6 +93,11 @@ class Server:
         os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(10)
         self.client.close()
+        # a killed process may still be on its way out for a moment (the solver's child is
+        # reaped by init, not by the test): wait until none of the group runs, at most 10 s
+        end = time.monotonic() + 10
+        while time.monotonic() < end and any(_alive(p) for p in group):
+            time.sleep(0.05)
         return group
 
     def stop(self) -> None:
@@ -159,7 +172,7 @@ def test_killed_mid_solve_and_mid_round_then_approved(tmp_path: Path, servers: l
     ]
     assert len(solver) == 1 and solver[0].is_running()
     group = first.kill()  # mid-solve and mid-round
-    assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE for p in group)
+    assert not any(_alive(p) for p in group)
 
     second = Server(db, keys)
     servers.append(second)
