@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...model.errors import InputError
 from ...model.problem import Problem
-from .models import _error, _finite, _input_error_body
+from .models import _error, _finite, _input_error_body, job_view
 
 if TYPE_CHECKING:
     from ...evaluate.result import Result
@@ -172,22 +172,7 @@ class _Job:
         return (self.t_end if self.t_end is not None else time.monotonic()) - self.t_start
 
     def view(self) -> dict[str, Any]:
-        obj, bnd = self.objective, self.bound
-        gap = None if obj is None or bnd is None else max(0.0, (obj - bnd) / max(abs(obj), 1.0))
-        return {
-            "id": self.id,
-            "status": self.status,
-            "created": self.created,
-            "started": self.started,
-            "finished": self.finished,
-            "progress": {"elapsed": round(self.elapsed(), 3), "objective": obj, "bound": bnd, "gap": gap},
-            "result": self.result,
-            "error": self.error,
-            "agency": self.agency,
-            "input_sha256": self.input_sha256,
-            "best": self.best,
-            "best_saved": self.best_saved,
-        }
+        return job_view(self, self.elapsed())
 
     def final_fields(self) -> dict[str, Any]:
         """What the store keeps of a job that ended (lock held)."""

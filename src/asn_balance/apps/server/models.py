@@ -252,3 +252,19 @@ def _error(detail: str, problems: list[InputProblem] | None = None) -> dict[str,
 def _input_error_body(e: InputError) -> dict[str, Any]:
     n = len(e.problems)
     return _error(f"{n} problem{'s' if n != 1 else ''} in the input", e.problems)
+
+
+_VIEW_FIELDS = ("id", "status", "created", "started", "finished")
+_VIEW_TAIL = ("result", "error", "agency", "input_sha256", "best", "best_saved")
+
+
+def job_view(job: Any, elapsed: float) -> dict[str, Any]:
+    """A job as the API shows it, from a stored row or a job held in memory (the same fields)."""
+    obj, bnd = job.objective, job.bound
+    gap = None if obj is None or bnd is None else max(0.0, (obj - bnd) / max(abs(obj), 1.0))
+    progress = {"elapsed": round(elapsed, 3), "objective": obj, "bound": bnd, "gap": gap}
+    return {
+        **{k: getattr(job, k) for k in _VIEW_FIELDS},
+        "progress": progress,
+        **{k: getattr(job, k) for k in _VIEW_TAIL},
+    }

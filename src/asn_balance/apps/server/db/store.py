@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
+from ..models import job_view
 from .schema import AuditRow, InputRow, JobRow, RoundRow, UploadRow
 
 __all__ = ["ACTIVE", "FINAL_STATES", "Store", "latest_upload", "normalise_url", "now"]
@@ -380,19 +381,4 @@ def latest_upload(s: Session, agency: str) -> str | None:
 
 
 def _job_view(row: JobRow) -> dict[str, Any]:
-    obj, bnd = row.objective, row.bound
-    gap = None if obj is None or bnd is None else max(0.0, (obj - bnd) / max(abs(obj), 1.0))
-    return {
-        "id": row.id,
-        "status": row.status,
-        "created": row.created,
-        "started": row.started,
-        "finished": row.finished,
-        "progress": {"elapsed": round(row.elapsed or 0.0, 3), "objective": obj, "bound": bnd, "gap": gap},
-        "result": row.result,
-        "error": row.error,
-        "agency": row.agency,
-        "input_sha256": row.input_sha256,
-        "best": row.best,
-        "best_saved": row.best_saved,
-    }
+    return job_view(row, row.elapsed or 0.0)
