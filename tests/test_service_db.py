@@ -262,6 +262,21 @@ def test_the_full_round_ends_approved_with_its_audit_trail(
         assert r.status_code == 200, r.text
         assert r.json()["ok"] and r.json()["approvable"] and r.json()["violations"] == []
         assert r.json()["objective"] == pytest.approx(revised["summary"]["objective"], rel=1e-9)
+        assert r.json()["round"]["last_check"]["document_sha256"]
+
+        # revised again after the check (another change cost, the same moves): the check is
+        # of another document, so approval waits for a new check
+        body = {"change_cost": 1.0000001, "note": "lagi"}
+        r = client.post(f"/rounds/{rid}/revise", json=body, headers=ALICE)
+        assert r.status_code == 200, r.text
+        again = r.json()["revised"]
+        r = client.post(f"/rounds/{rid}/approve", json={"note": "setuju"}, headers=BOB)
+        assert r.status_code == 409
+        same_moves = again["moves"] == revised["moves"]
+        assert ("revised again" if same_moves else "another plan") in r.json()["detail"]
+        revised = again
+        r = client.post(f"/rounds/{rid}/check", json={"note": "cek lagi"}, headers=ALICE)
+        assert r.status_code == 200 and r.json()["ok"], r.text
         r = client.post(f"/rounds/{rid}/approve", json={"note": "disetujui PPK"}, headers=BOB)
         assert r.status_code == 200, r.text
         rnd = r.json()
@@ -294,6 +309,8 @@ def test_the_full_round_ends_approved_with_its_audit_trail(
             ("bob", "round.notices"),
             ("bob", "round.responses"),
             ("bob", "round.responses"),
+            ("alice", "round.revise"),
+            ("alice", "round.check"),
             ("alice", "round.revise"),
             ("alice", "round.check"),
             ("bob", "round.approve"),

@@ -113,7 +113,12 @@ class RoundCheck(BaseModel):
     at: dt.datetime
     who: str
     plan: Literal["draft", "revised"]
-    plan_sha256: str
+    plan_sha256: str = Field(description="The hash of the checked plan's moves.")
+    document_sha256: str | None = Field(
+        default=None,
+        description="The hash of the whole checked plan document (summary and revision record "
+        "included); approval needs it to match the revised plan.",
+    )
     input_sha256: str = Field(description="The data checked on (the agency's newest upload then).")
     violations: int
     input_changed: bool = Field(description="The data differs from the data the plan was made on.")

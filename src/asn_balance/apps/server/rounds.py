@@ -9,6 +9,8 @@ for the answers (``422`` with every problem), :func:`asn_balance.revise` and
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -38,7 +40,7 @@ from .round_models import (
     RoundOut,
 )
 
-__all__ = ["plan_sha256", "rounds_router", "save_upload"]
+__all__ = ["document_sha256", "plan_sha256", "rounds_router", "save_upload"]
 
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "No such round."}}
 _CONFLICT: dict[int | str, dict[str, Any]] = {
@@ -57,6 +59,15 @@ def plan_sha256(plan: dict[str, Any]) -> str:
     from ...analysis.revise import _moves_sha256
 
     return _moves_sha256(moves_frame(plan.get("moves") or []))
+
+
+def document_sha256(plan: dict[str, Any]) -> str:
+    """The hash of a whole stored plan (moves, summary, revision record, everything
+    ``check`` reads): approval needs the last check to be of exactly this document, so a
+    re-revision that keeps the moves but changes the record (other answers settled, another
+    change cost) needs a new check."""
+    text = json.dumps(plan, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 def plan_document(plan: dict[str, Any]) -> dict[str, Any]:
@@ -318,6 +329,7 @@ def rounds_router(
             "who": who,
             "plan": which,
             "plan_sha256": plan_sha256(plan),
+            "document_sha256": document_sha256(plan),
             "input_sha256": latest,
             "violations": len(report.violations),
             "input_changed": changed,
@@ -351,7 +363,7 @@ def rounds_router(
         is of this plan, on the agency's newest data, and passed (``409`` otherwise). An
         approved round never changes again."""
         open_round(round_id, ("revised",))
-        return conflict(lambda: rounds.approve(round_id, who, body.note, plan_sha256))
+        return conflict(lambda: rounds.approve(round_id, who, body.note, plan_sha256, document_sha256))
 
     @router.post(
         "/rounds/{round_id}/reject",

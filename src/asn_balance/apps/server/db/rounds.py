@@ -208,16 +208,23 @@ class Rounds:
         return view, counts[0], counts[1]
 
     def approve(
-        self, round_id: str, who: str, note: str, plan_hash: Callable[[dict[str, Any]], str]
+        self,
+        round_id: str,
+        who: str,
+        note: str,
+        plan_hash: Callable[[dict[str, Any]], str],
+        document_hash: Callable[[dict[str, Any]], str] | None = None,
     ) -> dict[str, Any]:
         """Approve a revised round whose last check passed on the plan to approve (its
-        revised plan, hashed by ``plan_hash``) and on its agency's newest data
+        revised plan: its moves hashed by ``plan_hash`` and, when given, the whole stored
+        document by ``document_hash``) and on its agency's newest data
         (:class:`RoundConflict` otherwise)."""
         approved: dict[str, str] = {}
 
         def ready(s: Session, row: RoundRow) -> None:
             plan_sha256 = plan_hash(row.revised or {})
             approved["plan_sha256"] = plan_sha256
+            document = document_hash(row.revised or {}) if document_hash is not None else None
             latest = latest_upload(s, row.agency) or row.input_sha256
             chk = row.last_check or {}
             why = (
@@ -225,6 +232,9 @@ class Rounds:
                 if not chk
                 else "the last check is of another plan than the one to approve: check again"
                 if chk.get("plan_sha256") != plan_sha256
+                else "the revised plan was revised again after the last check (same moves, another "
+                "revision record): check again"
+                if document is not None and chk.get("document_sha256") != document
                 else f"newer data of agency {row.agency!r} was uploaded after the last check "
                 f"(input {latest[:12]}): check again on it"
                 if chk.get("input_sha256") != latest
