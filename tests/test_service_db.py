@@ -133,6 +133,24 @@ def test_jobs_left_running_come_back_interrupted(db_url: str) -> None:
     again.close()
 
 
+def test_an_ended_job_is_never_set_back_to_running(db_url: str) -> None:
+    """The job manager records a job's start outside its lock: a cancel that lands first must
+    stand (the race that left cancelled jobs ``running`` in the store)."""
+    store = Store(db_url)
+    t = pd.Timestamp("2026-01-01", tz="UTC").to_pydatetime()
+    for job_id in ("j_cancel", "j_ok"):
+        view = {"id": job_id, "status": "queued", "created": t}
+        store.add_job(view, agency="kota", input_sha256=None, who="alice", options={}, policy=None)
+    store.update_job("j_cancel", status="cancelled", finished=t, audit=("bob", "plan.cancel", ""))
+    store.update_job("j_cancel", status="running", started=t)  # the late start
+    store.update_job("j_ok", status="running", started=t)
+    assert store.job("j_cancel")["status"] == "cancelled"  # type: ignore[index]
+    assert store.job("j_cancel")["started"] is None  # type: ignore[index]
+    assert store.job("j_ok")["status"] == "running"  # type: ignore[index]
+    assert store.recover() == ["j_ok"]
+    store.close()
+
+
 def test_named_keys(tmp_path: Path) -> None:
     f = tmp_path / "keys"
     f.write_text("# the office\nalice = alice-key-0001\n\nbob=bob-key-000002\n", encoding="utf-8")

@@ -299,10 +299,18 @@ class Store:
             )
 
     def update_job(self, job_id: str, *, audit: tuple[str, str, str] | None = None, **fields: Any) -> None:
-        """Set fields of a job (``audit``: ``(who, action, note)`` logged with it)."""
+        """Set fields of a job (``audit``: ``(who, action, note)`` logged with it).
+
+        A job that has ended never becomes active again: a write that would set an ended job
+        back to ``queued`` or ``running`` (a job's start recorded just after it was cancelled)
+        is dropped whole.
+        """
         with self.unit() as s:
             row = s.get(JobRow, job_id)
             if row is None:
+                return
+            if row.status not in ACTIVE and fields.get("status") in ACTIVE:
+                log.info("job %s: already %s, not set back to %s", job_id, row.status, fields["status"])
                 return
             for k, v in fields.items():
                 setattr(row, k, v)
