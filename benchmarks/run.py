@@ -9,9 +9,11 @@ CSV folder; ``asn-balance plan DIR --out plan.json --quiet`` runs in a child pro
 (``--repeat`` times, median wall time, peak RSS of each run measured separately through
 ``/usr/bin/time`` or a Python wrapper) and its plan is verified with
 :func:`asn_balance.check.check`. Each peer (see ``peers.py``) runs in its own child
-process on the same folder and its plan is verified the same way. The machine is shared
-and noisy: read the ratios (peer / asn_balance, measured in the same run); absolute
-times are context only.
+process on the same folder and its plan is verified the same way. ``--phases`` runs the
+pipeline once more phase by phase (read, validate, fingerprint, compile, flow, evaluate,
+check, write) with each phase's wall and CPU seconds and the load average after it. The
+machine is shared and noisy: read the ratios (peer / asn_balance, measured in the same
+run) and CPU seconds; absolute wall times are context only.
 """
 
 from __future__ import annotations
@@ -202,21 +204,26 @@ _PHASES = (
     "from asn_balance.planner import evaluate_solution\n"
     "from asn_balance.check import check\n"
     "out = {'import': time.perf_counter() - t}\n"
-    "def lap(name, t0):\n"
-    "    out[name] = round(time.perf_counter() - t0, 3)\n"
-    "    print(name, out[name], file=sys.stderr, flush=True)\n"
+    "cpu = out['cpu'] = {}  # CPU seconds of this process per phase\n"
+    "def go():\n"
+    "    global t, c\n"
+    "    t, c = time.perf_counter(), time.process_time()\n"
+    "def lap(name):\n"
+    "    out[name] = round(time.perf_counter() - t, 3)\n"
+    "    cpu[name] = round(time.process_time() - c, 3)\n"
+    "    print(name, out[name], cpu[name], file=sys.stderr, flush=True)\n"
     "limits = Limits(max_rows=int(sys.argv[3]), max_file_bytes=int(sys.argv[4]))\n"
-    "t = time.perf_counter(); raw = read_tables(sys.argv[1], limits=limits); lap('read', t)\n"
-    "t = time.perf_counter()\n"
+    "go(); raw = read_tables(sys.argv[1], limits=limits); lap('read')\n"
+    "go()\n"
     "tables = validate_tables({k: raw.get(k) for k in ('employees', 'positions', 'tasks', 'units')},"
     " limits=limits)\n"
-    "del raw; problem = Problem(tables); lap('validate', t)\n"
-    "t = time.perf_counter(); problem.input_sha256; lap('fingerprint', t)\n"
-    "t = time.perf_counter(); comp = compile_problem(problem); lap('compile', t)\n"
-    "t = time.perf_counter(); sol = solve_model(comp.model); lap('flow', t)\n"
-    "t = time.perf_counter(); result = evaluate_solution(problem, comp, sol); lap('evaluate', t)\n"
-    "t = time.perf_counter(); rep = check(problem, result); lap('check', t)\n"
-    "t = time.perf_counter(); result.write(sys.argv[2]); lap('write', t)\n"
+    "del raw; problem = Problem(tables); lap('validate')\n"
+    "go(); problem.input_sha256; lap('fingerprint')\n"
+    "go(); comp = compile_problem(problem); lap('compile')\n"
+    "go(); sol = solve_model(comp.model); lap('flow')\n"
+    "go(); result = evaluate_solution(problem, comp, sol); lap('evaluate')\n"
+    "go(); rep = check(problem, result); lap('check')\n"
+    "go(); result.write(sys.argv[2]); lap('write')\n"
     "out.update(objective=result.objective, moves=result.n_moves, check_ok=bool(rep.ok),"
     " stats={k: v for k, v in sol.stats.items() if isinstance(v, (int, float, str))})\n"
     "print(json.dumps(out))\n"
@@ -234,6 +241,7 @@ def run_phases(data: Path, work: Path, limits: list[str]) -> dict[str, Any]:
     lines = [x for x in r.get("stdout", "").splitlines() if x.startswith("{")]
     if lines:
         out.update(json.loads(lines[-1]))
+    out["load"] = " ".join(f"{x:.1f}" for x in os.getloadavg())  # the 1, 5 and 15 min load after the run
     plan.unlink(missing_ok=True)
     return out
 
@@ -243,9 +251,12 @@ def phases_text(ph: dict[str, Any]) -> str:
     if not all(n in ph for n in names[:2] + names[3:]):
         return f"phases failed: {ph.get('note')}"
     bits = ", ".join(f"{n} {ph[n]:.1f}" for n in names if n in ph)
+    cpu = ph.get("cpu") or {}
+    cpu_bits = ", ".join(f"{n} {cpu[n]:.1f}" for n in names if n in cpu)
     return (
         f"phases (s): import {ph.get('import', 0):.1f}, {bits}; total {ph['wall']:.1f} s, "
         f"peak RSS {_num(ph.get('rss_mb'), '.0f')} MB"
+        + (f"; CPU s: {cpu_bits}, load {ph['load']}" if cpu_bits and "load" in ph else "")
     )
 
 

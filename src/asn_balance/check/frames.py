@@ -32,6 +32,11 @@ def _text(s: pd.Series) -> npt.NDArray[np.object_]:
     return _stripped(s.astype(str).fillna(""))
 
 
+def _text_at(s: pd.Series, at: _Int) -> npt.NDArray[np.object_]:
+    """``_text(s)[at]``, converting only the cells at ``at`` (the movers of a large table)."""
+    return _text(s.iloc[at])
+
+
 def _ids(s: pd.Series) -> npt.NDArray[np.object_]:
     """Ids as python ``str``, missing ones as ``""`` (ids are not stripped)."""
     return s.astype(str).fillna("").to_numpy(dtype=object)
@@ -159,7 +164,7 @@ def _competency_gaps(
 
 def _levels(emp: pd.DataFrame, e: _Int, comp: npt.NDArray[np.object_]) -> _Float:
     """Level of competency ``comp[i]`` of employee ``e[i]`` (0 when not listed)."""
-    have = _text(emp["competencies"])[e]
+    have = _text_at(emp["competencies"], e)
     problems: list[InputProblem] = []
     long = _competencies(have, "employees", "competencies", problems)
     if problems:

@@ -13,7 +13,7 @@ import pandas as pd
 from ..model.domain import PART_TIME, education_rank, grade_rank_in, grade_scale
 from ..model.errors import InputProblem
 from ..model.policy import Policy
-from .frames import _Bool, _competency_gaps, _fmt, _ids, _Int, _num, _opt_text, _ranks, _text
+from .frames import _Bool, _competency_gaps, _fmt, _ids, _Int, _num, _opt_text, _ranks, _text, _text_at
 from .people import _Context, _fte_of, _People, _pref_rank
 from .report import _ROWS, _Found
 
@@ -96,7 +96,7 @@ def _check_movers(
     """Per-mover rules: status, lock, months, jabatan, grade, education, competencies."""
     pid = _ids(pos["position_id"])
     who = mv.who
-    status = _text(emp["status"])[mv.emp]
+    status = _text_at(emp["status"], mv.emp)
     locked = emp["locked"].fillna(False).astype(bool).to_numpy()[mv.emp]
     months = _num(emp["months_in_position"])[mv.emp]
     jabatan = _text(pos["jabatan"])
@@ -146,7 +146,7 @@ def _check_movers(
     problems: list[InputProblem] = []
     used = np.zeros(len(pid), dtype=bool)
     used[mv.to] = True
-    grade_text = _text(emp["grade"])[mv.emp]
+    grade_text = _text_at(emp["grade"], mv.emp)
     pppk = np.isin(status.astype(str), ["PPPK", PART_TIME])
     scale_name = {"PNS": "PNS golongan/ruang", "PPPK": "PPPK golongan"}
     for col, scale, below in (
@@ -184,7 +184,7 @@ def _check_movers(
 
     # education: a D-IV meets an S-1 minimum ("S-1/D-IV") unless policy.d4_equals_s1 is off;
     # a blank or unrecognised education fails any set minimum
-    edu_text = _text(emp["education"])[mv.emp]
+    edu_text = _text_at(emp["education"], mv.emp)
     m_rank = _ranks(edu_text, education_rank)[0]
     text = _text(pos["min_education"])
     rank, bad = _ranks(text, education_rank)
@@ -212,7 +212,7 @@ def _check_movers(
 
     # competencies: every required level must be met; a missing competency is level 0
     req_text = _text(pos["required_competencies"])[mv.to]
-    have_text = _text(emp["competencies"])[mv.emp]
+    have_text = _text_at(emp["competencies"], mv.emp)
     both = _competency_gaps(have_text, req_text, "required_competencies", problems)
     short = both[both["level_have"] < both["level_req"]].sort_values(["m", "comp"])
     if len(short):

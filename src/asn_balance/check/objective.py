@@ -7,7 +7,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..model.policy import TERMS
-from .frames import _Bool, _competency_gaps, _Float, _Int, _num, _opt_text, _text
+from .frames import _Bool, _competency_gaps, _Float, _Int, _num, _opt_text, _text_at
 from .people import _Context, _People, _pref_rank
 
 __all__ = ["balance_of"]
@@ -60,7 +60,7 @@ def _shortfall(ctx: _Context, e: _Int, p: _Int) -> _Float:
     standard = _opt_text(ctx.pos, "competency_standard")[p]
     if not (standard != "").any():
         return np.zeros(len(e))
-    gaps = _competency_gaps(_text(ctx.emp["competencies"])[e], standard, "competency_standard", [])
+    gaps = _competency_gaps(_text_at(ctx.emp["competencies"], e), standard, "competency_standard", [])
     short = np.maximum((gaps["level_req"] - gaps["level_have"]).to_numpy(dtype=float), 0.0)
     return np.bincount(gaps["m"].to_numpy(dtype=np.intp), weights=short, minlength=len(e)).astype(float)
 

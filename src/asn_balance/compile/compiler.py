@@ -193,9 +193,8 @@ def compile_problem(
     src = np.arange(len(arc_g), dtype=np.int64)
     src += np.repeat(starts[prof_rep] - (np.cumsum(per) - per), per)
     arc_c = el.arc_class[src].astype(np.int64, copy=False)
-    arc_cost = el.arc_shortfall[src].astype(float)
+    arc_cost = (el.arc_shortfall.astype(float) * fit_w)[src]  # priced per profile arc, then spread
     del src
-    arc_cost *= fit_w
     arc_cost -= np.repeat(stay[first], per)  # fit_w * shortfall - stay of the group's movers
     tracked = qual_code[first] > 0
     if tracked.any():  # coverage needs the unit a qualified mover goes to: split its classes by unit

@@ -126,7 +126,10 @@ def _joined(parts: Sequence[ObjArray], sep: str) -> ObjArray:
     out: ObjArray = np.full(len(parts[0]) if parts else 0, "", dtype=object)
     for part in parts:
         has = part != ""
-        out = np.where(has & (out != ""), out + sep + part, np.where(has, part, out))
+        both = np.flatnonzero(has & (out != ""))
+        joined = out[both] + sep + part[both]  # a new string only where two texts meet
+        out = np.where(has, part, out)
+        out[both] = joined
     return out
 
 

@@ -49,13 +49,26 @@ class _Cells:
     distinct: ObjArray | None = None
 
     def take(self, idx: npt.NDArray[np.intp]) -> _Cells:
-        """The cells of the rows ``idx``."""
-        num = None if self.num is None else self.num[idx]
+        """The cells of the rows ``idx``: every row shares this column's arrays (changed in
+        place nowhere but :meth:`own`, which copies first)."""
         every = len(idx) == len(self.text) and bool(np.array_equal(idx, np.arange(len(idx))))
-        codes = self.codes if every or self.codes is None else self.codes[idx]  # never changed in place
+        if every:
+            return _Cells(
+                self.raw, self.text, self.blank, self.num, self.from_float, self.codes, self.distinct
+            )
+        num = None if self.num is None else self.num[idx]
+        codes = None if self.codes is None else self.codes[idx]
         return _Cells(
             self.raw[idx], self.text[idx], self.blank[idx], num, self.from_float, codes, self.distinct
         )
+
+    def own(self) -> None:
+        """Copy ``text``, ``blank`` and ``num`` before changing them in place (they may be
+        shared with the cells they were taken from)."""
+        self.text = self.text.copy()
+        self.blank = self.blank.copy()
+        if self.num is not None:
+            self.num = self.num.copy()
 
     def coded(self) -> tuple[npt.NDArray[np.integer[Any]], ObjArray]:
         """``codes`` and ``distinct`` texts (``text == distinct[codes]``), made if not kept."""
@@ -74,16 +87,26 @@ class _Cells:
         out: ObjArray = mapped[codes]
         return out
 
+    def isin(self, allowed: npt.ArrayLike) -> BoolArray:
+        """Cells whose text is one of ``allowed`` (:func:`_isin`), looked up once per distinct
+        text where the cells keep codes."""
+        if self.codes is not None and self.distinct is not None:
+            out: BoolArray = _isin(self.distinct, allowed)[self.codes]
+            return out
+        return _isin(self.text, allowed)
+
     def forget_codes(self) -> None:
         """Drop ``codes`` and ``distinct`` (after ``text`` was changed in place)."""
         self.codes = None
         self.distinct = None
 
 
-def _fullmatch(cells: _Cells, pattern: re.Pattern[str]) -> BoolArray:
+def _fullmatch(cells: _Cells, pattern: re.Pattern[str], needs: str = "") -> BoolArray:
     """Cells whose whole text matches ``pattern`` (a pattern that matches no line break): per
     distinct text where the cells keep codes, else by one search of the texts joined by line
-    breaks (no Python call per cell)."""
+    breaks (no Python call per cell). ``needs``: characters one of which every match holds;
+    texts with none of them (ids of digits against a number in scientific notation) are not
+    searched at all."""
     n = len(cells.text)
     if cells.codes is not None and cells.distinct is not None:
         distinct = cells.distinct.tolist()
@@ -94,6 +117,8 @@ def _fullmatch(cells: _Cells, pattern: re.Pattern[str]) -> BoolArray:
     joined = "\n".join(texts) if all(map(isinstance, texts, itertools.repeat(str))) else None
     if joined is None or joined.count("\n") != max(n - 1, 0):  # a text with a line break: one by one
         return np.fromiter((pattern.fullmatch(str(t)) is not None for t in texts), dtype=bool, count=n)
+    if needs and not any(ch in joined for ch in needs):
+        return np.zeros(n, dtype=bool)
     lines = re.compile(f"^(?:{pattern.pattern})$", pattern.flags | re.MULTILINE)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
     starts = np.cumsum(lengths) - lengths + np.arange(n)  # where each text begins in the joined one

@@ -240,7 +240,7 @@ def _check_table(
                 "have lost digits, read the file as text"
             )
         elif c.kind == "id":
-            sci = _fullmatch(cells, _SCIENTIFIC)
+            sci = _fullmatch(cells, _SCIENTIFIC, needs="eE")
             if sci.any():
                 warnings.append(
                     f"{spec.name}: {int(sci.sum())} value(s) of {c.name} look like numbers in scientific "
@@ -353,7 +353,7 @@ def validate_tables(
     if unit_ids is not None and "unit_id" in uni.cells:
         cells = uni.cells["unit_id"]
         _Collector("units", problems).cells(
-            ~cells.blank & ~_isin(cells.text, unit_ids), uni.rows, "unit_id", cells.raw, "unknown_unit",
+            ~cells.blank & ~cells.isin(unit_ids), uni.rows, "unit_id", cells.raw, "unknown_unit",
             lambda i: f"unit_id {cells.text[i]!r} is not a unit_id of the positions table",
         )  # fmt: skip
     tasks_usable = not tsk.present or "position_id" in tsk.usable
@@ -362,7 +362,7 @@ def validate_tables(
         wl_blank = pos.cells["workload_hours"].blank if "workload_hours" in pos.cells else np.ones(n, bool)
         with_tasks = tsk.cells["position_id"].text if "position_id" in tsk.cells else np.empty(0, object)
         pid = pos.cells["position_id"]
-        no_wl = wl_blank & ~pid.blank & ~_isin(pid.text, with_tasks)
+        no_wl = wl_blank & ~pid.blank & ~pid.isin(with_tasks)
         _Collector("positions", problems).cells(
             no_wl, pos.rows, "workload_hours", np.full(n, None, dtype=object), "missing_workload",
             lambda i: f"position {pid.text[i]!r} has no workload_hours and no rows in the tasks table",
@@ -433,7 +433,7 @@ _NIP_COLUMNS: Final[frozenset[str]] = frozenset({"employee_id", "spouse_id"})
 def _nip_numbers(name: str, cells: _Cells, rows: npt.NDArray[np.int64], out: _Collector) -> None:
     """NIPs a spreadsheet stored as numbers, digits lost (``1.98507...e+17``): an error per cell
     (``nip_as_number``) naming the fix."""
-    lost = _fullmatch(cells, _SCIENTIFIC) & ~cells.blank
+    lost = _fullmatch(cells, _SCIENTIFIC, needs="eE") & ~cells.blank
     if cells.num is not None and cells.from_float:  # an int64 column keeps all 18 digits
         with np.errstate(invalid="ignore"):
             lost |= np.isfinite(cells.num) & (np.abs(cells.num) >= 2.0**53) & ~cells.blank
@@ -536,7 +536,7 @@ def _check_spouses(emp: _Checked, out: _Collector) -> None:
 def _check_known(ch: _Checked, known: ObjArray, out: _Collector) -> None:
     """Every ``position_id`` of ``ch`` is one of ``known`` (rule ``unknown_position``)."""
     cells = ch.cells["position_id"]
-    unknown = ~cells.blank & ~_isin(cells.text, known)
+    unknown = ~cells.blank & ~cells.isin(known)
     out.cells(unknown, ch.rows, "position_id", cells.raw, "unknown_position",
               lambda i: f"position_id {cells.text[i]!r} is not in the positions table")  # fmt: skip
 

@@ -108,8 +108,39 @@ def solve_flow(
             sol.stats["rounds"] = rounds
             return sol
         grow = sol  # bins whose overflow arc carried flow: amounts
-        cap = np.minimum(np.minimum(cap + 2 * grow + 2 * (grow > 0), hi), n_units)
-        log.debug("flow: growing marginal caps of %d bins", int((grow > 0).sum()))
+        cap = _grown_caps(model, cap, grow, hi, n_units)
+        log.debug("flow: growing marginal caps after %d bins overflowed", int((grow > 0).sum()))
+
+
+def _grown_caps(
+    model: AssignmentModel, cap: IntArray, grow: IntArray, hi: IntArray, n_units: int
+) -> IntArray:
+    """The marginal caps after a relaxation that sent ``grow[b]`` units over bin ``b``'s cap.
+
+    An overflow arc is priced at its bin's first omitted marginal, a lower bound of every
+    later one: a weak relaxation where a bin's marginals rise slowly (a large weight), so a
+    relaxation may pour thousands of units into one such bin, and, were only that bin grown,
+    into the next such bin in the next round, one bin per round. So every bin gets the levels
+    whose marginal is at most ``tau = theta + max(|theta|, move_cost)``, ``theta`` the dearest
+    overflow price that carried flow (at least one more level for each bin that overflowed):
+    no bin is then as cheap past its cap as the bins that overflowed, ``tau`` at least
+    doubles each round once positive, so the rounds are few, and the marginals listed stay
+    near ``tau`` (growing a bin by its overflow instead lists marginals far above any
+    saving, which shrinks the integer cost scale and widens the rounding tolerance).
+    """
+    used = np.flatnonzero(grow > 0)
+    k = cap[used] + 1
+    theta = float(np.max(_cumulative(model, used, k) - _cumulative(model, used, k - 1)))
+    tau = theta + max(abs(theta), float(model.move_cost), 1e-9)
+    top = np.minimum(hi, n_units)
+    # the quadratic's marginal at level k is (2k - 1 - 2 target) / weight: at most tau up to
+    # floor(target + 1/2 + tau weight / 2); an infinite weight costs nothing at any level
+    with np.errstate(invalid="ignore", over="ignore"):
+        level = np.floor(model.target + 0.5 + tau * model.weight / 2.0)
+    level = np.where(np.isfinite(model.weight), level, np.inf if tau >= 0 else -np.inf)
+    level = np.clip(np.nan_to_num(level, nan=0.0), 0, top).astype(np.int64)
+    new = np.maximum(cap + (grow > 0), level)
+    return np.minimum(new, top)
 
 
 def _solve_once(

@@ -1,0 +1,120 @@
+"""The flow's marginal caps: a cap is a relaxation with an exactness certificate.
+
+Each bin lists its marginal staffing arcs up to a cap and one overflow arc priced at the
+first omitted marginal (a lower bound of all later ones). When the overflow carries flow
+the caps grow and the flow is solved again, so any initial caps give the optimum of the
+full model. These tests start from caps that bind on purpose.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from asn_balance import AssignmentModel
+from asn_balance.engine.backends.flow import solve_flow
+from conftest import verify_engine_solution
+from test_engine import brute_force, large_model, random_model
+
+
+def flood_model(n_big: int = 12) -> AssignmentModel:
+    """One heavily overstaffed bin (60 movable units, target 2) and ``n_big`` large, slightly
+    understaffed bins with slowly rising marginals (weight = target = 40), all in one class."""
+    nb = n_big + 1
+    target = np.array([2.0] + [40.0] * n_big)
+    fixed = np.array([0] + [36] * n_big, dtype=np.int64)
+    return AssignmentModel(
+        target=target,
+        weight=target.copy(),
+        min_staff=np.zeros(nb, dtype=np.int64),
+        max_staff=np.full(nb, -1, dtype=np.int64),
+        fixed=fixed,
+        group_size=np.array([60], dtype=np.int64),
+        group_home=np.array([0], dtype=np.int64),
+        class_indptr=np.array([0, nb], dtype=np.int64),
+        class_bins=np.arange(nb, dtype=np.int64),
+        arc_group=np.array([0], dtype=np.int64),
+        arc_class=np.array([0], dtype=np.int64),
+        arc_cost=np.zeros(1),
+        move_cost=0.1,
+    )
+
+
+def greedy_optimum(m: AssignmentModel) -> float:
+    """The optimum of :func:`flood_model` by moving one unit at a time to the cheapest bin
+    while that saves more than a move costs (exact for one source and convex costs)."""
+    staff = m.initial_staff().astype(float)
+
+    def f(b: int, k: float) -> float:
+        return float((k - m.target[b]) ** 2 / m.weight[b])
+
+    moves = 0
+    while staff[0] > 0:
+        save = f(0, staff[0]) - f(0, staff[0] - 1)
+        gains = [f(b, staff[b] + 1) - f(b, staff[b]) for b in range(1, m.n_bins)]
+        b = 1 + int(np.argmin(gains))
+        if save - gains[b - 1] <= m.move_cost:
+            break
+        staff[0] -= 1
+        staff[b] += 1
+        moves += 1
+    return m.objective(staff, moves)
+
+
+def test_binding_caps_are_grown_and_the_flow_solved_again() -> None:
+    m = flood_model()
+    free = solve_flow(m)
+    tight = solve_flow(m, caps=np.zeros(m.n_bins, dtype=np.int64))  # caps at the current staff
+    for sol in (free, tight):
+        assert sol.status == "optimal"
+        verify_engine_solution(m, sol)
+    assert int(free.stats["rounds"]) == 1
+    assert int(tight.stats["rounds"]) >= 2, "the caps were meant to bind"
+    assert int(tight.stats["rounds"]) <= 6, "caps grown bin by bin, one round each"
+    assert tight.objective == pytest.approx(greedy_optimum(m), abs=1e-9)
+    assert free.objective == pytest.approx(greedy_optimum(m), abs=1e-9)
+    assert tight.moves == free.moves
+    np.testing.assert_array_equal(np.sort(tight.staff), np.sort(free.staff))
+
+
+def test_grown_caps_keep_the_cost_scale() -> None:
+    """Caps grown by the marginal level keep the listed marginals small: same integer scale
+    and rounding tolerance as a solve whose caps never bound."""
+    m = flood_model(40)
+    free = solve_flow(m)
+    tight = solve_flow(m, caps=np.zeros(m.n_bins, dtype=np.int64))
+    assert int(tight.stats["rounds"]) >= 2
+    assert float(tight.stats["scale"]) >= float(free.stats["scale"]) / 10
+    assert tight.tolerance <= 10 * free.tolerance + 1e-12
+    assert tight.objective == pytest.approx(free.objective, abs=free.tolerance + tight.tolerance)
+
+
+@pytest.mark.parametrize("seed", [42, 43, 44])
+def test_any_initial_caps_give_the_same_optimum(seed: int) -> None:
+    m = large_model(seed)
+    free = solve_flow(m)
+    verify_engine_solution(m, free)
+    for caps in (np.zeros(m.n_bins, dtype=np.int64), np.ceil(m.target).astype(np.int64)):
+        sol = solve_flow(m, caps=caps)
+        verify_engine_solution(m, sol)
+        assert sol.status == "optimal"
+        assert sol.objective == pytest.approx(free.objective, abs=free.tolerance + sol.tolerance + 1e-9)
+        assert sol.moves == free.moves
+        assert int(sol.stats["rounds"]) <= 8
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), cap=st.integers(0, 3))
+def test_binding_caps_match_brute_force(seed: int, cap: int) -> None:
+    m = random_model(np.random.default_rng(seed)).relaxation()
+    truth = brute_force(m)
+    sol = solve_flow(m, caps=np.full(m.n_bins, cap, dtype=np.int64))
+    if truth is None:
+        assert sol.status == "infeasible"
+        return
+    assert sol.status == "optimal"
+    verify_engine_solution(m, sol)
+    assert abs(sol.objective - truth[0]) <= 1e-7
+    assert sol.moves == truth[1]
