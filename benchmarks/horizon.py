@@ -5,6 +5,8 @@ Usage::
     python benchmarks/horizon.py                                   # Plaju demo, 5 rounds
     python benchmarks/horizon.py --scales plaju,city --time-limit 60
     python benchmarks/horizon.py --scales city --hires 0,300,300,300,300 --time-limit 60
+    python benchmarks/horizon.py --scales city --time-limit 60 --plans joint \
+        --repeat 5 --baseline-src /tmp/old_src   # paired: this code and an old copy of src/
 
 For each scale the scenario (:func:`scenario`) is planned three ways, one after the other:
 
@@ -19,7 +21,10 @@ Every plan goes through :func:`asn_balance.check_horizon`. Prints one JSON line 
 (B per year, moves, hires, objective, bound, gap, seconds, checked; for the joint plan the
 peak memory of the process and the load average) and a last line per scale
 with what the joint plan saves against the year-by-year plan. The machine is shared (2 cores):
-seconds are context, not a test; nothing here asserts a time.
+seconds are context, not a test; nothing here asserts a time. With ``--baseline-src`` each
+of ``--repeat`` rounds runs this code and then the code at that path (a copy of an older
+``src/``), each in its own process, one after the other (paired runs): every row then says
+which (``code``: ``current`` or ``baseline``).
 
 Scenarios (``plan_date`` 2025-01-01): ``plaju`` is the embedded demo (600 employees, 102
 positions), ``city`` is ``synth.generate(10_000, seed)`` (1,320 positions), ``province``
@@ -178,7 +183,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--plans", default="joint,year_by_year,myopic", help="which plans (default: all three)")
     ap.add_argument("--out", default=None, help="append the JSON lines to this file")
+    ap.add_argument("--repeat", type=int, default=1, help="rounds of runs (with --baseline-src)")
+    ap.add_argument("--baseline-src", default=None, help="an old src/ to run paired with this code")
     args = ap.parse_args()
+    if args.baseline_src:
+        _paired(args)
+        return
     hires = [int(x) for x in args.hires.split(",")] if args.hires else None
     for scale in args.scales.split(","):
         plans = tuple(p.strip() for p in args.plans.split(","))
@@ -188,6 +198,36 @@ def main() -> None:
             if args.out:
                 with open(args.out, "a", encoding="utf-8") as f:
                     f.write(line + "\n")
+
+
+def _paired(args: argparse.Namespace) -> None:
+    """Run this script ``args.repeat`` times with this code and with ``args.baseline_src``
+    alternately, each in its own process; print and keep each row with its ``code``."""
+    import subprocess
+    import sys
+
+    skip = {"--baseline-src", "--repeat", "--out"}  # the child prints, this process keeps
+    argv, it = [], iter(sys.argv[1:])
+    for a in it:
+        if a in skip:
+            next(it, None)
+        elif not any(a.startswith(f + "=") for f in skip):
+            argv.append(a)
+    for _ in range(args.repeat):
+        for code, path in (("current", None), ("baseline", args.baseline_src)):
+            env = dict(os.environ)
+            if path is not None:
+                env["PYTHONPATH"] = os.pathsep.join([path, *filter(None, [env.get("PYTHONPATH")])])
+            out = subprocess.run(
+                [sys.executable, __file__, *argv],
+                env=env, capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            for line in out.stdout.splitlines():
+                row = {"code": code, **json.loads(line)}
+                print(json.dumps(row), flush=True)
+                if args.out:
+                    with open(args.out, "a", encoding="utf-8") as f:
+                        f.write(json.dumps(row) + "\n")
 
 
 if __name__ == "__main__":

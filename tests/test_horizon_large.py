@@ -13,7 +13,8 @@ import asn_balance as ab
 from asn_balance.compile.horizon import compile_horizon
 from asn_balance.engine import horizon_large
 from asn_balance.engine.horizon import evaluate_plan, plan_violations, solve_horizon
-from asn_balance.engine.horizon_large import _colgen, colgen_bound, price_and_branch
+from asn_balance.engine.horizon_colgen import _colgen
+from asn_balance.engine.horizon_large import colgen_bound, price_and_branch
 from test_horizon import brute_force, tiny
 
 
@@ -160,8 +161,8 @@ def test_seeded_column_generation_against_brute_force(seed: int, years: int, hir
     assert bound <= exact + 1e-7
     info: dict[str, object] = {}
     found = price_and_branch(model, master, time_limit=10.0, cutoff=obj0, stats=info, start=(held0, paths[2]))
-    if "pnb_start" in info:  # the seed's columns as HiGHS's start (a master may keep none: seed 952)
-        assert info["pnb_start"] == pytest.approx(obj0, abs=1e-6)
+    # the seed's columns are HiGHS's start, also with no unit to move (seed 952: all fixed)
+    assert info["pnb_start"] == pytest.approx(obj0, abs=1e-6)
     assert found is not None  # the start itself is a plan
     held, hires = found
     assert plan_violations(model, held, hires) == 0
@@ -263,3 +264,30 @@ def test_watchdog_takes_highs_last_incumbent(monkeypatch: pytest.MonkeyPatch) ->
     held, hires = found
     assert plan_violations(model, held, hires) == 0
     assert exact.objective - 1e-7 <= evaluate_plan(model, held, hires)[0] <= obj0 + 1e-7
+
+
+def test_a_seed_with_no_unit_to_move_is_the_start() -> None:
+    """Hypothesis's seed 952: two employees, both locked, so the model has no unit and the seed
+    no path; the master still takes the seed (no path, its staff and hires) and price-and-branch
+    starts from it, the plan everybody staying, as good as brute force."""
+    from asn_balance.analysis.horizon import plan_paths, plan_year_by_year
+    from asn_balance.engine.horizon_large import seed_plan
+
+    problem = tiny(952, 2, 3, growth=0.1)
+    data = compile_horizon(problem, 2, [0, 0])
+    model = data.model
+    paths = plan_paths(problem, data, plan_year_by_year(problem, 2, [0, 0]))
+    assert paths is not None and len(paths[0]) == 0 and int(model.size.sum()) == 0
+    held0 = seed_plan(model, paths[:2])
+    assert held0 is not None
+    obj0 = evaluate_plan(model, held0, paths[2])[0]
+    _, _, master = _colgen(
+        model, time_limit=None, upper=None, rel_gap=1e-4, max_rounds=200, smooth=None, seed=paths[:2]
+    )
+    assert master.seed_units is not None and len(master.seed_units) == 0
+    info: dict[str, object] = {}
+    found = price_and_branch(model, master, time_limit=10.0, cutoff=obj0, stats=info, start=(held0, paths[2]))
+    assert info["pnb_start"] == pytest.approx(obj0, abs=1e-6)
+    assert found is not None
+    assert plan_violations(model, *found) == 0
+    assert evaluate_plan(model, *found)[0] == pytest.approx(brute_force(problem, 2, [0, 0]), abs=1e-7)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..compile.horizon import HorizonData, compile_horizon, horizon_columns
-from ..engine.control import reset
+from ..engine import control
 from ..engine.horizon import solve_horizon, solve_myopic
 from ..engine.horizon_large import is_large
 from ..evaluate.horizon import HorizonResult, evaluate_horizon, evaluate_horizon_moves
@@ -83,9 +83,27 @@ def plan_horizon(
     ------
     InputError
         Bad quotas or bad ``hire_allowed``/``max_hires``/``workload_growth`` cells.
+
+    Notes
+    -----
+    The plan runs in its own stop scope (:func:`asn_balance.engine.control.solving`, nested
+    in the caller's if one is open): :func:`asn_balance.request_stop` stops it, and the stop
+    of another plan or solve running in another thread does not.
     """
+    with control.solving():  # this plan's own stop: another's overrun or stop is not its
+        return _plan_horizon(problem, years, hires, time_limit, warm_start, year_by_year)
+
+
+def _plan_horizon(
+    problem: Problem,
+    years: int,
+    hires: int | Sequence[int] | None,
+    time_limit: float | None,
+    warm_start: bool,
+    year_by_year: bool | None,
+) -> HorizonResult:
+    """:func:`plan_horizon` within its stop scope."""
     t0 = time.perf_counter()
-    reset()
     data = compile_horizon(problem, years, hires)
     t_compile = time.perf_counter() - t0
     large = is_large(data.model)
@@ -156,9 +174,9 @@ def plan_years_greedily(
     Parameters are those of :func:`plan_horizon`.
     """
     t0 = time.perf_counter()
-    reset()
-    data = compile_horizon(problem, years, hires)
-    sol = solve_myopic(data.model, time_limit=time_limit)
+    with control.solving():
+        data = compile_horizon(problem, years, hires)
+        sol = solve_myopic(data.model, time_limit=time_limit)
     result = evaluate_horizon(
         problem,
         data,

@@ -1,21 +1,21 @@
-"""The horizon's models too large for one MIP (:data:`MAX_MIP_COLUMNS`): a restricted MIP
-whose plans are plans of the whole model, a bound computed bin by bin, and the LP bound.
+"""The horizon's models too large for one MIP (:data:`MAX_MIP_COLUMNS`): the bound by column
+generation over unit paths (:mod:`asn_balance.engine.horizon_colgen`), the plan by
+price-and-branch over the paths it made (after it, or with ``parallel`` in a thread beside
+it), a restricted MIP whose plans are plans of the whole model as the fallback, a bound
+computed bin by bin, and the LP bound.
 
 :func:`solve_large` is called by :func:`~asn_balance.engine.horizon.solve_horizon`; the plan
-it returns is feasible, its bound valid but weak (it ignores the moves and hires the staff
-must come from), so the gap it reports is honest, not small.
+it returns breaks no row of the model, its bound is valid, and the gap it reports is honest.
 """
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from .control import current
 from .horizon import (
@@ -34,7 +34,8 @@ from .horizon import (
     plan_violations,
     solve_horizon,
 )
-from .horizon_paths import _lagrangian, lagrangian_bound
+from .horizon_colgen import _colgen, _Master, colgen_bound
+from .horizon_paths import lagrangian_bound
 
 __all__ = [
     "bin_bound",
@@ -51,6 +52,10 @@ __all__ = [
 
 #: Seconds past its deadline before price-and-branch stops waiting for HiGHS (the watchdog).
 WATCHDOG_GRACE = 0.5
+
+#: Price-and-branch keeps the paths of reduced cost at most this in the master's last LP
+#: (and those in its solution, added after it, of staying and of the seed): a smaller MIP.
+PNB_RC_KEEP = 0.0
 
 
 def is_large(m: HorizonModel) -> bool:
@@ -153,13 +158,19 @@ def solve_large(
     cutoff: float | None = None,
     colgen_share: float = 0.6,
     seed: tuple[IntArray, IntArray, IntArray] | None = None,
+    parallel: bool = False,
 ) -> HorizonSolution:
     """A model too large for one MIP: the bound by column generation over unit paths
-    (:func:`colgen_bound`, ``colgen_share`` of the time), then the plan by price-and-branch
-    (:func:`price_and_branch`: the paths it made, whole units, ``cutoff`` as the objective
-    bound). Without a plan from there and without a ``cutoff`` plan of the caller, the MIP of a
-    restricted model (:func:`restrict`) makes one. The bound is the best of the column
-    generation's and the bin-by-bin one (:func:`bin_bound`): an honest gap.
+    (:func:`colgen_bound`), the plan by price-and-branch (:func:`price_and_branch`: the
+    paths it made, whole units, ``cutoff`` as the objective bound). The column generation
+    runs alone for ``colgen_share`` of the time; then, with ``parallel`` and unless it has
+    converged, price-and-branch runs in a thread of this solve's context on a copy of the
+    master as it is then, while the column generation goes on beside it to the same deadline
+    (both release the GIL inside HiGHS); without ``parallel`` one after the other, the column
+    generation resumed for the time left. Without a plan from there and without a ``cutoff``
+    plan of the caller, the MIP of a restricted model (:func:`restrict`) makes one. The bound
+    is the best of the column generation's (the best Lagrangian value seen, or the master's
+    LP optimum at convergence) and the bin-by-bin one (:func:`bin_bound`): an honest gap.
 
     ``seed``: a plan known elsewhere (the plan made year by year) as unit paths and hires:
     per unit its starting pair and its bin per round (``-1``: gone), and hires ``(T, B)``. If
@@ -199,7 +210,36 @@ def solve_large(
     rest = left()  # HiGHS stops a little after its interrupt, and the plan is checked after it
     rest = None if rest is None or margin is None else max(0.1, rest - margin)
     stats["pnb_margin"] = margin
-    found = price_and_branch(m, master, time_limit=rest, cutoff=cutoff, stats=stats, start=start)
+    if parallel and rest is not None and master.resume is not None and not stats["colgen_converged"]:
+        # price-and-branch in a thread (the solve's context: its stop) on the master as it is
+        # now, while the column generation goes on with the bound until its deadline
+        snap, ctx = _snapshot(master), contextvars.copy_context()
+        box: dict[str, Any] = {}
+        pnb_stats: dict[str, Any] = {}
+        t_pnb = time.perf_counter()
+
+        def work(ms: _Master = master) -> None:
+            try:
+                box["found"] = price_and_branch(
+                    m, ms, time_limit=rest, cutoff=cutoff, stats=pnb_stats, start=start, snapshot=snap
+                )
+            except BaseException as e:  # re-raised in this thread
+                box["error"] = e
+
+        worker = threading.Thread(target=ctx.run, args=(work,), daemon=True)
+        worker.start()
+        cg, cg_stats = master.resume(max(0.05, rest - (time.perf_counter() - t_pnb)))
+        stats.update(cg_stats)
+        stats["colgen_parallel"] = True
+        worker.join(max(0.0, t_pnb + rest + WATCHDOG_GRACE + 1.0 - time.perf_counter()))
+        stats.update(pnb_stats)
+        if "error" in box:
+            raise box["error"]
+        found = box.get("found")
+        if worker.is_alive():  # cannot happen (its own watchdog): no plan from it
+            stats["pnb_status"] = "watchdog"
+    else:
+        found = price_and_branch(m, master, time_limit=rest, cutoff=cutoff, stats=stats, start=start)
     more = left()
     if (
         master.resume is not None
@@ -256,257 +296,6 @@ def lp_bound(m: HorizonModel, *, time_limit: float | None = None) -> float:
     return bound if status == "optimal" else -_INF
 
 
-@dataclass
-class _Master:
-    """The master LP of :func:`_colgen`, kept for price-and-branch (:func:`price_and_branch`)."""
-
-    h: Any
-    src: IntArray  # the starting pairs, one convexity row each
-    hire_tb: IntArray  # (k, 2) round and bin of each hire column
-    hire_first: int  # the master column of the first hire
-    art_first: int  # the first artificial column (one per staff row)
-    path_first: int  # the master column of the first path
-    path_src: list[IntArray] = field(default_factory=list)  # per batch, the row in ``src``
-    path_bins: list[IntArray] = field(default_factory=list)  # per batch, the bin per round
-    offset: float = 0.0
-    seg_start: IntArray | None = None  # per staff row, its first segment column
-    seg_count: IntArray | None = None  # per staff row, its segments
-    seg_open: npt.NDArray[np.bool_] | None = None  # per staff row, the last segment unbounded
-    lo: FloatArray | None = None  # (T, B) the least staff, the segments' origin
-    seed_first: int = -1  # the master column of the first seeded path (-1: no seed)
-    seed_units: IntArray | None = None  # units on each seeded path
-    resume: Callable[[float | None], tuple[float, dict[str, Any]]] | None = None  # more rounds
-
-
-def _colgen(
-    m: HorizonModel,
-    *,
-    time_limit: float | None,
-    upper: float | None,
-    rel_gap: float,
-    max_rounds: int,
-    smooth: float | None,
-    seed: tuple[IntArray, IntArray] | None = None,
-) -> tuple[float, dict[str, Any], _Master]:
-    """The column generation of :func:`colgen_bound`; also returns its master. ``seed``: the
-    paths of a known plan (:func:`seed_paths`), in the master from the start."""
-    from .backends.highs import _new_highs
-
-    t_start = time.perf_counter()
-    T, B = m.n_rounds, m.n_bins
-    starts = _init(m)
-    src = np.flatnonzero(starts > 0)
-    S = len(src)
-    lo = np.maximum(m.min_units, m.fixed).astype(float)
-    hi = np.where(m.max_units >= 0, m.max_units, np.iinfo(np.int64).max // 4).astype(float)
-    hi = np.maximum(hi, lo)
-    hmax = np.where(m.hire_ok, np.where(m.hire_max >= 0, m.hire_max, np.iinfo(np.int64).max // 4), 0)
-    alive = m.pair_exit[:, None] > np.arange(T)[None, :]
-    now = m.fixed.astype(float).copy()
-    for t in range(T):
-        now[t] += np.bincount(m.pair_bin, weights=np.where(alive[:, t], starts, 0), minlength=B)
-    # the stability centre, the best prices so far, starts at the better of no price (each
-    # position at its best staff: the bin-by-bin bound) and the marginal costs without moves
-    marginal = 2 * (now - m.target) / m.weight
-    best, _, _, _, (_, bins, moves) = _lagrangian(m, marginal, starts, lo, hi, hmax)
-    center = marginal
-    zero = np.zeros((T, B))
-    value = _lagrangian(m, zero, starts, lo, hi, hmax)[0]
-    if value > best:
-        best, center = value, zero
-
-    h: Any = _new_highs()
-    h.setOptionValue("output_flag", False)
-    n_staff = T * B
-    row_lo = np.concatenate([m.fixed.ravel() - lo.ravel(), starts[src].astype(float), np.full(T, -_INF)])
-    row_hi = np.concatenate(
-        [m.fixed.ravel() - lo.ravel(), starts[src].astype(float), m.hire_cap.astype(float)]
-    )
-    h.addRows(len(row_lo), row_lo, row_hi, 0, np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
-    # staff segments: n = lo + sum of unit segments, priced by the chords
-    # chords to twice the target or the staff without moves (the last segment open beyond)
-    cap = np.minimum(hi, np.maximum(np.ceil(2 * m.target) + 4, now + 4))
-    cap = np.maximum(cap, lo + 1)
-    n_seg = (cap - lo).astype(np.int64).ravel()
-    rows = np.repeat(np.arange(n_staff), n_seg)
-    k = (
-        np.repeat(lo.ravel(), n_seg)
-        + np.arange(int(n_seg.sum()))
-        - np.repeat(np.cumsum(n_seg) - n_seg, n_seg)
-    )
-    tgt, w = m.target.ravel()[rows], m.weight.ravel()[rows]
-    slope = ((k + 1 - tgt) ** 2 - (k - tgt) ** 2) / w
-    last = np.cumsum(n_seg) - 1
-    seg_hi = np.ones(len(rows))
-    open_end = (hi.ravel() > cap.ravel())[rows] & np.isin(np.arange(len(rows)), last)
-    seg_hi[open_end] = _INF
-    seg_hi[k + 1 > hi.ravel()[rows]] = 0.0  # no unit beyond max_units
-    h.addCols(
-        len(rows), slope, np.zeros(len(rows)), seg_hi, len(rows),
-        np.arange(len(rows), dtype=np.int32), rows.astype(np.int32), np.ones(len(rows)),
-    )  # fmt: skip
-    # hires: -1 in the staff rows of their round and after, +1 in the quota row of their round
-    tb = np.array(
-        [(t, b) for t in range(T) if m.hire_cap[t] > 0 for b in np.flatnonzero(hmax > 0).tolist()],
-        dtype=np.int64,
-    ).reshape(-1, 2)
-    hire_first = len(rows)
-    if len(tb):
-        per = T - tb[:, 0] + 1
-        col_start = np.concatenate([[0], np.cumsum(per)[:-1]]).astype(np.int32)
-        rr = np.repeat(np.arange(len(tb)), per)
-        s_ = tb[rr, 0] + np.arange(len(rr)) - np.repeat(col_start, per)  # rounds t .. T, T: quota
-        quota = s_ == T
-        idx = np.where(quota, n_staff + S + tb[rr, 0], np.minimum(s_, T - 1) * B + tb[rr, 1])
-        ub = np.minimum(hmax[tb[:, 1]], m.hire_cap[tb[:, 0]]).astype(float)
-        h.addCols(
-            len(tb), np.full(len(tb), m.hire_cost), np.zeros(len(tb)), ub, len(idx),
-            col_start, idx.astype(np.int32), np.where(quota, 1.0, -1.0),
-        )  # fmt: skip
-    # artificial units per staff row (a master that min_staff makes infeasible stays solvable)
-    art_first = hire_first + len(tb)
-    h.addCols(
-        n_staff, np.full(n_staff, 1e4), np.zeros(n_staff), np.full(n_staff, _INF), n_staff,
-        np.arange(n_staff, dtype=np.int32), np.arange(n_staff, dtype=np.int32), -np.ones(n_staff),
-    )  # fmt: skip
-    ms = _Master(h, src, tb, hire_first, art_first, art_first + n_staff,
-                 offset=float(((lo - m.target) ** 2 / m.weight).sum()),
-                 seg_start=(np.cumsum(n_seg) - n_seg).astype(np.int64), seg_count=n_seg,
-                 seg_open=(hi.ravel() > cap.ravel()), lo=lo)  # fmt: skip
-
-    def add_paths(which: IntArray, b_: IntArray, mv: IntArray) -> None:
-        """Paths from the starting pairs ``which`` (rows of ``src``), their bins per round
-        ``b_`` and moves ``mv``: +1 in their convexity row, -1 per round held."""
-        here = b_ >= 0
-        idx_ = np.concatenate([(n_staff + which)[:, None], np.arange(T)[None, :] * B + b_], axis=1)
-        mask = np.concatenate([np.ones((len(which), 1), dtype=bool), here], axis=1)
-        val_ = np.where(np.arange(T + 1)[None, :] == 0, 1.0, -1.0)
-        col_start = np.concatenate([[0], np.cumsum(mask.sum(axis=1))[:-1]]).astype(np.int32)
-        h.addCols(
-            len(which), m.move_cost * mv.astype(float), np.zeros(len(which)),
-            np.full(len(which), _INF), int(mask.sum()), col_start, idx_[mask].astype(np.int32),
-            np.broadcast_to(val_, mask.shape)[mask],
-        )  # fmt: skip
-        ms.path_src.append(which.copy())
-        ms.path_bins.append(b_.copy())
-
-    stay = np.where(alive[src], m.pair_bin[src][:, None], -1)
-    add_paths(np.arange(S), stay, np.zeros(S, dtype=np.int64))
-    add_paths(np.arange(S), bins, moves)
-    seeded = _seed_columns(m, src, starts, seed)
-    if seeded is not None:
-        ms.seed_first = int(h.getNumCol())
-        ms.seed_units = seeded[2]
-        add_paths(*seeded[:2], _path_moves(m, src, *seeded[:2]))
-    alpha = 0.5 if smooth is None else smooth
-    master = _INF
-    n_rounds, n_new, seconds, status, done = 0, 0, 0.0, "", False
-    trace: list[tuple[float, float, float]] = []
-
-    def rounds(limit: float | None) -> tuple[float, dict[str, Any]]:
-        """Column generation rounds for ``limit`` seconds (or to convergence); the bound and
-        the statistics so far. Called again, it goes on from where it stopped."""
-        nonlocal best, center, alpha, master, n_rounds, n_new, seconds, status, done
-        t_run = time.perf_counter()
-        while not done and n_rounds < max_rounds:
-            if limit is not None:
-                left = limit - (time.perf_counter() - t_run)
-                if left <= 0.05:
-                    break
-                # an LP's time_limit is checked against HiGHS's run clock, which adds up over
-                # the runs of an instance (a MIP's against its own clock: see price_and_branch)
-                h.setOptionValue("time_limit", float(h.getRunTime()) + left)
-            n_rounds += 1
-            h.run()
-            status = h.modelStatusToString(h.getModelStatus()).lower()
-            if status != "optimal":
-                break
-            master = float(h.getInfo().objective_function_value) + ms.offset
-            dual = np.asarray(h.getSolution().row_dual, dtype=float)
-            lam, mu = dual[:n_staff].reshape(T, B), dual[n_staff : n_staff + S]
-            # Wentges smoothing: price at a point between the stability centre and the duals
-            at = alpha * center + (1 - alpha) * lam
-            value, held, n, hires, (w0, bins, moves) = _lagrangian(m, at, starts, lo, hi, hmax)
-            if smooth is None:
-                # the subgradient at the point says which way the bound rises (Pessoa et al.
-                # 2018): towards the master's duals, less smoothing; away from them, more
-                grad = m.fixed + held + np.cumsum(hires, axis=0) - n
-                toward = float((grad * (lam - center)).sum()) > 0
-                alpha = max(0.0, alpha - 0.1) if toward else min(0.99, alpha + 0.1)
-            if value > best:
-                best, center = value, at
-            trace.append((round(seconds + time.perf_counter() - t_run, 2), round(master, 3), round(best, 3)))
-            if best >= master - rel_gap * max(1.0, abs(master)) and master >= best:
-                done = True  # the prices are optimal for the master
-                break
-            if upper is not None and upper - best <= rel_gap * max(1.0, abs(upper)):
-                done = True
-                break
-            rc = (
-                m.move_cost * moves
-                - mu
-                + np.where(bins >= 0, lam[np.arange(T)[None, :], np.maximum(bins, 0)], 0).sum(1)
-            )
-            new = np.flatnonzero(rc < -1e-7)
-            if len(new) == 0 and at is not lam:  # a mispricing: price at the master's own duals
-                value, _, _, _, (w0, bins, moves) = _lagrangian(m, lam, starts, lo, hi, hmax)
-                if value > best:
-                    best, center = value, lam
-                new = np.flatnonzero(w0 - mu < -1e-7)
-            n_new = len(new)
-            if n_new == 0:
-                best = max(best, master)  # no path prices out: the master is the LP's optimum
-                done = True
-                break
-            add_paths(new, bins[new], moves[new])
-        seconds += time.perf_counter() - t_run
-        return best, {
-            "colgen_seeded": 0 if ms.seed_units is None else int(ms.seed_units.sum()),
-            "colgen_rounds": n_rounds,
-            "colgen_status": status,
-            "colgen_converged": done,
-            "colgen_new": n_new,
-            "colgen_master": master,
-            "colgen_paths": sum(len(x) for x in ms.path_src),
-            "colgen_seconds": round(setup + seconds, 2),
-            "colgen_trace": trace,
-        }
-
-    ms.resume = rounds
-    setup = time.perf_counter() - t_start
-    best, stats = rounds(None if time_limit is None else time_limit - (time.perf_counter() - t_start))
-    return best, stats, ms
-
-
-def _path_moves(m: HorizonModel, src: IntArray, which: IntArray, bins: IntArray) -> IntArray:
-    """The moves of unit paths: rounds held in another bin than the round before."""
-    prev = m.pair_bin[src[which]]
-    moves = np.zeros(len(which), dtype=np.int64)
-    for t in range(m.n_rounds):
-        here = bins[:, t] >= 0
-        moves += here & (bins[:, t] != prev)
-        prev = np.where(here, bins[:, t], prev)
-    return moves
-
-
-def _seed_columns(
-    m: HorizonModel, src: IntArray, starts: IntArray, seed: tuple[IntArray, IntArray] | None
-) -> tuple[IntArray, IntArray, IntArray] | None:
-    """The distinct paths of a seed plan (``seed``: per unit its starting pair and its bin per
-    round, ``-1`` gone) as rows of ``src``, bins and units each; ``None`` when the seed does
-    not put every starting unit on exactly one path."""
-    if seed is None:
-        return None
-    pair, bins = np.asarray(seed[0], dtype=np.int64), np.asarray(seed[1], dtype=np.int64)
-    if bins.ndim != 2 or bins.shape != (len(pair), m.n_rounds) or len(src) == 0:
-        return None
-    row = np.minimum(np.searchsorted(src, pair), len(src) - 1)
-    if (src[row] != pair).any() or (np.bincount(row, minlength=len(src)) != starts[src]).any():
-        return None
-    key, units = np.unique(np.concatenate([row[:, None], bins], axis=1), axis=0, return_counts=True)
-    return key[:, 0].copy(), key[:, 1:].copy(), units.astype(np.int64)
-
-
 def seed_plan(m: HorizonModel, seed: tuple[IntArray, IntArray]) -> IntArray | None:
     """Units held per pair and round (``(P, T)``) of a plan given as unit paths (``seed``: per
     unit its starting pair and its bin per round, ``-1``: gone); ``None`` when a unit holds a
@@ -527,50 +316,20 @@ def seed_plan(m: HorizonModel, seed: tuple[IntArray, IntArray]) -> IntArray | No
     return held
 
 
-def colgen_bound(
-    m: HorizonModel,
-    *,
-    time_limit: float | None = None,
-    upper: float | None = None,
-    rel_gap: float = 1e-4,
-    max_rounds: int = 200,
-    smooth: float | None = None,
-) -> tuple[float, dict[str, Any]]:
-    """A valid lower bound by column generation over unit paths (Dantzig-Wolfe).
-
-    The master LP holds, per starting pair, a convex combination of paths of its units over
-    the rounds (each path obeys the rules of a unit: ``horizon_paths._dp``), per round and position the
-    staff as unit segments priced by the cost's chords between consecutive integers (the last
-    one unbounded at its slope: below the cost beyond, so a relaxation) and the hires under
-    their quotas. Unit caps, ``max_moves`` and coverage are left out (a relaxation). The
-    paths are priced at a point between the best prices so far (the stability centre) and the
-    master's duals (Wentges smoothing; ``smooth`` the weight of the centre, ``None``: adapted
-    each round by the direction of the subgradient there). The Lagrangian at that point
-    (:func:`_lagrangian`) is a valid bound at every round, the best kept; its paths of
-    negative reduced cost enter the master. At convergence the bound is the LP relaxation's
-    optimum of the model without the side rows.
-
-    Returns
-    -------
-    float
-        The bound.
-    dict
-        Statistics: rounds, the master's value, paths, seconds and a trace ``(seconds,
-        master, bound)`` per round.
-    """
-    best, stats, _ = _colgen(
-        m, time_limit=time_limit, upper=upper, rel_gap=rel_gap, max_rounds=max_rounds, smooth=smooth
-    )
-    return best, stats
-
-
 def _master_start(
     m: HorizonModel, ms: _Master, held: IntArray, hires: IntArray, n_cols: int
 ) -> FloatArray | None:
     """The master's columns of its seed plan (units held ``held``, ``hires``): its paths, its
     hires and the staff segments filled in order; ``None`` when it has no seed or a hire or a
     staff level has no column."""
-    if ms.seed_units is None or ms.seg_start is None or ms.seg_count is None or ms.seg_open is None:
+    if (
+        ms.seed_units is None
+        or ms.seg_start is None
+        or ms.seg_count is None
+        or ms.seg_open is None
+        or ms.seg_len is None
+        or ms.lo is None
+    ):
         return None
     x = np.zeros(n_cols)
     x[ms.seed_first : ms.seed_first + len(ms.seed_units)] = ms.seed_units
@@ -579,17 +338,49 @@ def _master_start(
         return None
     x[ms.hire_first : ms.art_first] = hv
     _, n, _ = evaluate_plan(m, held, hires)
-    assert ms.lo is not None
     v = (n - ms.lo).ravel()
-    over = v - ms.seg_count
+    rows = np.repeat(np.arange(len(v)), ms.seg_count)
+    before = np.cumsum(ms.seg_len) - ms.seg_len
+    before -= np.repeat(before[ms.seg_start], ms.seg_count)  # the units of the row's segments before
+    over = v - np.bincount(rows, weights=ms.seg_len, minlength=len(v))
     if (v < 0).any() or ((over > 0) & ~ms.seg_open).any():
         return None
-    rows = np.repeat(np.arange(len(v)), ms.seg_count)
-    k = np.arange(len(rows)) - ms.seg_start[rows]
-    x[: len(rows)] = k < v[rows]
+    x[: len(rows)] = np.clip(v[rows] - before, 0.0, ms.seg_len)  # filled in order
     last = ms.seg_start + ms.seg_count - 1
     x[last] += np.maximum(over, 0)
     return x
+
+
+def _snapshot(ms: _Master, rc_keep: float | None = PNB_RC_KEEP) -> tuple[Any, IntArray, IntArray, IntArray]:
+    """A copy of the master's model (the master stays an LP, the column generation can go
+    on) and the starting pair and bins of each of its paths, as they are now. With
+    ``rc_keep``, only the paths that may matter to a plan near the LP's: in the last LP
+    solution, of reduced cost at most ``rc_keep`` there, added after it, the paths of staying
+    and the seed's; the others are left out of the copy. Also returns the master's indices of
+    the copy's columns."""
+    from .backends.highs import _new_highs
+
+    h: Any = _new_highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(ms.h.getModel())
+    n = int(h.getNumCol())
+    cols = np.arange(n, dtype=np.int64)
+    ps, pbins = np.concatenate(ms.path_src), np.concatenate(ms.path_bins)
+    if rc_keep is not None and ms.last_x is not None and ms.last_rc is not None:
+        seen = len(ms.last_x)
+        keep = np.ones(n, dtype=bool)
+        x, rc = ms.last_x[ms.path_first :], ms.last_rc[ms.path_first :]
+        keep[ms.path_first : seen] = (x > 1e-9) | (rc <= rc_keep)
+        keep[ms.path_first : ms.path_first + len(ms.src)] = True  # staying
+        if ms.seed_units is not None:
+            keep[ms.seed_first : ms.seed_first + len(ms.seed_units)] = True
+        drop = np.flatnonzero(~keep).astype(np.int32)
+        if len(drop):
+            h.deleteCols(len(drop), drop)
+            cols = cols[keep]
+            path_keep = keep[ms.path_first :]
+            ps, pbins = ps[path_keep], pbins[path_keep]
+    return h, ps, pbins, cols
 
 
 def price_and_branch(
@@ -600,6 +391,7 @@ def price_and_branch(
     cutoff: float | None,
     stats: dict[str, Any] | None = None,
     start: tuple[IntArray, IntArray] | None = None,
+    snapshot: tuple[Any, IntArray, IntArray, IntArray] | None = None,
 ) -> tuple[IntArray, IntArray] | None:
     """A plan from the paths the column generation made: its master with whole units on every
     path and whole hires (no artificial units), solved by HiGHS as a MIP with ``cutoff`` (the
@@ -611,16 +403,13 @@ def price_and_branch(
     hires of the seed plan of the master (:func:`_colgen`'s ``seed``), HiGHS's first
     incumbent (presolve off: HiGHS 1.16 misprices a start in presolve's space); without it
     ``cutoff`` bounds the objective. HiGHS's ``time_limit`` is ``time_limit`` (per run) and a
-    callback interrupts it at the same wall-clock deadline."""
-    from .backends.highs import _new_highs
-
+    callback interrupts it at the same wall-clock deadline. ``snapshot``: the master as
+    :func:`_snapshot` copied it (taken here when ``None``)."""
     stats = {} if stats is None else stats
     t_start = time.perf_counter()
-    # a copy: the master stays an LP, the column generation can go on after
-    h: Any = _new_highs()
-    h.setOptionValue("output_flag", False)
-    h.passModel(ms.h.getModel())
+    h, ps, pbins, cols = _snapshot(ms) if snapshot is None else snapshot
     n_cols = int(h.getNumCol())
+    stats["pnb_paths"] = len(ps)
     T, B = m.n_rounds, m.n_bins
     whole = np.concatenate([np.arange(ms.hire_first, ms.art_first), np.arange(ms.path_first, n_cols)]).astype(
         np.int32
@@ -631,7 +420,8 @@ def price_and_branch(
     h.setOptionValue("mip_rel_gap", 1e-6)
     if cutoff is not None:  # the master's objective leaves out ``offset``: a gap in the plan's units
         h.setOptionValue("mip_abs_gap", 5e-5 * max(1.0, abs(cutoff)))
-    x0 = None if start is None else _master_start(m, ms, *start, n_cols)
+    x0 = None if start is None else _master_start(m, ms, *start, int(cols[-1]) + 1)
+    x0 = None if x0 is None else x0[cols]
     if x0 is not None:
         h.setOptionValue("presolve", "off")
         h.setSolution(n_cols, np.arange(n_cols, dtype=np.int32), x0)
@@ -675,7 +465,6 @@ def price_and_branch(
         return None
     x = np.rint(x)
     units = x[ms.path_first :].astype(np.int64)
-    ps, pbins = np.concatenate(ms.path_src), np.concatenate(ms.path_bins)
     used = np.flatnonzero(units > 0)
     codes = m.pair_group * B + m.pair_bin
     order = np.argsort(codes)
