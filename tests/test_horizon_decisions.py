@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import asn_balance as ab
+from asn_balance.analysis.horizon import plan_years_greedily
 from asn_balance.analysis.why_not import why_not_horizon, why_not_rounds
 from asn_balance.apps.cli import app
 from asn_balance.datasets import synth
@@ -200,6 +201,21 @@ def test_a_volunteer_the_horizon_keeps_in_place_is_told_so() -> None:
     assert answer.verdict == "forbidden"
     assert "volunteers_only_to_preferences" in dict(answer.rules)
     assert "every round" in dict(answer.rules)["volunteers_only_to_preferences"]
+    notes = plan.summary["notes"]
+    assert notes[0].startswith("1 employees stay in place")  # then voluntary_first (default on)
+    assert "volunteers_only_to_preferences" in notes[0] and "spouses_hard" not in notes[0]
+    assert notes == plan.to_dict()["summary"]["notes"]
+
+
+def test_policy_the_horizon_does_not_apply_is_named() -> None:
+    """voluntary_first is not modelled per round: the plan and the CLI say so, never silently."""
+    problem = tiny(6, 8, 4).with_policy(voluntary_first=True)
+    plan = ab.plan_horizon(problem, 2, [0, 1])
+    assert any("voluntary_first is not applied" in n for n in plan.summary["notes"])
+    off = tiny(6, 8, 4).with_policy(voluntary_first=False)
+    assert ab.plan_horizon(off, 2, [0, 1]).summary["notes"] == []
+    greedy = plan_years_greedily(problem, 2, [0, 1])
+    assert any("voluntary_first" in n for n in greedy.summary["notes"])
 
 
 # --------------------------------------------------------------------------- why not, CLI

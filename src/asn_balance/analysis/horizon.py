@@ -128,6 +128,7 @@ def _plan_horizon(
         "solver_stats": sol.stats,
         "time_limit": time_limit,
         "reserve_seconds": round(reserve, 3),
+        "notes": list(data.notes),
     }
     if baseline is not None and (
         sol.status == "no_better"
@@ -185,7 +186,7 @@ def plan_years_greedily(
         status=sol.status,
         bound=sol.bound,
         claimed=sol.objective if sol.status == "feasible" else None,
-        summary={"solver": sol.solver, "solver_seconds": round(sol.seconds, 3)},
+        summary={"solver": sol.solver, "solver_seconds": round(sol.seconds, 3), "notes": list(data.notes)},
     )
     result.summary["seconds"] = round(time.perf_counter() - t0, 3)
     return result

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +31,7 @@ import pandas as pd
 
 from ..engine.horizon import HorizonModel
 from ..model.errors import InputError, InputProblem
+from ..model.policy import Policy
 from ..model.problem import Problem
 from .eligibility import competency_matrix, eligibility, position_retirement_age
 from .unit_rules import unit_rules
@@ -45,6 +46,7 @@ __all__ = [
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
 _EPS = 1e-9
 _TRUE = {"true", "1", "ya", "y", "yes", "benar", "t"}
 _FALSE = {"false", "0", "tidak", "n", "no", "salah", "f", "tdk"}
@@ -82,6 +84,9 @@ class HorizonData:
         Per employee, the first round they may leave their current position.
     lock : int
         Rounds after a move before the next (``ceil(min_months / 12)``, at least 1).
+    notes : list of str
+        What of the policy the horizon applies conservatively or not at all (people held
+        in place for a rule it does not model per person; ``voluntary_first``).
     """
 
     model: HorizonModel
@@ -95,6 +100,7 @@ class HorizonData:
     last_round: IntArray
     first_round: IntArray
     lock: int
+    notes: list[str] = field(default_factory=list)
 
 
 def round_dates(start: dt.date, years: int) -> list[dt.date]:
@@ -293,6 +299,8 @@ def compile_horizon(
         ids = set(emp.loc[hold, "spouse_id"].astype(str)) - {""}
         hold |= emp["employee_id"].astype(str).isin(ids).to_numpy()
 
+    notes = _policy_notes(pol, hold)
+
     # signatures: the eligible classes of each profile
     n_prof = el.n_profiles
     starts = np.searchsorted(el.arc_profile, np.arange(n_prof + 1))
@@ -417,5 +425,34 @@ def compile_horizon(
         pair_init=pair_init,
     )
     return HorizonData(
-        model, dates, quotas, need, employee_group, age_code, ages.astype(float), exit_r, last_r, first, lock
-    )
+        model, dates, quotas, need, employee_group, age_code, ages.astype(float), exit_r, last_r, first, lock,
+        notes,
+    )  # fmt: skip
+
+
+def _policy_notes(pol: Policy, hold: BoolArray) -> list[str]:
+    """What of the policy the five-year plan applies conservatively or not at all."""
+    notes = []
+    if hold.any():
+        why = [
+            w
+            for w, on in (
+                (
+                    "volunteers with a preference list, volunteers_only_to_preferences",
+                    pol.volunteers_only_to_preferences,
+                ),
+                ("employees with a spouse, spouses_hard", pol.spouses_hard),
+            )
+            if on
+        ]
+        notes.append(
+            f"{int(hold.sum())} employees stay in place for the whole horizon ({'; '.join(why)}): "
+            "the five-year plan does not model wishes or spouses per person, so it keeps them home "
+            "(conservative: a plan that moved them could be better)"
+        )
+    if pol.voluntary_first:
+        notes.append(
+            "voluntary_first is not applied in the five-year plan (it does not model who "
+            "volunteers per round) and check-horizon does not check it"
+        )
+    return notes

@@ -95,6 +95,8 @@ def horizon(
             f"moves {s['moves']}  hires {s['hires']}  {s.get('seconds', 0):.2f}s",
             markup=False,
         )
+        for note in s.get("notes") or []:
+            out.print(f"note: {note}", markup=False)
         if written is not None:
             out.print(f"plan written to {written}", markup=False)
         if report is not None and result.has_plan:
