@@ -82,7 +82,7 @@ def _run(data: Path, out: Path, limit: float, src: Path | None = None) -> dict[s
         "note": info.get("note"), "check_ok": checked, "check_says": check_says,
         "stderr": stderr.strip()[-300:] or None,
         "engine": {k: v for k, v in (info.get("solver_stats") or {}).items()
-                   if k.startswith(("netlp", "relaxation", "lns", "side_lns", "highs_status"))},
+                   if k.startswith(("netlp", "relaxation", "lns", "side_lns", "highs_status", "rcfix"))},
     }  # fmt: skip
 
 

@@ -30,7 +30,8 @@ from .backends.flow import solve_flow
 from .backends.highs import compact_entries, solve_highs
 from .backends.neighbourhoods import restricted
 from .backends.netlp import network_lp
-from .backends.side import lagrangian_side, repair
+from .backends.rc_fix import compact_lp, fixing_threshold, solve_fixed, support_arcs
+from .backends.side import lagrangian_side, lp_multipliers, repair
 from .backends.tiebreak import settle_ties
 from .clock import Progress, deterministic_search, in_deterministic_search
 from .gap.loaded import solve_loaded
@@ -56,25 +57,48 @@ HIGHS_MAX_ENTRIES = 100_000
 #: (its root LP alone takes ~10 s on the city): smaller models only.
 HIGHS_DETERMINISTIC_ENTRIES = 60_000
 
-#: Larger models (up to this many integer columns) get HiGHS after the neighbourhoods, as an
-#: improvement stage warm-started from their plan, when the time limit leaves at least
-#: :data:`HIGHS_AFTER_MIN_SECONDS` for it: the plan of the neighbourhoods stands whatever HiGHS
-#: does, and HiGHS's dual bound (its root LP at least) replaces the Lagrangian one when higher.
-#: The city (400,000 columns) is proven in about 25-60 s this way.
+#: Larger models (up to this many integer columns) get, when the time limit leaves at least
+#: :data:`HIGHS_AFTER_MIN_SECONDS`, the path of reduced-cost fixing (:mod:`.backends.rc_fix`,
+#: :func:`_solve_side_after`): the LP relaxation of the compact MIP and its safe bound, HiGHS on
+#: the LP's support, then HiGHS on the entries of small reduced cost, whose optimum (when below
+#: the LP's bound plus the threshold) is proven for the whole model. The city (406,000
+#: columns) is proven in about 20-25 s of the engine this way, where HiGHS on the whole model
+#: (after the Lagrangian and CP-SAT's neighbourhoods) needed 22 s of its own from 24 s on.
 HIGHS_AFTER_ENTRIES = 1_500_000
 HIGHS_AFTER_MIN_SECONDS = 15.0
 #: HiGHS is given the deadline minus this share of the limit (at least 3 s): its root LP and
 #: the build of a second round after missed cuts can overrun its own limit by seconds.
 HIGHS_AFTER_MARGIN = 0.10
+#: The LP relaxation of the compact MIP runs until this share of the limit at most (on the
+#: city: 5-10 s on 2 shared cores); an interrupted LP's duals still give a valid bound.
+RCFIX_LP_SHARE = 0.5
+#: HiGHS on the LP's support (and the start plan's arcs) gets this share of the limit (at
+#: least 3 s): on the city about 2,000 arcs, solved in 1-2 s to 740.790 against the optimum
+#: 740.781.
+RCFIX_SUPPORT_SHARE = 0.1
+#: The sub-MIP of reduced-cost fixing keeps at most this share of the entries: on the city,
+#: ``U - L`` for the support's plan (0.106) keeps 51 % of them (most reduced costs sit at the
+#: move cost, 0.1), and HiGHS took 23 s on those; the entries below 0.0999 (27 %) took 12 s
+#: and still hold the optimum (0.096 above the LP's bound), so it is proven.
+RCFIX_MAX_SHARE = 0.3
 
 #: Models with side rows too large for HiGHS even after the neighbourhoods get the bound of
 #: the network LP (:mod:`.backends.netlp`: the LP relaxation on the flow's signature network,
 #: by column generation, its safe bound recomputed from the duals) instead of the subgradient
 #: Lagrangian, when it can run until ``NETLP_SHARE`` of the limit for at least
-#: ``NETLP_MIN_SECONDS`` (the 90,000-employee province: 70-135 s to its first converged LP on
-#: 2 shared cores). The neighbourhoods get the rest.
-NETLP_SHARE = 0.7
+#: ``NETLP_MIN_SECONDS``; then the Lagrangian from its duals (:data:`NETLP_LAGRANGE_SHARE`),
+#: and the neighbourhoods get the rest (the 90,000-employee province: ~30 s to build the LP,
+#: then 10-15 s per round of column generation on 2 shared cores).
+NETLP_SHARE = 0.6
 NETLP_MIN_SECONDS = 45.0
+#: After the network LP, subgradient steps from its duals (:func:`.backends.side.lp_multipliers`,
+#: a first step of ``NETLP_STEP`` of the Polyak step) run until this share of the limit: each
+#: priced flow's Lagrangian bound is valid whatever the multipliers, and with a restricted
+#: LP's duals far above the LP's safe bound (30,000 employees, duals of 60 s of the LP: safe
+#: bound 2236.0, ``L`` of the duals 2621.0, 2673.1 after 10 steps in 20 s, the converged LP
+#: 2676.5); their repaired plans start the neighbourhoods, the LP's support guides the first.
+NETLP_LAGRANGE_SHARE = 0.85
+NETLP_STEP = 0.1
 
 #: The subgradient Lagrangian of a large side model runs until this share of the time limit
 #: when HiGHS solves the neighbourhoods that follow it (until 95 % of the limit): its bound and
@@ -91,6 +115,9 @@ LAGRANGE_SHARE = 0.5
 #: The solver named for the plans of the Lagrangian and neighbourhood path (CP-SAT's or HiGHS's
 #: neighbourhoods: ``stats["side_lns_solver"]`` says which).
 LNS_SOLVER = "flow+lagrange+cpsat-lns"
+
+#: The solver named for the plans of the reduced-cost fixing path (:func:`_solve_side_after`).
+RCFIX_SOLVER = "flow+highs-lp+rcfix"
 
 #: Set to ``False`` (or the environment variable ``ASN_BALANCE_SIDE_SOLVER=cpsat``, which
 #: reaches a CLI subprocess) to force the CP-SAT/Lagrangian side path: benchmarks compare
@@ -214,7 +241,10 @@ def _solve_side(
         return _solve_side_highs(model, relax, hint, lower, tol, t0, deadline, progress)
     plans: list[EngineSolution] = []
     large = len(model.arc_group) > 20_000
+    if hint is not None and large and _highs_after(model, deadline - time.perf_counter()):
+        return _solve_side_after(model, relax, lower, tol, t0, deadline, limit)
     lp_stats: dict[str, float | int | str] = {}
+    guide = None  # the network LP's support: the first neighbourhood
     if model.side and hint is not None and large and _netlp_fits(model, t0, limit):
         # models too large for HiGHS even after the neighbourhoods: the network LP's safe bound
         # (the best Lagrangian bound, in one LP) instead of the subgradient steps
@@ -223,8 +253,20 @@ def _solve_side(
             lp_stats = {"netlp_status": lp.status, "netlp_bound": float(lp.bound),
                         "netlp_seconds": round(lp.seconds, 2), "netlp_rounds": lp.rounds,
                         "netlp_columns": lp.priced_columns}  # fmt: skip
+            guide = lp.support
             if np.isfinite(lp.bound):
                 lower = max(lower, lp.bound)
+            # (without duals, an LP stopped before its first solve: L(0) is the relaxation's bound)
+            pi = lp_multipliers(lp.side_dual)
+            lag = -np.inf
+            if lp.rounds and np.any(pi != 0):
+                lag, plans = lagrangian_side(model, deadline=t0 + NETLP_LAGRANGE_SHARE * limit, start=pi,
+                                             step=NETLP_STEP, flow_seconds=relax.seconds)  # fmt: skip
+                lp_stats["netlp_lagrange_bound"] = float(lag)
+                lp_stats["netlp_lagrange_steps"] = len(plans)
+            if np.isfinite(lag):
+                lower = max(lower, lag)
+                tol = max([tol, *(p.tolerance for p in plans)])
     elif model.side and hint is not None and large:
         # a deterministic search runs every subgradient step (no wall-clock deadline)
         share = 0.3  # before CP-SAT's neighbourhoods, and before HiGHS on the whole model
@@ -237,8 +279,7 @@ def _solve_side(
             tol = max([tol, *(p.tolerance for p in plans)])
     if hint is not None and large:
         # large models: neighbourhoods of the relaxed plans; the whole model is too big for CP-SAT
-        after = _highs_after(model, deadline - time.perf_counter())
-        lns_end = t0 + (0.4 if after else 0.95) * limit
+        lns_end = t0 + 0.95 * limit
         bound_now, tol_now, stats_now = lower, tol, dict(lp_stats)
 
         def offer(plan: EngineSolution) -> None:  # the best plan so far, should a round overrun
@@ -246,8 +287,8 @@ def _solve_side(
             tolerance = max(tol_now, plan.tolerance)
             _offer(model, replace(plan, bound=bound_now, tolerance=tolerance, stats=stats, solver=LNS_SOLVER))
 
-        use_highs = _highs_neighbourhoods(model) and not after  # see LAGRANGE_SHARE
-        start = restricted(model, relax, plans[-5:], lns_end, seed, use_highs, offer)
+        use_highs = _highs_neighbourhoods(model)  # see LAGRANGE_SHARE
+        start = restricted(model, relax, plans[-5:], lns_end, seed, use_highs, offer, guide)
         if start is not None and side_holds(model, start):
             start.bound = lower  # as computed (the planner checks it against the plan)
             start.tolerance = max(tol, start.tolerance)
@@ -256,14 +297,7 @@ def _solve_side(
             start.stats.update(lp_stats)
             start.status = "feasible"
             _offer(model, start)  # the planner's fallback should the next stage overrun the deadline
-            if after:
-                start = _improve_with_highs(
-                    model, start, lower, deadline - max(3.0, HIGHS_AFTER_MARGIN * limit)
-                )
-            gap_ok = start.objective - start.bound <= max(
-                PROOF_TOL * max(1.0, abs(start.objective)),
-                2 * start.tolerance if "highs" in start.solver else 0.0,
-            )
+            gap_ok = start.objective - start.bound <= PROOF_TOL * max(1.0, abs(start.objective))
             start.status = "optimal" if gap_ok else "feasible"
             start.seconds = time.perf_counter() - t0
             return start
@@ -320,7 +354,7 @@ def _offer(model: AssignmentModel, sol: EngineSolution) -> None:
 
 
 def _highs_after(model: AssignmentModel, left: float) -> bool:
-    """Whether a large model gets HiGHS after its neighbourhoods (see :data:`HIGHS_AFTER_ENTRIES`)."""
+    """Whether a large model takes reduced-cost fixing and HiGHS (see :data:`HIGHS_AFTER_ENTRIES`)."""
     if not USE_HIGHS or os.environ.get("ASN_BALANCE_SIDE_SOLVER") == "cpsat" or not model.flow_shaped:
         return False
     if in_deterministic_search() or left < HIGHS_AFTER_MIN_SECONDS:
@@ -360,7 +394,109 @@ def _improve_with_highs(
     best.stats = {**start.stats, **sol.stats, "lns_objective": float(start.objective)}
     best.bound = bound
     best.tolerance = max(start.tolerance, sol.tolerance)
-    best.solver = "flow+lagrange+cpsat-lns+highs"
+    best.solver = "flow+highs"
+    return best
+
+
+def _solve_side_after(
+    model: AssignmentModel,
+    relax: EngineSolution,
+    lower: float,
+    tol: float,
+    t0: float,
+    deadline: float,
+    limit: float,
+) -> EngineSolution:
+    """Large side models with time for HiGHS: reduced-cost fixing (:mod:`.backends.rc_fix`).
+
+    The repaired relaxation starts (offered to the planner). The LP relaxation of the compact
+    MIP gives a safe bound ``L`` and reduced costs (until :data:`RCFIX_LP_SHARE` of the
+    limit); HiGHS on the LP's support and the start's arcs gives a plan near the LP's optimum
+    (:data:`RCFIX_SUPPORT_SHARE`); HiGHS on the entries of reduced cost below ``t``
+    (:func:`.backends.rc_fix.fixing_threshold`: ``U - L`` for the best plan ``U``, lowered to
+    keep at most :data:`RCFIX_MAX_SHARE` of them) then bounds the whole model by
+    ``max(L, min(B, L + t))``, ``B`` its dual bound: its optimum, when proven and below
+    ``L + t``, is the whole model's. Should time remain without a proof (at least
+    :data:`HIGHS_AFTER_MIN_SECONDS`), HiGHS runs on the whole model. Every stage ends by the
+    deadline less :data:`HIGHS_AFTER_MARGIN` of the limit (at least 3 s); each better plan is
+    offered to the planner with the bound known then. Without the LP's duals, HiGHS on the
+    whole model from the start plan, as before.
+    """
+    until = deadline - max(3.0, HIGHS_AFTER_MARGIN * limit)
+    best: EngineSolution | None = None
+    repaired = repair(model, relax, deadline=until) if model.side else None
+    if repaired is not None and side_holds(model, repaired):
+        best = repaired
+    elif side_holds(model, relax):
+        best = relax
+    bound = lower
+    stats: dict[str, float | int | str] = {"relaxation_bound": float(lower)}
+
+    def better(plan: EngineSolution | None) -> bool:
+        if plan is None or not side_holds(model, plan):
+            return False
+        return best is None or plan.objective < best.objective - 1e-9 * max(1.0, abs(best.objective))
+
+    def proven(plan: EngineSolution | None) -> bool:
+        return plan is not None and plan.objective - bound <= max(
+            PROOF_TOL * max(1.0, abs(plan.objective)), 2 * max(tol, plan.tolerance)
+        )
+
+    def keep(plan: EngineSolution) -> EngineSolution:  # the best plan so far, offered to the planner
+        plan.bound, plan.tolerance = bound, max(tol, plan.tolerance)
+        plan.stats = {**plan.stats, **stats}
+        _offer(model, plan)
+        return plan
+
+    if best is not None:
+        best = keep(best)
+    lp = compact_lp(model, best, deadline=min(until, t0 + RCFIX_LP_SHARE * limit))
+    if lp is not None and np.isfinite(lp.bound):
+        bound = max(bound, lp.bound)
+        stats.update(rcfix_lp_status=lp.status, rcfix_lp_bound=float(lp.bound))
+        stats.update(rcfix_lp_seconds=round(lp.seconds, 2), rcfix_lp_rounds=lp.rounds)
+        if best is not None:
+            best = keep(best)
+        if lp.value is not None and not proven(best):
+            a_end = min(until, time.perf_counter() + max(3.0, RCFIX_SUPPORT_SHARE * limit))
+            plan, _ = solve_fixed(model, lp, -math.inf, best, a_end, extra=support_arcs(model, lp))
+            stats["rcfix_support_objective"] = float(plan.objective) if plan is not None else float("nan")
+            if better(plan):
+                assert plan is not None
+                best = keep(plan)
+        if not proven(best) and until - time.perf_counter() > 1.0:
+            t = fixing_threshold(lp, best.objective if best is not None else math.inf, RCFIX_MAX_SHARE)
+            plan, b = solve_fixed(model, lp, t, best, until)
+            bound = max(bound, b)
+            stats.update(rcfix_threshold=float(t), rcfix_kept=int(np.count_nonzero(lp.reduced < t)),
+                         rcfix_entries=len(lp.reduced), rcfix_bound=float(b))  # fmt: skip
+            if plan is not None:
+                stats.update({k: v for k, v in plan.stats.items() if k.startswith("highs_")})
+            if better(plan):
+                assert plan is not None
+                best = keep(plan)
+            elif best is not None:
+                best = keep(best)
+    left = until - time.perf_counter()
+    if (not proven(best) and left >= HIGHS_AFTER_MIN_SECONDS) or (best is None and left > 1.0):
+        if best is not None:  # no proof yet: HiGHS on the whole model with what is left
+            best = _improve_with_highs(model, best, bound, until)
+            bound = best.bound
+        else:
+            sol = solve_highs(model, hint=None, lower=bound, deadline=until)
+            bound = max(bound, sol.bound) if np.isfinite(sol.bound) else bound
+            if sol.status in ("optimal", "feasible") and side_holds(model, sol):
+                best = sol
+    if best is None:  # no plan at all (the planner's standing plan may still serve)
+        empty = np.zeros(0, dtype=np.int64)
+        return EngineSolution("time_limit", float("nan"), bound, model.initial_staff(), empty, empty, empty,
+                              time.perf_counter() - t0, RCFIX_SOLVER, tolerance=tol, stats=stats)  # fmt: skip
+    best.stats = {**best.stats, **stats}
+    best.bound = bound
+    best.tolerance = max(tol, best.tolerance)
+    best.status = "optimal" if proven(best) else "feasible"
+    best.solver = RCFIX_SOLVER
+    best.seconds = time.perf_counter() - t0
     return best
 
 

@@ -26,7 +26,7 @@ from ..control import stop_requested
 from ..model import AssignmentModel, EngineSolution
 from .flow import solve_flow
 
-__all__ = ["lagrangian_side", "repair"]
+__all__ = ["lagrangian_side", "lp_multipliers", "repair"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -50,6 +50,9 @@ def lagrangian_side(
     deadline: float,
     upper: float = np.inf,
     iterations: int = 60,
+    start: FloatArray | None = None,
+    step: float = 1.0,
+    flow_seconds: float = 0.0,
 ) -> tuple[float, list[EngineSolution]]:
     """Subgradient ascent on the multipliers of the side rows.
 
@@ -63,6 +66,16 @@ def lagrangian_side(
         Objective of a known feasible plan (for the step size), ``inf`` if none.
     iterations : int
         Most subgradient steps.
+    start : ndarray of float, optional
+        The first multipliers, one per row (e.g. the network LP's duals, negated:
+        :func:`lp_multipliers`), projected on their signs; zero without. Any multipliers
+        give a valid bound: the first priced flow's bound is ``L(start)``.
+    step : float
+        The first step's share of the Polyak step (halved after four steps without a better
+        bound); below 1 to stay near a good ``start``.
+    flow_seconds : float
+        The first guess of a priced flow's seconds (e.g. the relaxation's): a flow that would
+        not end by the deadline is not started (then the last flow's seconds).
 
     Returns
     -------
@@ -75,14 +88,16 @@ def lagrangian_side(
     base = model.relaxation()
     lo, hi = _bounds(model)
     n_rows = len(model.side)
-    pi = np.zeros(n_rows)  # > 0 prices an upper side, < 0 a lower side
+    # > 0 prices an upper side, < 0 a lower side
+    pi = np.zeros(n_rows) if start is None else _signed(lo, hi, np.asarray(start, dtype=float))
     best = -np.inf
-    theta = 1.0
+    theta = float(step)
     stall = 0
     plans: list[EngineSolution] = []
     movable = float(model.group_size.sum())
     rows = model.side
-    last = 0.0  # seconds of the last priced flow: a flow that cannot end by the deadline is not started
+    # seconds of the last priced flow: a flow that cannot end by the deadline is not started
+    last = flow_seconds
     for _ in range(iterations):
         if time.perf_counter() + last > deadline or stop_requested():
             break
@@ -136,15 +151,28 @@ def lagrangian_side(
         if not np.any(g):
             break  # the priced plan is feasible and complementary: optimal for the rows
         target = upper if np.isfinite(upper) else best + max(1.0, 0.05 * abs(best))
-        step = theta * max(target - value, 1e-6) / float(np.dot(g, g))
-        new = pi + step * g
-        # keep each multiplier on its side (upper rows >= 0, lower rows <= 0)
-        new = np.where(np.isfinite(hi) & ~np.isfinite(lo), np.maximum(new, 0.0), new)
-        new = np.where(np.isfinite(lo) & ~np.isfinite(hi), np.minimum(new, 0.0), new)
-        pi = new
+        size = theta * max(target - value, 1e-6) / float(np.dot(g, g))
+        pi = _signed(lo, hi, pi + size * g)
         if theta < 1e-4:
             break
     return best, plans
+
+
+def _signed(lo: FloatArray, hi: FloatArray, pi: FloatArray) -> FloatArray:
+    """Each multiplier on its side: upper rows >= 0, lower rows <= 0 (ranged rows either)."""
+    pi = np.where(np.isfinite(hi) & ~np.isfinite(lo), np.maximum(pi, 0.0), pi)
+    return np.where(np.isfinite(lo) & ~np.isfinite(hi), np.minimum(pi, 0.0), pi)
+
+
+def lp_multipliers(side_dual: FloatArray) -> FloatArray:
+    """The multipliers of :func:`lagrangian_side` from an LP's duals of the side rows, in the
+    convention reduced cost ``= c - A^T y`` (:attr:`.netlp.NetLP.side_dual`): ``pi = -y``
+    (a binding cap has ``y <= 0``, and its price on the arcs is ``pi = -y >= 0``). Their
+    Lagrangian bound is valid whatever they are; with the duals of a restricted LP it is
+    often far above the LP's safe bound (one exact priced flow instead of box bounds per
+    column): on the 30,000-employee scenario 2621.0 against 2236.0 after 60 s of the LP, whose
+    converged bound is 2676.5."""
+    return -np.asarray(side_dual, dtype=float)
 
 
 class _Plan:

@@ -1,0 +1,205 @@
+"""Neighbourhoods guided by the network LP's support (``engine/backends/neighbourhoods.py``).
+
+The first HiGHS round keeps the guide's arcs (with the plans'), later rounds alternate guided
+and unguided neighbourhoods when the guide is larger than one round, every plan keeps every
+rule, and the dispatcher's network-LP path hands the LP's support over as the guide; its plan
+passes the independent check under a valid bound.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+
+from asn_balance import AssignmentModel, EngineSolution, Problem, check, planner
+from asn_balance.datasets import synth
+from asn_balance.engine import dispatch
+from asn_balance.engine.backends import neighbourhoods
+from asn_balance.engine.backends.flow import solve_flow
+from asn_balance.engine.backends.netlp import network_lp
+from asn_balance.engine.backends.side import repair
+from asn_balance.engine.dispatch import side_holds
+from conftest import solve_checked
+
+
+def tight(n: int, seed: int) -> Problem:
+    """Every policy column, each unit cap cut to a third: the relaxation's plan breaks rows."""
+    t = synth.generate(n, seed=seed, policy_columns=True)
+    units = t["units"].copy()
+    for col in ("max_moves_out", "max_moves_in"):
+        cap = units[col].astype("Float64")
+        units[col] = (cap.fillna(6) // 3).clip(lower=1).astype("Int64")
+    return Problem.from_frames(t["employees"], t["positions"], t["tasks"], units=units)
+
+
+@pytest.fixture(scope="module")
+def small() -> tuple[AssignmentModel, EngineSolution, EngineSolution, np.ndarray]:
+    """A 400-employee tight model, its relaxation's plan, that plan repaired, the LP's support."""
+    model = planner.compile_problem(tight(400, 3)).model
+    relax = solve_flow(model.without_side())
+    fixed = repair(model, relax)
+    assert fixed is not None and side_holds(model, fixed)
+    lp = network_lp(model, deadline=time.perf_counter() + 30.0, plans=[relax])
+    assert lp is not None and lp.support is not None
+    return model, relax, fixed, lp.support
+
+
+class Spy:
+    """Records each neighbourhood handed to HiGHS (its arcs and its start plan's arcs)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[tuple[np.ndarray, np.ndarray]] = []
+        real = neighbourhoods.highs_sub_solve
+
+        def spy(model: AssignmentModel, keep: np.ndarray, hint: EngineSolution, deadline: float) -> Any:
+            assert hint.move_arc is not None
+            self.calls.append((keep.copy(), hint.move_arc.copy()))
+            return real(model, keep, hint, deadline)
+
+        monkeypatch.setattr(neighbourhoods, "highs_sub_solve", spy)
+
+
+def test_the_lp_support_is_a_guide(
+    small: tuple[AssignmentModel, EngineSolution, EngineSolution, np.ndarray],
+) -> None:
+    model, relax, _, support = small
+    # the support: arcs of the model on which the LP moves units (here, some and not all)
+    assert support.dtype == bool and len(support) == len(model.arc_group)
+    assert 0 < int(support.sum()) < len(support)
+    assert relax.move_arc is not None
+
+
+def test_the_first_round_keeps_the_guide_and_improves_on_the_start(
+    small: tuple[AssignmentModel, EngineSolution, EngineSolution, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model, relax, start, support = small
+    spy = Spy(monkeypatch)
+    sol = neighbourhoods.restricted(
+        model, relax, [], time.perf_counter() + 6.0, seed=0, use_highs=True, guide=support
+    )
+    assert sol is not None and side_holds(model, sol)
+    assert sol.objective <= start.objective + 1e-9 * max(1.0, abs(start.objective))
+    assert int(sol.stats["side_lns_guided"]) >= 1
+    assert int(sol.stats["side_lns_guided_improved"]) <= int(sol.stats["side_lns_improved"])
+    keep, hint_arcs = spy.calls[0]
+    relax_arcs = model.plan_flows(relax)[0] > 0
+    # the guide fits in one round: all of it, the relaxation's and the start's arcs, nothing else
+    assert int(support.sum()) <= neighbourhoods.GUIDE_ROUND_ARCS
+    expected = support | relax_arcs
+    expected[hint_arcs] = True
+    paired = [g for p in model.pairs for g in (p.first, p.second)]
+    expected |= np.isin(model.arc_group, paired)
+    assert np.array_equal(keep, expected)
+    # later rounds (the guide fit in one) are the unguided ones
+    assert int(sol.stats["side_lns_guided"]) == 1
+
+
+def test_a_large_guide_is_cut_by_bins_and_alternates(
+    small: tuple[AssignmentModel, EngineSolution, EngineSolution, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model, relax, _, support = small
+    guide = support.copy()
+    guide[np.random.default_rng(1).random(len(guide)) < 0.2] = True  # more arcs than one round
+    cap = int(guide.sum()) // 4
+    monkeypatch.setattr(neighbourhoods, "GUIDE_ROUND_ARCS", cap)
+    spy = Spy(monkeypatch)
+    sol = neighbourhoods.restricted(
+        model, relax, [], time.perf_counter() + 8.0, seed=0, use_highs=True, guide=guide
+    )
+    assert sol is not None and side_holds(model, sol)
+    assert len(spy.calls) >= 2
+    relax_arcs = model.plan_flows(relax)[0] > 0
+    paired = np.isin(model.arc_group, [g for p in model.pairs for g in (p.first, p.second)])
+    for k, (keep, hint_arcs) in enumerate(spy.calls):
+        fixed = relax_arcs | paired
+        fixed[hint_arcs] = True
+        extra = keep & ~fixed
+        guided = k == 0 or k % 2 == 1  # guided rounds: 0, 1, 3, 5, ...
+        if guided:
+            assert not np.any(extra & ~guide), k  # only the guide's arcs beyond the plans'
+        if k == 0:
+            # a random part of the guide's bins: not all of it, about GUIDE_ROUND_ARCS
+            assert 0 < int((keep & guide & ~fixed).sum()) < int((guide & ~fixed).sum())
+    assert int(sol.stats["side_lns_guided"]) == sum(1 for k in range(len(spy.calls)) if k == 0 or k % 2 == 1)
+
+
+def test_an_empty_guide_is_no_guide(
+    small: tuple[AssignmentModel, EngineSolution, EngineSolution, np.ndarray],
+) -> None:
+    model, relax, start, _ = small
+    none = np.zeros(len(model.arc_group), dtype=bool)
+    sol = neighbourhoods.restricted(
+        model, relax, [], time.perf_counter() + 3.0, seed=0, use_highs=True, guide=none
+    )
+    assert sol is not None and side_holds(model, sol)
+    assert "side_lns_guided" not in sol.stats
+    assert sol.objective <= start.objective + 1e-9 * max(1.0, abs(start.objective))
+
+
+def test_the_network_lp_path_guides_the_neighbourhoods(monkeypatch: pytest.MonkeyPatch) -> None:
+    """3,000 employees with every policy column, made "too large" for HiGHS whole and after
+    the neighbourhoods, with time for the network LP: its support guides the first round; the
+    plan passes the independent check and the bound is valid."""
+    t = synth.generate(3000, seed=5, policy_columns=True)
+    problem = Problem.from_frames(t["employees"], t["positions"], t["tasks"], units=t.get("units"))
+    monkeypatch.setattr(dispatch, "HIGHS_MAX_ENTRIES", 0)
+    monkeypatch.setattr(dispatch, "HIGHS_AFTER_ENTRIES", 0)
+    monkeypatch.setattr(dispatch, "NETLP_MIN_SECONDS", 1.0)
+    result = solve_checked(problem, time_limit=20.0)
+    stats: dict[str, Any] = result.info["solver_stats"]
+    assert "netlp_status" in stats, stats
+    assert int(stats["netlp_lagrange_steps"]) >= 1
+    # the Lagrangian from the LP's duals: the run's bound is the best of the bounds computed
+    assert result.bound >= float(stats["netlp_bound"]) - 1e-9
+    assert result.bound >= float(stats["netlp_lagrange_bound"]) - 1e-9
+    assert stats["side_lns_solver"] == "highs" and int(stats["side_lns_guided"]) >= 1
+    assert check(problem, result).ok
+    assert math.isfinite(result.bound) and result.bound <= result.objective + 1e-9
+    model = planner.compile_problem(problem).model
+    fixed = repair(model, solve_flow(model.without_side()))
+    assert fixed is not None
+    assert result.objective <= fixed.objective + 1e-9 * max(1.0, abs(fixed.objective))
+
+
+@pytest.mark.parametrize(("n", "seed"), [(400, 3), (300, 7), (250, 11)])
+def test_the_lagrangian_from_the_lp_duals_bounds_the_optimum(n: int, seed: int) -> None:
+    """``L`` of the LP's duals: at least the LP's safe bound (the Lagrangian dual of an LP
+    whose priced subproblem is a network is the LP), at most HiGHS's proven optimum."""
+    from asn_balance.engine.backends.highs import solve_highs
+    from asn_balance.engine.backends.side import lagrangian_side, lp_multipliers
+
+    model = planner.compile_problem(tight(n, seed)).model
+    relax = solve_flow(model.without_side())
+    lp = network_lp(model, deadline=time.perf_counter() + 60.0, plans=[relax])
+    assert lp is not None and lp.status == "Optimal"
+    opt = solve_highs(model, hint=None, lower=-math.inf, deadline=time.perf_counter() + 60.0)
+    assert opt.status == "optimal"
+    lag, plans = lagrangian_side(
+        model, deadline=time.perf_counter() + 30.0, start=lp_multipliers(lp.side_dual), step=0.1, iterations=4
+    )
+    assert plans and math.isfinite(lag)
+    tol = max(p.tolerance for p in plans) + opt.tolerance + 1e-6 * max(1.0, abs(opt.objective))
+    assert lag <= opt.objective + tol
+    assert lag >= lp.bound - 1e-6 * max(1.0, abs(lp.bound))
+    # and no lower than the relaxation's bound (``L`` of zero multipliers)
+    assert lag >= relax.bound - tol
+
+
+def test_a_priced_flow_that_cannot_end_in_time_is_not_started(
+    small: tuple[AssignmentModel, EngineSolution, EngineSolution, np.ndarray],
+) -> None:
+    """The first guess of a flow's seconds (the relaxation's) keeps the Lagrangian within its
+    deadline; with time for it, the first step is taken."""
+    from asn_balance.engine.backends.side import lagrangian_side
+
+    model = small[0]
+    bound, plans = lagrangian_side(model, deadline=time.perf_counter() + 1.0, flow_seconds=5.0)
+    assert bound == -math.inf and plans == []
+    bound, plans = lagrangian_side(
+        model, deadline=time.perf_counter() + 30.0, flow_seconds=0.01, iterations=1
+    )
+    assert len(plans) == 1 and math.isfinite(bound)
