@@ -118,3 +118,42 @@ def test_binding_caps_match_brute_force(seed: int, cap: int) -> None:
     verify_engine_solution(m, sol)
     assert abs(sol.objective - truth[0]) <= 1e-7
     assert sol.moves == truth[1]
+
+
+def test_costless_bins_grow_by_their_overflow_only() -> None:
+    """A bin of infinite weight costs nothing at any level: when any bin overflows it is not
+    listed up to every unit (n_units arcs per bin), only grown by what it took itself."""
+    from asn_balance.engine.backends.flow import _grown_caps
+
+    base = flood_model(4)
+    nb = base.n_bins + 50
+    m = AssignmentModel(
+        target=np.concatenate([base.target, np.full(50, 1.0)]),
+        weight=np.concatenate([base.weight, np.full(50, np.inf)]),
+        min_staff=np.zeros(nb, dtype=np.int64),
+        max_staff=np.full(nb, -1, dtype=np.int64),
+        fixed=np.concatenate([base.fixed, np.ones(50, dtype=np.int64)]),
+        group_size=np.array([3000], dtype=np.int64),
+        group_home=np.array([0], dtype=np.int64),
+        class_indptr=np.array([0, nb], dtype=np.int64),
+        class_bins=np.arange(nb, dtype=np.int64),
+        arc_group=np.array([0], dtype=np.int64),
+        arc_class=np.array([0], dtype=np.int64),
+        arc_cost=np.zeros(1),
+        move_cost=0.1,
+    )
+    cap = m.initial_staff().astype(np.int64)
+    grow = np.zeros(nb, dtype=np.int64)
+    grow[1] = 5  # a finite bin overflowed
+    grow[base.n_bins + 3] = 7  # and one costless bin took 7 over its cap
+    new = _grown_caps(m, cap, grow, np.full(nb, 10**9, dtype=np.int64), 3000 + int(m.fixed.sum()))
+    costless = slice(base.n_bins, nb)
+    expected = cap[costless].copy()
+    expected[3] += 7
+    np.testing.assert_array_equal(new[costless], expected)
+    assert new[1] > cap[1]
+    sol = solve_flow(m, caps=np.zeros(nb, dtype=np.int64))
+    free = solve_flow(m)
+    verify_engine_solution(m, sol)
+    assert sol.status == free.status == "optimal"
+    assert sol.objective == pytest.approx(free.objective, abs=1e-9)

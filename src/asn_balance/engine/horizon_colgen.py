@@ -245,7 +245,9 @@ def _colgen(
                 if n_new:
                     add_paths(new, bins[new], moves[new])
             if n_new == 0:
-                best = max(best, master)  # no path prices out: the master is the LP's optimum
+                # no path prices out: the master is the LP's optimum, and the Lagrangian at its
+                # duals, evaluated above in every such case, is its certified value (the master's
+                # own objective is HiGHS's floating-point figure, not a bound)
                 done = True
                 break
         seconds += time.perf_counter() - t_run

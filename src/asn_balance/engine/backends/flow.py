@@ -134,10 +134,13 @@ def _grown_caps(
     tau = theta + max(abs(theta), float(model.move_cost), 1e-9)
     top = np.minimum(hi, n_units)
     # the quadratic's marginal at level k is (2k - 1 - 2 target) / weight: at most tau up to
-    # floor(target + 1/2 + tau weight / 2); an infinite weight costs nothing at any level
+    # floor(target + 1/2 + tau weight / 2); an infinite weight costs nothing at any level, so
+    # such a bin grows by what it took over its cap only (listing all its levels would add
+    # up to n_units arcs per bin)
+    finite = np.isfinite(model.weight)
     with np.errstate(invalid="ignore", over="ignore"):
-        level = np.floor(model.target + 0.5 + tau * model.weight / 2.0)
-    level = np.where(np.isfinite(model.weight), level, np.inf if tau >= 0 else -np.inf)
+        level = np.floor(model.target + 0.5 + tau * np.where(finite, model.weight, 0.0) / 2.0)
+    level = np.where(finite, level, cap + grow)
     level = np.clip(np.nan_to_num(level, nan=0.0), 0, top).astype(np.int64)
     new = np.maximum(cap + (grow > 0), level)
     return np.minimum(new, top)
