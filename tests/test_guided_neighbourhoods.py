@@ -203,3 +203,29 @@ def test_a_priced_flow_that_cannot_end_in_time_is_not_started(
         model, deadline=time.perf_counter() + 30.0, flow_seconds=0.01, iterations=1
     )
     assert len(plans) == 1 and math.isfinite(bound)
+
+
+def test_the_arcs_of_a_plan_are_those_it_moves_units_along(
+    small: tuple[AssignmentModel, EngineSolution, EngineSolution, np.ndarray],
+) -> None:
+    model, relax, start, _ = small
+    n = len(model.arc_group)
+    for plan in (relax, start):
+        assert np.array_equal(neighbourhoods._arcs_of(n, plan), model.plan_flows(plan)[0] > 0)
+
+
+def test_a_neighbourhood_maps_its_start_and_its_plan_back(
+    small: tuple[AssignmentModel, EngineSolution, EngineSolution, np.ndarray],
+) -> None:
+    """HiGHS on a sub-model (every third arc plus the start's): its plan, in the model's arcs,
+    uses only kept arcs, keeps every rule and is no worse than its start."""
+    model, _, start, _ = small
+    assert start.move_arc is not None
+    keep = np.zeros(len(model.arc_group), dtype=bool)
+    keep[::3] = True
+    keep[start.move_arc] = True
+    sol = neighbourhoods.highs_sub_solve(model, keep, start, time.perf_counter() + 5.0)
+    assert sol is not None and sol.move_arc is not None
+    assert np.all(keep[sol.move_arc]) and side_holds(model, sol)
+    assert sol.objective <= start.objective + 1e-6 * max(1.0, abs(start.objective))
+    assert model.pair_cost(sol.move_group, sol.move_bin)[1] == 0
