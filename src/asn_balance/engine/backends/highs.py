@@ -46,7 +46,7 @@ from ..clock import in_deterministic_search
 from ..control import current, incumbent
 from ..model import AssignmentModel, EngineSolution
 
-__all__ = ["HIGHS_NODE_LIMIT", "compact_entries", "solve_highs"]
+__all__ = ["HIGHS_NODE_LIMIT", "compact_entries", "cut_levels", "solve_highs"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -193,6 +193,21 @@ class _Mip:
     kmin: IntArray
     kmax: IntArray
     n_rows: int
+
+
+def cut_levels(
+    model: AssignmentModel, kmin: IntArray, kmax: IntArray, hint: EngineSolution | None
+) -> tuple[IntArray, IntArray]:
+    """The staff levels whose cost lines the compact MIP lists, per bin: from ``_CUT_MARGIN``
+    below to ``_CUT_MARGIN`` above the target, the current staff and the start plan's staff,
+    within the bin's staff range ``[kmin, kmax]``."""
+    init = model.initial_staff()
+    anchor_lo = np.minimum(np.floor(model.target).astype(np.int64), init)
+    anchor_hi = np.maximum(np.ceil(model.target).astype(np.int64), init)
+    if hint is not None and hint.status in ("optimal", "feasible"):
+        anchor_lo = np.minimum(anchor_lo, hint.staff)
+        anchor_hi = np.maximum(anchor_hi, hint.staff)
+    return np.maximum(anchor_lo - _CUT_MARGIN, kmin), np.minimum(anchor_hi + _CUT_MARGIN, kmax)
 
 
 def _staff_range(model: AssignmentModel, ent: _Entries) -> tuple[IntArray, IntArray]:
@@ -501,15 +516,7 @@ def solve_highs(
     if np.any(kmax < kmin) or stuck.any():  # a bin's bounds, or an unplaced group with nowhere to go
         stats["highs_status"] = "bounds cannot hold"
         return no_plan("infeasible", float("nan"))
-    # listed staff levels: around the target, the current staff and the start plan
-    init = model.initial_staff()
-    anchor_lo = np.minimum(np.floor(model.target).astype(np.int64), init)
-    anchor_hi = np.maximum(np.ceil(model.target).astype(np.int64), init)
-    if hint is not None and hint.status in ("optimal", "feasible"):
-        anchor_lo = np.minimum(anchor_lo, hint.staff)
-        anchor_hi = np.maximum(anchor_hi, hint.staff)
-    cut_lo = np.maximum(anchor_lo - _CUT_MARGIN, kmin)
-    cut_hi = np.minimum(anchor_hi + _CUT_MARGIN, kmax)
+    cut_lo, cut_hi = cut_levels(model, kmin, kmax, hint)
 
     stop = current()  # this solve's stop, whichever thread HiGHS calls back from
     holder = incumbent()  # and its best plan so far (control.offer: the planner's on_plan)

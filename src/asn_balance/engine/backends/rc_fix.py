@@ -50,7 +50,7 @@ import numpy.typing as npt
 from ..clock import in_deterministic_search
 from ..control import current
 from ..model import AssignmentModel, EngineSolution
-from .highs import _build, _entries, _f, _new_highs, _staff_range, _tolerance, solve_highs
+from .highs import _build, _entries, _f, _new_highs, _staff_range, _tolerance, cut_levels, solve_highs
 from .safe_bound import _ranges, safe_bound
 
 __all__ = ["CompactLP", "compact_lp", "fixed_bound", "fixing_threshold", "solve_fixed", "support_arcs"]
@@ -58,10 +58,6 @@ __all__ = ["CompactLP", "compact_lp", "fixed_bound", "fixing_threshold", "solve_
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-
-#: Staff levels listed on either side of a bin's target, current staff and start plan (as
-#: :mod:`.highs` lists them).
-_CUT_MARGIN = 2
 
 
 @dataclass
@@ -126,14 +122,7 @@ def compact_lp(model: AssignmentModel, hint: EngineSolution | None, deadline: fl
     kmin, kmax = _staff_range(model, ent)
     if np.any(kmax < kmin):
         return None
-    init = model.initial_staff()
-    anchor_lo = np.minimum(np.floor(model.target).astype(np.int64), init)
-    anchor_hi = np.maximum(np.ceil(model.target).astype(np.int64), init)
-    if hint is not None and hint.status in ("optimal", "feasible"):
-        anchor_lo = np.minimum(anchor_lo, hint.staff)
-        anchor_hi = np.maximum(anchor_hi, hint.staff)
-    cut_lo = np.maximum(anchor_lo - _CUT_MARGIN, kmin)
-    cut_hi = np.minimum(anchor_hi + _CUT_MARGIN, kmax)
+    cut_lo, cut_hi = cut_levels(model, kmin, kmax, hint)
     mip = _build(model, ent, cut_lo, cut_hi)
     lp = mip.lp
     lp.integrality_ = []
