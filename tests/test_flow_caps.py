@@ -19,19 +19,16 @@ from conftest import verify_engine_solution
 from test_engine import brute_force, large_model, random_model
 
 
-def flood_model(n_big: int = 12) -> AssignmentModel:
-    """One heavily overstaffed bin (60 movable units, target 2) and ``n_big`` large, slightly
-    understaffed bins with slowly rising marginals (weight = target = 40), all in one class."""
-    nb = n_big + 1
-    target = np.array([2.0] + [40.0] * n_big)
-    fixed = np.array([0] + [36] * n_big, dtype=np.int64)
+def one_source(target: np.ndarray, weight: np.ndarray, fixed: np.ndarray, units: int) -> AssignmentModel:
+    """``units`` movable units in bin 0, one class over every bin, no move arc costs."""
+    nb = len(target)
     return AssignmentModel(
         target=target,
-        weight=target.copy(),
+        weight=weight,
         min_staff=np.zeros(nb, dtype=np.int64),
         max_staff=np.full(nb, -1, dtype=np.int64),
         fixed=fixed,
-        group_size=np.array([60], dtype=np.int64),
+        group_size=np.array([units], dtype=np.int64),
         group_home=np.array([0], dtype=np.int64),
         class_indptr=np.array([0, nb], dtype=np.int64),
         class_bins=np.arange(nb, dtype=np.int64),
@@ -40,6 +37,13 @@ def flood_model(n_big: int = 12) -> AssignmentModel:
         arc_cost=np.zeros(1),
         move_cost=0.1,
     )
+
+
+def flood_model(n_big: int = 12) -> AssignmentModel:
+    """One heavily overstaffed bin (60 movable units, target 2) and ``n_big`` large, slightly
+    understaffed bins with slowly rising marginals (weight = target = 40), all in one class."""
+    target = np.array([2.0] + [40.0] * n_big)
+    return one_source(target, target.copy(), np.array([0] + [36] * n_big, dtype=np.int64), 60)
 
 
 def greedy_optimum(m: AssignmentModel) -> float:
@@ -127,20 +131,11 @@ def test_costless_bins_grow_by_their_overflow_only() -> None:
 
     base = flood_model(4)
     nb = base.n_bins + 50
-    m = AssignmentModel(
-        target=np.concatenate([base.target, np.full(50, 1.0)]),
-        weight=np.concatenate([base.weight, np.full(50, np.inf)]),
-        min_staff=np.zeros(nb, dtype=np.int64),
-        max_staff=np.full(nb, -1, dtype=np.int64),
-        fixed=np.concatenate([base.fixed, np.ones(50, dtype=np.int64)]),
-        group_size=np.array([3000], dtype=np.int64),
-        group_home=np.array([0], dtype=np.int64),
-        class_indptr=np.array([0, nb], dtype=np.int64),
-        class_bins=np.arange(nb, dtype=np.int64),
-        arc_group=np.array([0], dtype=np.int64),
-        arc_class=np.array([0], dtype=np.int64),
-        arc_cost=np.zeros(1),
-        move_cost=0.1,
+    m = one_source(
+        np.concatenate([base.target, np.full(50, 1.0)]),
+        np.concatenate([base.weight, np.full(50, np.inf)]),
+        np.concatenate([base.fixed, np.ones(50, dtype=np.int64)]),
+        3000,
     )
     cap = m.initial_staff().astype(np.int64)
     grow = np.zeros(nb, dtype=np.int64)

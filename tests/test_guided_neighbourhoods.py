@@ -24,16 +24,7 @@ from asn_balance.engine.backends.netlp import network_lp
 from asn_balance.engine.backends.side import repair
 from asn_balance.engine.dispatch import side_holds
 from conftest import solve_checked
-
-
-def tight(n: int, seed: int) -> Problem:
-    """Every policy column, each unit cap cut to a third: the relaxation's plan breaks rows."""
-    t = synth.generate(n, seed=seed, policy_columns=True)
-    units = t["units"].copy()
-    for col in ("max_moves_out", "max_moves_in"):
-        cap = units[col].astype("Float64")
-        units[col] = (cap.fillna(6) // 3).clip(lower=1).astype("Int64")
-    return Problem.from_frames(t["employees"], t["positions"], t["tasks"], units=units)
+from test_highs_neighbourhoods import tight
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,8 @@ plans checked against the whole model's rows and by the independent horizon chec
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -222,13 +224,31 @@ def test_column_generation_resumed_after_price_and_branch(seed: int, years: int,
     assert bound == pytest.approx(whole, abs=2e-4 * max(1.0, abs(whole)))  # both within rel_gap
 
 
+def seeded_master(problem: ab.Problem, quotas: tuple[int, ...] = (0, 3, 3, 3)) -> tuple[Any, ...]:
+    """A four-round model, its exact solution, the year-by-year plan's paths, their plan and
+    objective, and the column generation's master seeded with those paths, run to the end."""
+    from asn_balance.analysis.horizon import plan_paths, plan_year_by_year
+    from asn_balance.engine.horizon_large import seed_plan
+
+    data = compile_horizon(problem, len(quotas), list(quotas))
+    model = data.model
+    exact = solve_horizon(model)
+    paths = plan_paths(problem, data, plan_year_by_year(problem, len(quotas), list(quotas)))
+    assert paths is not None
+    held0 = seed_plan(model, paths[:2])
+    assert held0 is not None
+    obj0 = evaluate_plan(model, held0, paths[2])[0]
+    _, _, master = _colgen(
+        model, time_limit=None, upper=None, rel_gap=1e-4, max_rounds=200, smooth=None, seed=paths[:2]
+    )
+    return model, exact, paths, held0, obj0, master
+
+
 def test_watchdog_takes_highs_last_incumbent(monkeypatch: pytest.MonkeyPatch) -> None:
     """When HiGHS has not come back by the deadline plus the grace, price-and-branch takes the
     last incumbent HiGHS reported: a plan of the model, no better than the optimum, as good as
     the start. (The thread is replaced by one that runs HiGHS to the end and then says it is
     still running, so the watchdog's branch is taken every time.)"""
-    from asn_balance.analysis.horizon import plan_paths, plan_year_by_year
-    from asn_balance.engine.horizon_large import seed_plan
 
     class Late:
         def __init__(self, target: object, daemon: bool) -> None:
@@ -243,19 +263,7 @@ def test_watchdog_takes_highs_last_incumbent(monkeypatch: pytest.MonkeyPatch) ->
         def is_alive(self) -> bool:
             return True
 
-    problem = tiny(11, 40, 8, growth=0.05, locked=False)
-    quotas = [0, 3, 3, 3]
-    data = compile_horizon(problem, 4, quotas)
-    model = data.model
-    exact = solve_horizon(model)
-    paths = plan_paths(problem, data, plan_year_by_year(problem, 4, quotas))
-    assert paths is not None
-    held0 = seed_plan(model, paths[:2])
-    assert held0 is not None
-    obj0 = evaluate_plan(model, held0, paths[2])[0]
-    _, _, master = _colgen(
-        model, time_limit=None, upper=None, rel_gap=1e-4, max_rounds=200, smooth=None, seed=paths[:2]
-    )
+    model, exact, paths, held0, obj0, master = seeded_master(tiny(11, 40, 8, growth=0.05, locked=False))
     monkeypatch.setattr("asn_balance.engine.horizon_large.threading.Thread", Late)
     info: dict[str, object] = {}
     found = price_and_branch(model, master, time_limit=10.0, cutoff=obj0, stats=info, start=(held0, paths[2]))

@@ -23,6 +23,7 @@ from asn_balance.engine.horizon import evaluate_plan, plan_violations, solve_hor
 from asn_balance.engine.horizon_colgen import _colgen
 from asn_balance.engine.horizon_large import _snapshot, price_and_branch
 from test_horizon import brute_force, tiny
+from test_horizon_large import seeded_master
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -53,23 +54,8 @@ def test_price_and_branch_on_the_useful_paths(seed: int) -> None:
     """The copy keeps fewer paths when the master has a solution; its columns are the master's
     (same costs at the mapped indices), and the plan from it is a plan of the model between the
     exact optimum and the seed."""
-    from asn_balance.analysis.horizon import plan_paths, plan_year_by_year
-    from asn_balance.engine.horizon_large import seed_plan
-
-    problem = tiny(seed, 40, 8, growth=0.05, locked=False)
-    quotas = [0, 3, 3, 3]
-    data = compile_horizon(problem, 4, quotas)
-    model = data.model
-    exact = solve_horizon(model)
+    model, exact, paths, held0, obj0, master = seeded_master(tiny(seed, 40, 8, growth=0.05, locked=False))
     assert exact.status == "optimal"
-    paths = plan_paths(problem, data, plan_year_by_year(problem, 4, quotas))
-    assert paths is not None
-    held0 = seed_plan(model, paths[:2])
-    assert held0 is not None
-    obj0 = evaluate_plan(model, held0, paths[2])[0]
-    _, _, master = _colgen(
-        model, time_limit=None, upper=None, rel_gap=1e-4, max_rounds=200, smooth=None, seed=paths[:2]
-    )
     full = _snapshot(master, None)
     some = _snapshot(master, 0.0)
     assert len(some[3]) < len(full[3]) == int(master.h.getNumCol())
