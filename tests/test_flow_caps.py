@@ -1,9 +1,12 @@
-"""The flow's marginal caps: a cap is a relaxation with an exactness certificate.
+"""The flow's marginal caps and blocks: relaxations with an exactness certificate.
 
 Each bin lists its marginal staffing arcs up to a cap and one overflow arc priced at the
 first omitted marginal (a lower bound of all later ones). When the overflow carries flow
 the caps grow and the flow is solved again, so any initial caps give the optimum of the
-full model. These tests start from caps that bind on purpose.
+full model. These tests start from caps that bind on purpose. Below, a bin's held levels
+(up to its staff, marginal at most ``FLOOR_MARGINAL``) are one block arc priced at their
+dearest marginal; a block left partly empty has its levels listed and the flow solved again.
+The tests raise ``FLOOR_MARGINAL`` so that blocks cover every held level and are left.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from asn_balance import AssignmentModel
+from asn_balance.engine.backends import flow
 from asn_balance.engine.backends.flow import solve_flow
 from conftest import verify_engine_solution
 from test_engine import brute_force, large_model, random_model
@@ -109,12 +113,22 @@ def test_any_initial_caps_give_the_same_optimum(seed: int) -> None:
         assert int(sol.stats["rounds"]) <= 8
 
 
-@settings(max_examples=60, deadline=None)
-@given(seed=st.integers(0, 10_000), cap=st.integers(0, 3))
-def test_binding_caps_match_brute_force(seed: int, cap: int) -> None:
+@settings(max_examples=100, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    cap=st.integers(0, 3),
+    floor=st.sampled_from([flow.FLOOR_MARGINAL, -np.inf, 0.5, 5.0]),
+)
+def test_binding_caps_and_left_blocks_match_brute_force(seed: int, cap: int, floor: float) -> None:
+    """Caps that bind, and blocks of held levels that are left (``floor`` above the default)."""
     m = random_model(np.random.default_rng(seed)).relaxation()
     truth = brute_force(m)
-    sol = solve_flow(m, caps=np.full(m.n_bins, cap, dtype=np.int64))
+    saved = flow.FLOOR_MARGINAL
+    flow.FLOOR_MARGINAL = floor
+    try:
+        sol = solve_flow(m, caps=np.full(m.n_bins, cap, dtype=np.int64))
+    finally:
+        flow.FLOOR_MARGINAL = saved
     if truth is None:
         assert sol.status == "infeasible"
         return
@@ -152,3 +166,18 @@ def test_costless_bins_grow_by_their_overflow_only() -> None:
     verify_engine_solution(m, sol)
     assert sol.status == free.status == "optimal"
     assert sol.objective == pytest.approx(free.objective, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", [42, 43])
+def test_blocks_give_the_same_integer_optimum(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With or without blocks, and with blocks so high that many are left (more rounds): the
+    same integer cost of the flow, so the same optimum at the same scale."""
+    m = large_model(seed)
+    costs = {}
+    for floor in (-np.inf, flow.FLOOR_MARGINAL, 3.0):
+        monkeypatch.setattr(flow, "FLOOR_MARGINAL", floor)
+        sol = solve_flow(m)
+        verify_engine_solution(m, sol)
+        assert sol.status == "optimal"
+        costs[floor] = (int(sol.stats["flow_cost"]), float(sol.stats["scale"]), sol.moves)
+    assert len(set(costs.values())) == 1, costs

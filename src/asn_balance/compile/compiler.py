@@ -183,6 +183,11 @@ def compile_problem(
     employee_group = np.full(n_emp, -1, dtype=np.int64)
     employee_group[reg] = grp_reg
 
+    # groups of one arc signature and one stay cost get the same arcs (the flow need not
+    # compare them): their key, -1 for a group whose arcs are changed below
+    stay_of_group, _ = pd.factorize(stay[first], sort=True)
+    group_key = group_numbers(pd.DataFrame({"sig": sig_of[el.profile[first]], "stay": stay_of_group}))
+    group_key = group_key.astype(np.int64, copy=True)
     g_home: list[IntArray] = [pos_of[first]]
     g_size: list[IntArray] = [sizes]
     # arcs of regular groups, vectorised over the profile's arcs
@@ -198,6 +203,7 @@ def compile_problem(
     arc_cost -= np.repeat(stay[first], per)  # fit_w * shortfall - stay of the group's movers
     tracked = qual_code[first] > 0
     if tracked.any():  # coverage needs the unit a qualified mover goes to: split its classes by unit
+        group_key[tracked] = -1
         keep = ~tracked[arc_g]
         split = np.flatnonzero(~keep)
         # each class split once, in the order its arcs first come (the derived class numbers)
@@ -323,6 +329,7 @@ def compile_problem(
         keep = np.ones(len(arc_group), dtype=bool)
         homes = group_home[arc_group[neg]]
         neg = neg[homes >= 0]  # a group with no home (the forced mover) keeps its class
+        group_key[arc_group[neg][arc_group[neg] < n_reg_groups]] = -1
         # one derived class per distinct (class, home), not one lookup per arc
         # (derived in the order the arcs first name them, so the numbering is as arc by arc)
         pairs_ch, first, inverse = np.unique(
@@ -388,6 +395,9 @@ def compile_problem(
         pairs=tuple(pairs),
         bin_block=unit_of.astype(np.int64) if pairs else None,
         offset=offset,
+    )
+    model.declare_group_keys(
+        np.concatenate([group_key, np.full(model.n_groups - n_reg_groups, -1, dtype=np.int64)])
     )
     return Compiled(model, el, employee_group, pair_employees, w)
 

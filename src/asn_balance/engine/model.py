@@ -36,12 +36,18 @@ with them, they are side constraints for CP-SAT.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 __all__ = ["AssignmentModel", "EngineSolution", "Pair", "SideConstraint"]
+
+#: keys declared by :meth:`AssignmentModel.declare_group_keys`, by weak references to the
+#: arc arrays they were made for (a few at a time: the newest models)
+_GROUP_KEYS: list[tuple[tuple[weakref.ref[Any] | None, ...], npt.NDArray[np.int64]]] = []
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -307,6 +313,53 @@ class AssignmentModel:
     ) -> float:
         """Objective of a plan with final ``staff``, ``moves`` moves, summed arc and pair costs."""
         return self.offset + self.staffing_cost(staff) + self.move_cost * moves + arc_cost_total + pair_cost
+
+    def declare_group_keys(self, key: IntArray) -> None:
+        """Declare which groups have the same arcs, so that the flow need not compare them.
+
+        ``key[g] >= 0`` promises that every group with the same key has the same arcs, in
+        the same order: the same classes, costs and ticks (``-1``: not known, compared
+        arc by arc). The maker of the arcs knows this (the compiler gives every group of
+        one eligibility profile and stay cost the profile's arcs) at no cost, where finding
+        it out hashes every arc (tens of millions at national scale). The declaration
+        holds for these very arc arrays: a model made with other arc arrays (a priced copy,
+        a sub-model) does not see it, and one made with the same arrays (the model without
+        its side rows) does. The arrays must not be changed in place afterwards.
+
+        Parameters
+        ----------
+        key : ndarray of int, shape (n_groups,)
+            The key of each group, ``-1`` where not known.
+
+        Raises
+        ------
+        ValueError
+            When ``key`` has not one entry per group.
+        """
+        key = np.asarray(key, dtype=np.int64)
+        if len(key) != self.n_groups:
+            raise ValueError("one key per group")
+        arrays = (self.arc_group, self.arc_class, self.arc_cost, self.arc_tick)
+        refs = tuple(None if a is None else weakref.ref(a) for a in arrays)
+        _GROUP_KEYS[:] = [e for e in _GROUP_KEYS if e[0][0] is not None and e[0][0]() is not None][-3:]
+        _GROUP_KEYS.append((refs, key))
+
+    def declared_group_keys(self) -> IntArray | None:
+        """The keys of :meth:`declare_group_keys` made for this model's arc arrays, if any.
+
+        Returns
+        -------
+        ndarray of int or None
+            One key per group, or ``None`` when none was declared for these arrays.
+        """
+        arrays = (self.arc_group, self.arc_class, self.arc_cost, self.arc_tick)
+        for refs, key in reversed(_GROUP_KEYS):
+            if len(key) == self.n_groups and all(
+                (r is None and a is None) or (r is not None and r() is a)
+                for r, a in zip(refs, arrays, strict=True)
+            ):
+                return key
+        return None
 
     def ticks(self) -> IntArray:
         """Tie-break weight per arc (see ``arc_tick``)."""
