@@ -27,8 +27,20 @@ def _stripped(s: pd.Series) -> npt.NDArray[np.object_]:
     return np.fromiter(map(str.strip, cells), dtype=object, count=len(cells))
 
 
+def _only_str(s: pd.Series) -> npt.NDArray[np.object_] | None:
+    """The cells of an object column holding python ``str`` only (nothing missing, nothing to
+    convert: what ``astype(str)`` would give), else ``None``."""
+    if s.dtype != object:
+        return None
+    cells = s.to_numpy(dtype=object)
+    return cells if pd.api.types.infer_dtype(cells, skipna=False) == "string" else None
+
+
 def _text(s: pd.Series) -> npt.NDArray[np.object_]:
     """Values as stripped python ``str``, missing ones as ``""``."""
+    cells = _only_str(s)
+    if cells is not None:
+        return np.fromiter(map(str.strip, cells), dtype=object, count=len(cells))
     return _stripped(s.astype(str).fillna(""))
 
 
@@ -39,6 +51,9 @@ def _text_at(s: pd.Series, at: _Int) -> npt.NDArray[np.object_]:
 
 def _ids(s: pd.Series) -> npt.NDArray[np.object_]:
     """Ids as python ``str``, missing ones as ``""`` (ids are not stripped)."""
+    cells = _only_str(s)
+    if cells is not None:
+        return cells.copy()
     return s.astype(str).fillna("").to_numpy(dtype=object)
 
 
@@ -63,6 +78,9 @@ def _opt_text(frame: pd.DataFrame, name: str) -> npt.NDArray[np.object_]:
     """An optional text column as stripped ``str`` (blank and missing: ``""``; absent: all ``""``)."""
     if name not in frame.columns:
         return np.full(len(frame), "", dtype=object)
+    cells = _only_str(frame[name])
+    if cells is not None:
+        return np.fromiter(map(str.strip, cells), dtype=object, count=len(cells))
     return _stripped(frame[name].fillna("").astype(str))
 
 
@@ -70,6 +88,9 @@ def _opt_ids(frame: pd.DataFrame, name: str) -> npt.NDArray[np.object_]:
     """An optional id column as ``str``, not stripped (missing and absent: ``""``)."""
     if name not in frame.columns:
         return np.full(len(frame), "", dtype=object)
+    cells = _only_str(frame[name])
+    if cells is not None:
+        return cells.copy()
     return frame[name].fillna("").astype(str).to_numpy(dtype=object)
 
 

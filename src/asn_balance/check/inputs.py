@@ -106,7 +106,9 @@ def _workload(
         t_pos = pos_ids.get_indexer(pd.Index(_ids(tasks["position_id"]), dtype=object))
         period = _text(tasks["period"])
         per_year = {**PERIOD_FACTORS, "minggu": weeks_per_year, "hari": days_per_year}
-        factor = np.array([per_year.get(p.lower(), np.nan) for p in period], dtype=float)
+        p_codes, p_distinct = pd.factorize(pd.Series(period, dtype=object), use_na_sentinel=False)
+        per_distinct = np.array([per_year.get(p.lower(), np.nan) for p in p_distinct.tolist()], dtype=float)
+        factor = per_distinct[p_codes]
         rows = _rows(tasks)
         for i in np.flatnonzero(np.isnan(factor)):
             msg = f"period {period[i]!r} is not one of {', '.join(PERIOD_FACTORS)}"

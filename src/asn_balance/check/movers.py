@@ -111,7 +111,8 @@ def _check_movers(
         k = np.flatnonzero(status == "PPPK")
         msgs = [f"{who[i]} is PPPK, and the policy does not allow moving PPPK (allow_pppk)" for i in k]
         mv.add(found, "pppk_stays", k, msgs)
-    fte = _fte_of(emp, policy)[mv.emp]
+    own = [c for c in ("fte", "status") if c in emp.columns]
+    fte = _fte_of(emp[own].iloc[mv.emp], policy)  # the movers' rows only
     k = np.flatnonzero((status == PART_TIME) | (fte < 1.0))
     msgs = [
         f"{who[i]} is PPPK Paruh Waktu (part-time); part-time PPPK are never transferred"

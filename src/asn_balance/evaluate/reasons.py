@@ -8,6 +8,7 @@ golongan III/b, S1, keuangan 4 >= 3"``.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -63,6 +64,10 @@ def _gap(gap: float, lang: str) -> str:
     return t["even"]
 
 
+def _amount(template: str, lang: str, x: float) -> str:
+    return template.format(x=_num(x, lang))
+
+
 def _ej(ej: float, band: str, lang: str) -> str:
     v = "∞" if math.isinf(ej) else "-" if math.isnan(ej) else f"{ej:.2f}"  # math: no ufunc per call
     if lang == "id":
@@ -71,6 +76,33 @@ def _ej(ej: float, band: str, lang: str) -> str:
 
 
 ObjArray = npt.NDArray[np.object_]
+
+
+def _each_distinct(x: npt.NDArray[np.float64], fn: Callable[[float], str]) -> ObjArray:
+    """``fn(x[k])`` for every ``k``, called once per distinct value (told apart by their bits,
+    so ``-0.0`` is not ``0.0``)."""
+    codes, uniq = pd.factorize(np.ascontiguousarray(x, dtype=np.float64).view(np.int64), sort=False)
+    texts = np.empty(len(uniq), dtype=object)
+    texts[:] = [fn(v) for v in np.asarray(uniq, dtype=np.int64).view(np.float64).tolist()]
+    out: ObjArray = texts[codes]
+    return out
+
+
+def _states(
+    gap: npt.NDArray[np.float64], ej: npt.NDArray[np.float64], band: npt.ArrayLike, lang: str
+) -> ObjArray:
+    """``f"{_gap(gap[k])} ({_ej(ej[k], band[k])})"`` for every ``k``: each number formatted
+    once per distinct value, the pieces joined by numpy."""
+    t = _TEXT[lang]
+    over, under = gap > 0.05, gap < -0.05
+    out: ObjArray = np.full(len(gap), t["even"], dtype=object)
+    for mask, key, sign in ((over, "over", 1.0), (under, "under", -1.0)):
+        if mask.any():
+            out[mask] = _each_distinct(sign * gap[mask], functools.partial(_amount, t[key], lang))
+    ej_text = _each_distinct(ej, lambda v: _ej(v, "", lang)[:-2])  # "EJ v"
+    bands = np.asarray(band).astype(str).astype(object)
+    joined: ObjArray = out + " (" + ej_text + ", " + bands + ")"
+    return joined
 
 
 def per_pair(
@@ -209,10 +241,12 @@ def move_reasons(
     # one phrase per position (as origin and as target), for the positions of the moves
     state = np.full(len(positions), "", dtype=object)
     used = np.unique(np.concatenate([fi, ti]))
-    state[used] = [
-        f"{_gap(float(gap_before[j]), lang)} ({_ej(float(ej_before[j]), str(band_before[j]), lang)})"
-        for j in used.tolist()
-    ]
+    state[used] = _states(
+        np.asarray(gap_before, dtype=float)[used],
+        np.asarray(ej_before, dtype=float)[used],
+        band_before[used],
+        lang,
+    )
     text = f"{t['origin']} " + state[fi] + f"; {t['target']} " + state[ti] + "; " + req_text
     if extras is not None:
         more = (

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .cells import _factorized_objects
 from .schema import TABLES, TableSpec
 
 __all__ = ["HASH_SCHEME", "canonical_fingerprint", "canonical_hash", "canonical_text"]
@@ -51,7 +52,7 @@ def _json_codes(values: pd.Series, kind: str) -> tuple[npt.NDArray[np.intp], lis
         codes, uniques = pd.factorize(x, sort=False)
         table = [_number(v) for v in uniques.tolist()]
     else:  # json.dumps(text, ensure_ascii=False) is encode_basestring(text), without its overhead
-        codes, uniques = pd.factorize(values.astype(object), sort=False)
+        codes, uniques = _factorized_objects(values.to_numpy(dtype=object))
         table = [*map(encode_basestring, map(str, uniques))]
     table.append("null")
     out = np.asarray(codes, dtype=np.intp)

@@ -74,7 +74,7 @@ class _Cells:
         """``codes`` and ``distinct`` texts (``text == distinct[codes]``), made if not kept."""
         if self.codes is not None and self.distinct is not None:
             return self.codes, self.distinct
-        codes, uniques = pd.factorize(pd.Series(self.text, dtype=object), use_na_sentinel=False)
+        codes, uniques = _factorized(pd.Series(self.text, dtype=object))
         return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
 
     def map(self, fn: Callable[[str], Any]) -> ObjArray:
@@ -128,8 +128,26 @@ def _fullmatch(cells: _Cells, pattern: re.Pattern[str], needs: str = "") -> Bool
     return found
 
 
+def _factorized(values: Any) -> tuple[npt.NDArray[np.intp], Any]:
+    """``pd.factorize(values, use_na_sentinel=False)`` (missing values get a code too),
+    without its pass over every cell for missing values when there is none."""
+    codes, uniques = pd.factorize(values)
+    if len(codes) and int(codes.min()) < 0:
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes, uniques
+
+
 #: Cells of a text column looked at to tell a column of repeats from one of distinct values.
 _SAMPLE: Final[int] = 4096
+
+
+def _factorized_objects(
+    cells: npt.NDArray[np.object_],
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]:
+    """``pd.factorize(cells, sort=False)`` as arrays: codes and uniques numbered in order of
+    first appearance."""
+    codes, uniques = pd.factorize(cells, sort=False)
+    return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
 
 
 def _text_cells(raw: ObjArray) -> _Cells:
@@ -138,7 +156,7 @@ def _text_cells(raw: ObjArray) -> _Cells:
     n = len(raw)
     head = raw[:_SAMPLE].tolist()
     if n > _SAMPLE and 2 * len(set(head)) < len(head):
-        codes, uniques = pd.factorize(raw, use_na_sentinel=False)
+        codes, uniques = _factorized(raw)
         values = np.asarray(uniques, dtype=object)
         na_u = pd.isna(values)
         filled_u = np.where(na_u, "", values) if na_u.any() else values
@@ -307,7 +325,7 @@ def _parse_numbers(text: ObjArray) -> FloatArray:
     """
     if not len(text):
         return np.full(0, np.nan)
-    codes, uniques = pd.factorize(pd.Series(text, dtype=object), use_na_sentinel=False)
+    codes, uniques = _factorized(pd.Series(text, dtype=object))
     if len(uniques) < len(text) // 2:  # few distinct values (months, staff bounds): each once
         return _parse_numbers(np.asarray(uniques, dtype=object))[codes]
     t = pd.Series(text, dtype="str")

@@ -6,6 +6,7 @@ and coverage strings and NIP structure. Pure functions and constants, no I/O.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Sequence
@@ -165,6 +166,9 @@ _LO, _HI = COMPETENCY_LEVELS
 # so a cell of megabytes is parsed in linear time.
 _COMP_ITEM = re.compile(r"^([^:;=]*)[:=]\s*([0-9]{1,9})\s*$")
 _COVER_ITEM = re.compile(r"^([^:;=]*)[:=]\s*([0-9]{1,9})\s*[x\u00d7]\s*([0-9]{1,9})\s*$", re.IGNORECASE)
+_ITEM_SEPARATOR = re.compile(r"[;,|]")
+_SPACES = re.compile(r"\s+")
+_CACHED_TEXT: Final[int] = 256  # longest text whose parse is kept (the caches stay small)
 
 
 def parse_grade(value: object) -> str | None:
@@ -273,11 +277,19 @@ def parse_competencies(value: object) -> dict[str, int] | str:
         return {}
     if not isinstance(value, str):
         return f"expected text like 'keuangan:3;administrasi:2', got {type(value).__name__}"
+    text = str(value)
+    parsed = _competency_items(text) if len(text) <= _CACHED_TEXT else _competency_items.__wrapped__(text)
+    return dict(parsed) if isinstance(parsed, tuple) else parsed
+
+
+@functools.lru_cache(maxsize=1 << 16)  # validation, compile, evaluation and check parse the same texts
+def _competency_items(value: str) -> tuple[tuple[str, int], ...] | str:
+    """:func:`parse_competencies` of a text as ``(name, level)`` items in order, or the error."""
     text = value.strip()
     if not text:
-        return {}
+        return ()
     out: dict[str, int] = {}
-    for item in re.split(r"[;,|]", text):
+    for item in _ITEM_SEPARATOR.split(text):
         if not item.strip():
             continue
         m = _COMP_ITEM.match(item)
@@ -290,7 +302,7 @@ def parse_competencies(value: object) -> dict[str, int] | str:
         if name in out and out[name] != level:
             return f"competency {name!r} is given twice"
         out[name] = level
-    return out
+    return tuple(out.items())
 
 
 def format_competencies(levels: dict[str, int]) -> str:
@@ -319,7 +331,7 @@ def parse_coverage(value: object) -> list[tuple[str, int, int]] | str:
     if not isinstance(value, str):
         return f"expected text like 'keuangan:3x2;kesehatan:2x1', got {type(value).__name__}"
     out: dict[tuple[str, int], int] = {}
-    for item in re.split(r"[;,|]", value.strip()):
+    for item in _ITEM_SEPARATOR.split(value.strip()):
         if not item.strip():
             continue
         m = _COVER_ITEM.match(item)
@@ -343,8 +355,13 @@ def format_coverage(items: list[tuple[str, int, int]]) -> str:
 
 
 def _comp_name(raw: str) -> str:
-    """Competency name as compared: stripped, lower-case, inner spaces as ``_``."""
-    return re.sub(r"\s+", "_", raw.strip().lower())
+    """Competency name as compared: stripped, lower-case, inner spaces as ``_`` (kept per spelling)."""
+    return _comp_name_of(raw) if len(raw) <= _CACHED_TEXT else _comp_name_of.__wrapped__(raw)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _comp_name_of(raw: str) -> str:
+    return _SPACES.sub("_", raw.strip().lower())
 
 
 def band_of(ej: npt.ArrayLike) -> npt.NDArray[np.str_]:

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from .cells import BoolArray, ObjArray, _Cells, _float_text, _parse_dates, cells_of
+from .cells import BoolArray, ObjArray, _Cells, _factorized_objects, _float_text, _parse_dates, cells_of
 from .convert import _Collector
 from .domain import jabatan_keys
 from .schema import _UNIT_ID_ALIASES, TABLES, TableSpec, normalise_header
@@ -186,10 +186,28 @@ def _derive_options(given: Mapping[str, object], plan_date: _dt.date | None) -> 
 
 
 def _unit_jabatan_keys(unit: ObjArray, jabatan: ObjArray) -> ObjArray:
-    """``<unit>/<jabatan key>``: the unit id as given, the jabatan up to case and white space."""
-    return np.asarray(
-        unit.astype(str) + POSITION_ID_SEPARATOR + jabatan_keys(jabatan).astype(str), dtype=object
-    )
+    """``<unit>/<jabatan key>``: the unit id as given, the jabatan up to case and white space.
+
+    Each distinct (unit, jabatan key) pair is written once (the rows share its text), as
+    text arrays would write it (``str`` of each value, trailing NUL characters dropped).
+    """
+    keys = jabatan_keys(jabatan)
+    u_codes, u_vals = _factorized_objects(np.asarray(unit, dtype=object))
+    k_codes, k_vals = _factorized_objects(np.asarray(keys, dtype=object))
+    u_list, k_list = u_vals.tolist(), k_vals.tolist()
+    missing = len(u_codes) > 0 and min(int(u_codes.min()), int(k_codes.min())) < 0
+    if missing or not all(isinstance(v, str) for v in [*u_list, *k_list]):  # as numpy writes them
+        return np.asarray(unit.astype(str) + POSITION_ID_SEPARATOR + keys.astype(str), dtype=object)
+    width = max(len(k_list), 1)
+    pair, combos = pd.factorize(u_codes.astype(np.int64) * width + k_codes, sort=False)
+    ua, kb = np.divmod(np.asarray(combos, dtype=np.int64), width)
+    texts = np.empty(len(combos), dtype=object)
+    texts[:] = [
+        u_list[a].rstrip("\x00") + POSITION_ID_SEPARATOR + k_list[b].rstrip("\x00")
+        for a, b in zip(ua.tolist(), kb.tolist(), strict=True)
+    ]
+    out: ObjArray = texts[pair]
+    return out
 
 
 def _one_header(raw: pd.DataFrame, names: frozenset[str]) -> int | None:
