@@ -82,8 +82,7 @@ def test_the_first_round_keeps_the_guide_and_improves_on_the_start(
     assert int(support.sum()) <= neighbourhoods.GUIDE_ROUND_ARCS
     expected = support | relax_arcs
     expected[hint_arcs] = True
-    paired = [g for p in model.pairs for g in (p.first, p.second)]
-    expected |= np.isin(model.arc_group, paired)
+    # (the paired groups' arcs only where a round frees bins, as every other arc's)
     assert np.array_equal(keep, expected)
     # later rounds (the guide fit in one) are the unguided ones
     assert int(sol.stats["side_lns_guided"]) == 1
@@ -104,17 +103,19 @@ def test_a_large_guide_is_cut_by_bins_and_alternates(
     assert sol is not None and side_holds(model, sol)
     assert len(spy.calls) >= 2
     relax_arcs = model.plan_flows(relax)[0] > 0
-    paired = np.isin(model.arc_group, [g for p in model.pairs for g in (p.first, p.second)])
     for k, (keep, hint_arcs) in enumerate(spy.calls):
-        fixed = relax_arcs | paired
+        fixed = relax_arcs.copy()
         fixed[hint_arcs] = True
         extra = keep & ~fixed
         guided = k == 0 or k % 2 == 1  # guided rounds: 0, 1, 3, 5, ...
         if guided:
             assert not np.any(extra & ~guide), k  # only the guide's arcs beyond the plans'
         if k == 0:
-            # a random part of the guide's bins: not all of it, about GUIDE_ROUND_ARCS
-            assert 0 < int((keep & guide & ~fixed).sum()) < int((guide & ~fixed).sum())
+            # a guide larger than a round: the first round is the plans' arcs alone
+            assert np.array_equal(keep, fixed)
+        elif guided:
+            # the guide's arcs in a random part of its bins (sized to a round: here all of it)
+            assert 0 < int((keep & guide & ~fixed).sum()) <= int((guide & ~fixed).sum()), k
     assert int(sol.stats["side_lns_guided"]) == sum(1 for k in range(len(spy.calls)) if k == 0 or k % 2 == 1)
 
 
@@ -220,3 +221,89 @@ def test_a_neighbourhood_maps_its_start_and_its_plan_back(
     assert np.all(keep[sol.move_arc]) and side_holds(model, sol)
     assert sol.objective <= start.objective + 1e-6 * max(1.0, abs(start.objective))
     assert model.pair_cost(sol.move_group, sol.move_bin)[1] == 0
+
+
+def test_a_large_guide_starts_from_the_priced_flows_arcs_and_skips_the_relaxations_repair(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With priced flows and a guide larger than a round: their repaired plans start (the
+    relaxation's is not repaired), the first round is the plans' arcs (relaxation's, priced
+    flows', start's) and nothing else (no other arc of the paired groups); the plan keeps
+    every rule and is no worse than the start."""
+    from asn_balance.engine.backends.side import lagrangian_side
+
+    model = planner.compile_problem(tight(400, 5)).model  # (with spouses: pairs)
+    relax = solve_flow(model.without_side())
+    lp = network_lp(model, deadline=time.perf_counter() + 30.0, plans=[relax])
+    assert lp is not None and lp.support is not None and lp.support.any()
+    support = lp.support
+    _, priced = lagrangian_side(model, deadline=time.perf_counter() + 30.0, iterations=3)
+    assert priced
+    repaired_from: list[EngineSolution] = []
+    real_repair = repair  # (what the module calls)
+
+    def spy_repair(m: AssignmentModel, sol: EngineSolution, **kw: Any) -> EngineSolution | None:
+        repaired_from.append(sol)
+        return real_repair(m, sol, **kw)
+
+    monkeypatch.setattr(neighbourhoods, "repair", spy_repair)
+    monkeypatch.setattr(neighbourhoods, "GUIDE_ROUND_ARCS", int(support.sum()) // 4)
+    spy = Spy(monkeypatch)
+    sol = neighbourhoods.restricted(
+        model, relax, priced, time.perf_counter() + 6.0, seed=0, use_highs=True, guide=support
+    )
+    assert sol is not None and side_holds(model, sol)
+    assert all(p is not relax for p in repaired_from) and len(repaired_from) == len(priced)
+    starts = [s for s in (real_repair(model, p) for p in priced) if s is not None]
+    start = min(starts, key=lambda x: x.objective)
+    assert float(sol.stats["side_lns_start_objective"]) == pytest.approx(start.objective, rel=1e-12)
+    assert sol.objective <= start.objective + 1e-9 * max(1.0, abs(start.objective))
+    n = len(model.arc_group)
+    plans_arcs = neighbourhoods._arcs_of(n, relax)
+    for p in priced:
+        plans_arcs |= neighbourhoods._arcs_of(n, p)
+    keep, hint_arcs = spy.calls[0]
+    first = plans_arcs.copy()
+    first[hint_arcs] = True
+    assert np.array_equal(keep, first)
+    paired = np.isin(model.arc_group, [g for p in model.pairs for g in (p.first, p.second)])
+    assert paired.any()
+    assert not np.any(keep & paired & ~first)  # paired arcs: only those of the plans
+
+
+def test_the_network_lp_path_guesses_one_flows_seconds_with_a_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a move budget the relaxation's stage runs several flows (the budget's Lagrangian):
+    the network-LP path's Lagrangian is told one flow's seconds (their mean), not the whole
+    stage's; the plan passes the independent check under a valid bound."""
+    t = synth.generate(3000, seed=5, policy_columns=True)
+    problem = Problem.from_frames(t["employees"], t["positions"], t["tasks"], units=t.get("units"))
+    relax = solve_flow(planner.compile_problem(problem).model.without_side())
+    problem = problem.with_policy(max_moves=max(1, relax.moves // 2))  # binding: several flows
+    monkeypatch.setattr(dispatch, "HIGHS_MAX_ENTRIES", 0)
+    monkeypatch.setattr(dispatch, "HIGHS_AFTER_ENTRIES", 0)
+    monkeypatch.setattr(dispatch, "NETLP_MIN_SECONDS", 1.0)
+    seen: list[float] = []
+    stages: list[EngineSolution] = []
+    from asn_balance.engine.backends.side import lagrangian_side as real_lag
+
+    real_dispatch = dispatch._dispatch
+
+    def spy_lag(*a: Any, **kw: Any) -> Any:
+        seen.append(float(kw["flow_seconds"]))
+        return real_lag(*a, **kw)
+
+    def spy_dispatch(m: AssignmentModel, *a: Any) -> EngineSolution:
+        sol = real_dispatch(m, *a)
+        if not m.has_side and m.max_moves is not None:
+            stages.append(sol)
+        return sol
+
+    monkeypatch.setattr(dispatch, "lagrangian_side", spy_lag)
+    monkeypatch.setattr(dispatch, "_dispatch", spy_dispatch)
+    result = solve_checked(problem, time_limit=30.0)
+    assert stages and int(stages[0].stats["flows"]) > 1
+    assert seen, "the Lagrangian from the LP's duals did not run"
+    assert seen[0] == pytest.approx(stages[0].seconds / int(stages[0].stats["flows"]))
+    assert seen[0] < stages[0].seconds
+    assert result.has_plan and check(problem, result).ok
+    assert math.isfinite(result.bound) and result.bound <= result.objective + 1e-9

@@ -28,7 +28,8 @@ __all__ = [
 ]
 
 #: Wall seconds of one HiGHS neighbourhood at most, and the arcs of its first neighbourhood
-#: (the relaxation's, the best plan's and the paired groups' arcs included). A neighbourhood
+#: (the relaxation's, the priced flows' and the best plan's arcs included; the paired groups'
+#: arcs only in the round's bins, as every other arc). A neighbourhood
 #: HiGHS solves to optimality in under half the round grows by half for the next round, one
 #: it proves without improvement by a quarter, one it does not finish shrinks by a third. On
 #: the 10,000-employee city (397,516 arcs) rounds of 15,000-45,000 arcs take 1-4 s each on 2
@@ -37,23 +38,28 @@ HIGHS_ROUND_SECONDS = 4.0
 HIGHS_ROUND_ARCS = 20_000
 
 #: With a guide (the arcs a relaxation's optimum uses, e.g. the network LP's support), the first
-#: HiGHS round takes the guide's arcs (with the best plan's and the relaxation's) in the bins of
-#: a random part of the guide sized to at most this many arcs (all of it when smaller), and may
+#: HiGHS round takes the guide's arcs with the plans' (the best plan's, the relaxation's and the
+#: priced flows') when the guide has at most this many arcs, else the plans' arcs alone; it may
 #: run for up to :data:`GUIDE_FIRST_SHARE` of the time left, not :data:`HIGHS_ROUND_SECONDS`.
 #: On the 30,000-employee scenario with every policy column (3.8 M arcs) the network LP's
 #: support after 60 s (19,353 arcs; 21,585 with the plans') took the plan from 2921.7 (the
-#: repaired relaxation) to 2704.4 in 60 s, 1.0 % above the LP's converged bound (2676.5), and
-#: another run's support to 2834.6 in 20 s (no better in 40 s), where 11 unguided rounds of
-#: 20,000 arcs in 57 s reached 2836.2.
+#: repaired relaxation) to 2704.4 in 60 s, 1.0 % above the LP's converged bound (2676.5). On
+#: the province (36 M arcs) the support after 100 s holds 135,000 arcs, on which HiGHS found
+#: nothing better than its start in 123 s; the arcs of the relaxation's plan and of four priced flows of
+#: the Lagrangian (49,000 arcs) took the best repaired plan from 7530.3 to 7296.7 in 25 s
+#: (root LP about 20 s) and 7288.8 in 40 s with 8,000 arcs more, 0.6 % above the Lagrangian
+#: bound (7245.2).
 GUIDE_ROUND_ARCS = 60_000
-GUIDE_FIRST_SHARE = 0.6
+GUIDE_FIRST_SHARE = 0.8
 
-#: The first guess of a HiGHS round's overrun of its deadline, in seconds per arc of the model.
-#: On the province (36 M arcs) it keeps every HiGHS round out after the Lagrangian; two engine
-#: runs that let rounds in there (a guess of 5e-8 with guided rounds of 20,000 or 60,000 arcs)
-#: ended 10-14 s past the limit, though HiGHS alone on such a neighbourhood (31,293 arcs) ended
-#: 1.2 s past a 20 s deadline and took the repaired relaxation from 7935.3 to 7737.4.
-ROUND_OVERRUN_PER_ARC = 5e-7
+#: The first guess of a round's overrun of its deadline (HiGHS, then the checks of its plan and
+#: the offer on the whole model), in seconds per arc of the model (plus a quarter second): 1.8 s
+#: on the province's 36 M arcs, where HiGHS kept its deadline within 0.5 s and the checks and
+#: the offer of a plan took 1-8 s in a lab, 8-18 s in engine runs at load 3.7-5 (2 shared
+#: cores); measured from the start plan's and round by round after that. (An
+#: overrun of 10-14 s there came from the MIP's build, 25-33 s, when every neighbourhood held
+#: all 530,000 arcs of the paired groups: they are now freed only in a round's bins.)
+ROUND_OVERRUN_PER_ARC = 5e-8
 
 
 def sub_solve(
@@ -139,21 +145,27 @@ def restricted(
     The best repaired plan (of the relaxation and the priced flows) starts; without one,
     CP-SAT chooses among the relaxation's own moves (and the arcs of paired groups) which to
     keep under the side constraints. Then rounds free, besides the best plan's and the
-    relaxation's arcs, every arc into or out of a random part of the bins where they differ
-    or a side row binds, keeping what improves. With ``use_highs`` (and outside a
+    relaxation's arcs (and the priced flows'), every arc into or out of a random part of the
+    bins where they differ or a side row binds, keeping what improves (CP-SAT's rounds keep
+    every arc of the paired groups besides). With ``use_highs`` (and outside a
     deterministic search) HiGHS solves the rounds, each at most :data:`HIGHS_ROUND_SECONDS`
     and its part of the bins sized to :data:`HIGHS_ROUND_ARCS` arcs (adapted round by
     round); else CP-SAT does, on an eighth of the bins. ``stats["side_lns_rounds"]`` counts
     the rounds, ``stats["side_lns_solver"]`` names their solver. ``offer`` is called with the
     HiGHS rounds' start plan and each plan that improves on it (each keeps every rule), so
-    that a caller keeps the best plan so far should a round overrun the deadline.
+    that a caller keeps the best plan so far should a round overrun the deadline;
+    ``stats["side_lns_start_objective"]`` is the start plan's objective,
+    ``stats["side_lns_overrun"]`` the most seconds a round ended past its deadline (its
+    checks and offer included), ``stats["side_lns_highs_overrun"]`` HiGHS's share of that.
 
     ``guide`` (per arc, bool; HiGHS's rounds only) marks the arcs a relaxation's optimum uses,
     e.g. the network LP's support (:attr:`.netlp.NetLP.support`): the first round keeps them
-    (in a random part of their bins when they are more than :data:`GUIDE_ROUND_ARCS`) and runs
-    for up to :data:`GUIDE_FIRST_SHARE` of the time left; when the guide did not fit in one
-    round, every other round after it takes the guide's arcs in a random part of its bins.
-    The guide only chooses neighbourhoods: every plan still keeps every rule.
+    with the plans' arcs (the plans' arcs alone when the guide holds more than
+    :data:`GUIDE_ROUND_ARCS`) and runs for up to :data:`GUIDE_FIRST_SHARE` of the time left;
+    when the guide did not fit in one round, every other round after it takes the guide's arcs
+    in a random part of its bins. With a guide, the relaxation's plan is not repaired once a
+    priced flow's is (it is the far worse start). The guide only chooses neighbourhoods: every
+    plan still keeps every rule.
     """
     if relax.move_arc is None:
         return None
@@ -162,8 +174,9 @@ def restricted(
     for p_sol in priced:
         if p_sol.move_arc is not None:
             r_flow |= _arcs_of(n_arcs, p_sol)
-    paired = [g for p in model.pairs for g in (p.first, p.second)]
-    pair_arc = np.isin(model.arc_group, paired)
+    paired = np.zeros(model.n_groups, dtype=bool)
+    paired[[g for p in model.pairs for g in (p.first, p.second)]] = True
+    pair_arc = paired[model.arc_group]  # (a mask: np.isin over 36 M arcs takes seconds)
     limit = deadline - time.perf_counter()
     if limit < 0.5 and not in_deterministic_search():
         return None
@@ -172,6 +185,8 @@ def restricted(
     for p_sol in [*priced, relax]:
         if repaired and not within(deadline):
             break
+        if p_sol is relax and repaired and guide is not None:
+            break  # priced flows near the LP's optimum repaired: the relaxation's is far worse
         fixed = repair(model, p_sol, deadline=deadline)
         if fixed is not None:
             repaired.append(fixed)
@@ -188,7 +203,9 @@ def restricted(
     hot = np.flatnonzero(hot_bin)
     rng = np.random.default_rng(seed)
     if use_highs and not in_deterministic_search() and best.move_arc is not None:
-        return _highs_rounds(model, best, r_flow | pair_arc, hot, home, into, deadline, rng, offer, guide)
+        # (the paired groups' arcs only where a round frees their bins: all of them, 0.5 M arcs
+        # on the province, made every round's MIP ten times larger)
+        return _highs_rounds(model, best, r_flow, hot, home, into, deadline, rng, offer, guide)
     rounds = idle = 0
     per_arc = BUILD_SECONDS_PER_ARC  # seconds of building a sub-model per kept arc, measured as rounds go
     # in a deterministic search the rounds, not the wall clock, bound the loop
@@ -228,10 +245,11 @@ def _highs_rounds(
     guide: np.ndarray | None = None,
 ) -> EngineSolution:
     """The neighbourhood rounds of :func:`restricted` by HiGHS, until ``deadline``: a round
-    starts with at least a second left besides the largest overrun of HiGHS past a round's
-    own deadline seen so far, and its deadline keeps that overrun back. With a ``guide``,
-    the first round (and, when the guide is larger than one round, every other one) takes
-    the guide's arcs (see :func:`restricted`)."""
+    starts with at least a second left besides the largest overrun of a round past its own
+    deadline seen so far (HiGHS, then the checks of its plan on the whole model and the
+    offer), and its deadline keeps that overrun back. With a ``guide``, the first round (and,
+    when the guide is larger than one round, every other one) takes the guide's arcs (see
+    :func:`restricted`)."""
     nb = model.n_bins
     arcs_per_bin = np.bincount(home[home >= 0], minlength=nb) + np.bincount(into, minlength=nb)
     want = float(HIGHS_ROUND_ARCS)
@@ -246,13 +264,15 @@ def _highs_rounds(
         g_bins = np.flatnonzero(g_per_bin)
         g_big = int(guide.sum()) > GUIDE_ROUND_ARCS
     rounds = improved = guided_rounds = guided_improved = 0
-    # seconds a round ended past its deadline, at most; the first guess grows with the model:
-    # on a province's 36 million arcs a round ran 15.9 s past its deadline (2 loaded cores);
-    # the sub-model's extraction there takes about 0.15 s, the rest is HiGHS's (see
-    # ROUND_OVERRUN_PER_ARC)
+    highs_late = 0.0  # seconds HiGHS itself (with the sub-MIP's build) ended past a round's deadline
+    # seconds a round ended past its deadline, at most (see ROUND_OVERRUN_PER_ARC); at least
+    # what the start plan's checks and offer took (a round's plan gets the same after HiGHS)
     overrun = 0.25 + ROUND_OVERRUN_PER_ARC * len(model.arc_group)
+    checked = time.perf_counter()
     if offer is not None and _keeps_rules(model, best):
         offer(best)
+    overrun = max(overrun, 0.25 + time.perf_counter() - checked)
+    first_objective = best.objective
     while len(hot):
         left = deadline - time.perf_counter() - overrun
         if left < 1.0 or not within(deadline):
@@ -264,12 +284,12 @@ def _highs_rounds(
         if guide is not None and guided:
             if rounds == 0:
                 cap = max(cap, GUIDE_FIRST_SHARE * left)
-            if g_big:
-                size = GUIDE_ROUND_ARCS if rounds == 0 else want
-                chosen[_sized_bins(g_bins, g_per_bin, size, rng)] = True
-                keep = fixed | (guide & ((chosen[home.clip(0)] & (home >= 0)) | chosen[into]))
+                # a guide larger than a round: the plans' arcs alone (the priced flows' arcs
+                # hold most of a near-optimal plan: see GUIDE_FIRST_SHARE)
+                keep = fixed if g_big else fixed | guide
             else:
-                keep = fixed | guide
+                chosen[_sized_bins(g_bins, g_per_bin, want, rng)] = True
+                keep = fixed | (guide & ((chosen[home.clip(0)] & (home >= 0)) | chosen[into]))
         else:
             chosen[_sized_bins(hot, arcs_per_bin, max(0.0, want - fixed.sum()), rng)] = True
             keep = fixed | (chosen[home.clip(0)] & (home >= 0)) | chosen[into]
@@ -278,7 +298,7 @@ def _highs_rounds(
         started = time.perf_counter()
         sol = highs_sub_solve(model, keep, best, started + cap)
         took = time.perf_counter() - started
-        overrun = max(overrun, took - cap)
+        highs_late = max(highs_late, took - cap)
         proved = sol is not None and sol.stats.get("highs_status") == "Optimal"
         better = sol is not None and sol.objective < best.objective - 1e-9 * max(1.0, abs(best.objective))
         if better and sol is not None and _keeps_rules(model, sol):
@@ -287,6 +307,8 @@ def _highs_rounds(
             guided_improved += guided
             if offer is not None:
                 offer(best)
+        # the round's overrun counts its checks and its offer (seconds on a large model)
+        overrun = max(overrun, time.perf_counter() - started - cap)
         if not (guided and rounds == 1):  # (the guide's first round is sized by the guide)
             if proved and took < 0.5 * cap:
                 want *= 1.5  # solved with time to spare: a larger neighbourhood next
@@ -298,6 +320,8 @@ def _highs_rounds(
     best.stats["side_lns_rounds"] = rounds
     best.stats["side_lns_improved"] = improved
     best.stats["side_lns_overrun"] = round(overrun, 3)
+    best.stats["side_lns_highs_overrun"] = round(highs_late, 3)
+    best.stats["side_lns_start_objective"] = float(first_objective)
     if guide is not None:
         best.stats["side_lns_guided"] = guided_rounds
         best.stats["side_lns_guided_improved"] = guided_improved

@@ -50,11 +50,11 @@ def settle_ties(model: AssignmentModel, sol: EngineSolution) -> EngineSolution:
         return sol
     moved = np.bincount(sol.move_group, weights=sol.move_count, minlength=model.n_groups).astype(np.int64)
     stay = model.group_size.astype(np.int64) - moved
-    hot = np.unique(home[sol.move_group[big]])
-    # tick-1 arcs of groups with units at home where a tick-2 move leaves from
-    cand = np.flatnonzero(
-        (tick == 1) & (home[arc_group] >= 0) & np.isin(home[arc_group], hot) & (stay[arc_group] > 0)
-    )
+    hot = np.zeros(model.n_bins + 1, dtype=bool)  # (a mask, not np.isin: 36 M arcs in 0.2 s, not 2.5 s)
+    hot[home[sol.move_group[big]]] = True
+    # tick-1 arcs of groups with units at home where a tick-2 move leaves from (home -1: the last entry)
+    arc_home = home[arc_group]
+    cand = np.flatnonzero((tick == 1) & (arc_home >= 0) & hot[arc_home] & (stay[arc_group] > 0))
     if not len(cand):
         return sol
     unit_cost = model.move_cost + model.arc_cost
