@@ -192,3 +192,14 @@ def test_the_lp_bound_is_valid_on_the_compiled_model(large: Problem) -> None:
     entry = _entry_of(lp)
     used = np.array([entry[(int(a), int(b))] for a, b in zip(plan.move_arc, plan.move_bin, strict=True)])
     assert np.all(lp.reduced[used] < plan.objective - lp.bound + 1e-7)
+
+
+def test_no_lp_is_built_when_its_build_cannot_end_before_the_deadline() -> None:
+    """The build of the LP cannot be interrupted: with a build expected to outlast the
+    deadline nothing is built (``None``, the path goes on without the LP); with the build
+    expected to fit, the LP is solved."""
+    model = next(m for m in (random_model(s) for s in range(50)) if _lp(m) is not None)
+    soon = time.perf_counter() + 5.0
+    assert compact_lp(model, None, deadline=soon, build_seconds_per_entry=10.0) is None
+    lp = compact_lp(model, None, deadline=soon, build_seconds_per_entry=1e-9)
+    assert lp is not None and np.isfinite(lp.bound)

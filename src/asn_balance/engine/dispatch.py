@@ -83,7 +83,8 @@ RCFIX_SUPPORT_SHARE = 0.1
 RCFIX_MAX_SHARE = 0.3
 #: A first guess of the seconds to build the fixed sub-MIP per entry kept (the city's whole
 #: compact MIP, 406,000 entries, takes about 8 s to set up at load 3.4): the sub-MIP is not
-#: started when its build alone would outlast the time left.
+#: started when its build alone would outlast the time left, nor the LP of the whole compact
+#: MIP when its build would outlast the LP's deadline (:func:`.backends.rc_fix.compact_lp`).
 RCFIX_BUILD_SECONDS_PER_ENTRY = 1e-5
 
 #: Models with side rows too large for HiGHS even after the neighbourhoods get the bound of
@@ -92,16 +93,20 @@ RCFIX_BUILD_SECONDS_PER_ENTRY = 1e-5
 #: Lagrangian, when it can run until ``NETLP_SHARE`` of the limit for at least
 #: ``NETLP_MIN_SECONDS``; then the Lagrangian from its duals (:data:`NETLP_LAGRANGE_SHARE`),
 #: and the neighbourhoods get the rest (the 90,000-employee province: ~30 s to build the LP,
-#: then 10-15 s per round of column generation on 2 shared cores).
-NETLP_SHARE = 0.6
+#: then 10-15 s per round of column generation on 2 shared cores; 100 s of it gave duals from
+#: which four priced flows reached a bound of 7245.2; what counts is the Lagrangian's flows
+#: after it: at 300 s, 1 flow after 50 % of the limit bounded at 7137, 3 after 45 % at 7191).
+NETLP_SHARE = 0.45
 NETLP_MIN_SECONDS = 45.0
 #: After the network LP, subgradient steps from its duals (:func:`.backends.side.lp_multipliers`,
 #: a first step of ``NETLP_STEP`` of the Polyak step) run until this share of the limit: each
 #: priced flow's Lagrangian bound is valid whatever the multipliers, and with a restricted
 #: LP's duals far above the LP's safe bound (30,000 employees, duals of 60 s of the LP: safe
 #: bound 2236.0, ``L`` of the duals 2621.0, 2673.1 after 10 steps in 20 s, the converged LP
-#: 2676.5); their repaired plans start the neighbourhoods, the LP's support guides the first.
-NETLP_LAGRANGE_SHARE = 0.85
+#: 2676.5); their repaired plans start the neighbourhoods, and their arcs are the first
+#: neighbourhood's (:data:`.backends.neighbourhoods.GUIDE_FIRST_SHARE`), which needs about a
+#: minute at the province (HiGHS's root LP on it takes 20-40 s): the last 25 % of the limit.
+NETLP_LAGRANGE_SHARE = 0.7
 NETLP_STEP = 0.1
 
 #: The subgradient Lagrangian of a large side model runs until this share of the time limit
@@ -264,8 +269,11 @@ def _solve_side(
             pi = lp_multipliers(lp.side_dual)
             lag = -np.inf
             if lp.rounds and np.any(pi != 0):
+                # the first guess of a priced flow's seconds: one flow's, not the relaxation's
+                # stage's (with a budget that stage runs several flows: their mean)
+                one_flow = relax.seconds / max(1, int(relax.stats.get("flows", 1)))
                 lag, plans = lagrangian_side(model, deadline=t0 + NETLP_LAGRANGE_SHARE * limit, start=pi,
-                                             step=NETLP_STEP, flow_seconds=relax.seconds)  # fmt: skip
+                                             step=NETLP_STEP, flow_seconds=one_flow)  # fmt: skip
                 lp_stats["netlp_lagrange_bound"] = float(lag)
                 lp_stats["netlp_lagrange_steps"] = len(plans)
             if np.isfinite(lag):
@@ -454,7 +462,8 @@ def _solve_side_after(
 
     if best is not None:
         best = keep(best)
-    lp = compact_lp(model, best, deadline=min(until, t0 + RCFIX_LP_SHARE * limit))
+    lp = compact_lp(model, best, deadline=min(until, t0 + RCFIX_LP_SHARE * limit),
+                    build_seconds_per_entry=RCFIX_BUILD_SECONDS_PER_ENTRY)  # fmt: skip
     if lp is not None and np.isfinite(lp.bound):
         bound = max(bound, lp.bound)
         stats.update(rcfix_lp_status=lp.status, rcfix_lp_bound=float(lp.bound))

@@ -95,7 +95,13 @@ class CompactLP:
     rounds: int = 0
 
 
-def compact_lp(model: AssignmentModel, hint: EngineSolution | None, deadline: float) -> CompactLP | None:
+def compact_lp(
+    model: AssignmentModel,
+    hint: EngineSolution | None,
+    deadline: float,
+    *,
+    build_seconds_per_entry: float = 0.0,
+) -> CompactLP | None:
     """Solve the LP relaxation of the compact MIP and recompute its safe bound.
 
     Parameters
@@ -108,6 +114,9 @@ def compact_lp(model: AssignmentModel, hint: EngineSolution | None, deadline: fl
     deadline : float
         Absolute :func:`time.perf_counter` value; HiGHS stops there, and the duals it has
         then still give a valid (weaker) bound. Ignored in a deterministic search.
+    build_seconds_per_entry : float
+        The expected seconds per (group, bin) entry of building the LP, which cannot be
+        interrupted: when the build would not end before ``deadline``, nothing is built.
 
     Returns
     -------
@@ -119,6 +128,8 @@ def compact_lp(model: AssignmentModel, hint: EngineSolution | None, deadline: fl
     if not deterministic and deadline - t0 < 0.5:
         return None
     ent = _entries(model)
+    if not deterministic and build_seconds_per_entry * len(ent.bin) > deadline - time.perf_counter():
+        return None
     kmin, kmax = _staff_range(model, ent)
     if np.any(kmax < kmin):
         return None
