@@ -149,7 +149,8 @@ def _first_caps(model: AssignmentModel) -> IntArray:
     finite = np.isfinite(model.weight)
     # the quadratic's marginal at level k is (2k - 1 - 2 target) / weight
     level = np.floor(model.target + 0.5 + CAP_MARGINAL * np.where(finite, model.weight, 0.0) / 2.0)
-    return np.where(finite, np.minimum(doubled, level.astype(np.int64)), doubled)
+    # (clipped before the cast: a huge weight must not wrap around)
+    return np.where(finite, np.clip(np.nan_to_num(level, nan=0.0), 0, doubled).astype(np.int64), doubled)
 
 
 def _grown_caps(
