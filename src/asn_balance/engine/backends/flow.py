@@ -51,6 +51,7 @@ __all__ = ["solve_flow"]
 log = logging.getLogger(__name__)
 
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 _INT64_BUDGET = 8.0e18  # OR-Tools refuses max|cost| * (nodes + 1)^2 >= 2^63 (about 9.22e18).
 _MAX_SCALE = 1.0e12
 _SIG_CHUNK = 4_000_000  # arcs hashed or compared at a time when grouping by signature
@@ -134,11 +135,22 @@ def solve_flow(
             log.debug("flow: %d bins left their block of held levels", len(short))
 
 
+def _level_at_marginal(model: AssignmentModel, tau: float) -> tuple[npt.NDArray[np.float64], BoolArray]:
+    """Per bin, the last level whose marginal staffing cost is at most ``tau`` (a float, not
+    yet clipped), and which bins have a cost at all (an infinite weight costs nothing at
+    any level: its entry is meaningless). The quadratic's marginal at level k is
+    ``(2k - 1 - 2 target) / weight``: at most ``tau`` up to
+    ``floor(target + 1/2 + tau weight / 2)``."""
+    finite = np.isfinite(model.weight)
+    with np.errstate(invalid="ignore", over="ignore"):
+        level = np.floor(model.target + 0.5 + tau * np.where(finite, model.weight, 0.0) / 2.0)
+    return np.nan_to_num(level, nan=0.0), finite
+
+
 def _first_floors(model: AssignmentModel) -> IntArray:
     """The top of the first blocks of held levels: the levels whose marginal staffing cost
     is at most ``FLOOR_MARGINAL`` (none for a bin without cost)."""
-    finite = np.isfinite(model.weight)
-    level = np.floor(model.target + 0.5 + FLOOR_MARGINAL * np.where(finite, model.weight, 0.0) / 2.0)
+    level, finite = _level_at_marginal(model, FLOOR_MARGINAL)
     return np.where(finite, np.maximum(level, 0.0), 0.0).astype(np.int64)
 
 
@@ -146,11 +158,9 @@ def _first_caps(model: AssignmentModel) -> IntArray:
     """The first marginal caps: the levels up to marginal ``CAP_MARGINAL``, at most
     ``ceil(2 target) + 2`` (that alone for a bin without cost)."""
     doubled = np.ceil(2 * model.target).astype(np.int64) + 2
-    finite = np.isfinite(model.weight)
-    # the quadratic's marginal at level k is (2k - 1 - 2 target) / weight
-    level = np.floor(model.target + 0.5 + CAP_MARGINAL * np.where(finite, model.weight, 0.0) / 2.0)
+    level, finite = _level_at_marginal(model, CAP_MARGINAL)
     # (clipped before the cast: a huge weight must not wrap around)
-    return np.where(finite, np.clip(np.nan_to_num(level, nan=0.0), 0, doubled).astype(np.int64), doubled)
+    return np.where(finite, np.clip(level, 0, doubled).astype(np.int64), doubled)
 
 
 def _grown_caps(
@@ -174,15 +184,10 @@ def _grown_caps(
     theta = float(np.max(_cumulative(model, used, k) - _cumulative(model, used, k - 1)))
     tau = theta + max(abs(theta), float(model.move_cost), 1e-9)
     top = np.minimum(hi, n_units)
-    # the quadratic's marginal at level k is (2k - 1 - 2 target) / weight: at most tau up to
-    # floor(target + 1/2 + tau weight / 2); an infinite weight costs nothing at any level, so
-    # such a bin grows by what it took over its cap only (listing all its levels would add
-    # up to n_units arcs per bin)
-    finite = np.isfinite(model.weight)
-    with np.errstate(invalid="ignore", over="ignore"):
-        level = np.floor(model.target + 0.5 + tau * np.where(finite, model.weight, 0.0) / 2.0)
-    level = np.where(finite, level, cap + grow)
-    level = np.clip(np.nan_to_num(level, nan=0.0), 0, top).astype(np.int64)
+    # an infinite weight costs nothing at any level, so such a bin grows by what it took over
+    # its cap only (listing all its levels would add up to n_units arcs per bin)
+    level, finite = _level_at_marginal(model, tau)
+    level = np.clip(np.where(finite, level, cap + grow), 0, top).astype(np.int64)
     new = np.maximum(cap + (grow > 0), level)
     return np.minimum(new, top)
 
