@@ -203,6 +203,8 @@ _PHASES = (
     "from asn_balance.engine.dispatch import solve_model\n"
     "from asn_balance.planner import evaluate_solution\n"
     "from asn_balance.check import check\n"
+    "from asn_balance._memory import tune_memory\n"
+    "tune_memory()  # as the command line does\n"
     "out = {'import': time.perf_counter() - t}\n"
     "cpu = out['cpu'] = {}  # CPU seconds of this process per phase\n"
     "def go():\n"

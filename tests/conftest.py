@@ -18,8 +18,11 @@ import pandas as pd
 import pytest
 
 from asn_balance import AssignmentModel, EngineSolution, Problem, Result, check, solve
+from asn_balance._memory import tune_memory
 from asn_balance.engine.dispatch import solve_model
 from asn_balance.evaluate.result import STATUSES
+
+tune_memory()  # as the command line does: no costly huge-page faults for large arrays
 
 #: Defaults of omitted employee cells: a movable PNS with no qualifications listed.
 EMPLOYEE_DEFAULTS: dict[str, Any] = {

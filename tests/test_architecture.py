@@ -24,6 +24,7 @@ LAYERS: dict[str, int] = {
     "_version": 0,
     "_outputs": 0,
     "_compat": 0,
+    "_memory": 0,
     "model": 1,
     "engine": 1,
     "compile": 2,

@@ -28,6 +28,7 @@ from typing import Any, Literal, TypeAlias, overload
 
 import pandas as pd
 
+from .._memory import tune_memory
 from ..evaluate.result import Result
 from ..model.errors import InputError, InputProblem
 from ..model.policy import Policy
@@ -133,7 +134,9 @@ def _is_dask_client(executor: object) -> bool:
 
 def _default_pool(n_tasks: int, max_workers: int | None) -> cf.ProcessPoolExecutor:
     n = max(1, min(n_tasks, max_workers or os.cpu_count() or 1))
-    return cf.ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
+    return cf.ProcessPoolExecutor(
+        max_workers=n, mp_context=multiprocessing.get_context("spawn"), initializer=tune_memory
+    )
 
 
 def _outcomes(

@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from ..._memory import tune_memory
 from ...engine import control
 from ...model.errors import InputError, InternalError
 from . import common
@@ -224,6 +225,7 @@ def _leave(code: int) -> None:
 
 def _main() -> None:
     common.LAUNCHED = common.process_start()  # --time-limit counts from here
+    tune_memory()  # large arrays without costly page faults (numpy huge pages off)
     try:
         app()
     except InputError as e:  # pragma: no cover - commands handle their own
