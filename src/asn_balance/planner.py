@@ -221,8 +221,8 @@ class _PlanWatch:
 
 #: Employees from which :func:`solve` hashes the input (its fingerprint, which every result
 #: records) in a thread beside the compile: the compile's numpy work and page faults leave
-#: the interpreter free much of the time, so at 5,000,000 employees the 9 s of hashing end
-#: with the compile (paired in one process: compile then hash 37.4 s, side by side 28.2 s).
+#: the interpreter free much of the time, so at 5,000,000 employees most of the 9 s of hashing
+#: hide in the compile (in one process, 3 pairs: compile then hash 34.6 s, side by side 29.0 s).
 FINGERPRINT_BESIDE = 100_000
 
 
