@@ -10,6 +10,7 @@ the result's.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,6 +24,14 @@ from asn_balance.engine.dispatch import solve_model
 from asn_balance.evaluate.result import STATUSES
 
 tune_memory()  # as the command line does: no costly huge-page faults for large arrays
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The command-line tests give ``COLUMNS`` per invocation. A ``COLUMNS`` inherited from
+    the test runner (pytest-xdist sets one in its workers) would fix the width of the CLI's
+    console when its module is imported, before any invocation: drop it first."""
+    os.environ.pop("COLUMNS", None)
+
 
 #: Defaults of omitted employee cells: a movable PNS with no qualifications listed.
 EMPLOYEE_DEFAULTS: dict[str, Any] = {
