@@ -11,6 +11,7 @@ from .verifier import (
     CHECKED_RULES,
     DOUBTS,
     PLAN_RULES,
+    CheckInputs,
     CheckReport,
     HasMoves,
     PlanLike,
@@ -19,6 +20,7 @@ from .verifier import (
     Violation,
     balance_of,
     check,
+    check_inputs,
     objective_of,
 )
 
@@ -26,6 +28,7 @@ __all__ = [
     "CHECKED_RULES",
     "DOUBTS",
     "PLAN_RULES",
+    "CheckInputs",
     "CheckReport",
     "HasMoves",
     "PlanLike",
@@ -34,5 +37,6 @@ __all__ = [
     "Violation",
     "balance_of",
     "check",
+    "check_inputs",
     "objective_of",
 ]

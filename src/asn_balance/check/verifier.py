@@ -95,8 +95,10 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
+from ..model.policy import Policy
 from .frames import _ids, _rows, _unique_index
 from .inputs import HasMoves, PlanLike, ProblemLike, _plan_frame, _units_table, _workload
 from .movers import _check_mover_rules, _check_plan_rows, _Movers
@@ -129,6 +131,7 @@ __all__ = [
     "CHECKED_RULES",
     "DOUBTS",
     "PLAN_RULES",
+    "CheckInputs",
     "CheckReport",
     "HasMoves",
     "PlanLike",
@@ -137,33 +140,114 @@ __all__ = [
     "Violation",
     "balance_of",
     "check",
+    "check_inputs",
     "objective_of",
 ]
 
 
+def _tables(problem: ProblemLike) -> tuple[object, ...]:
+    return (problem.employees, problem.positions, problem.tasks, getattr(problem, "units", None))
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class CheckInputs:
+    """What :func:`check` derives from a problem's tables under a policy before it reads a
+    plan: the ids, the workload and need, the FTE and staff before the plan, the policy
+    columns per employee, the units' coverage asks and the spouse pairs.
+
+    Made by :func:`check_inputs`; :func:`check` given them (``inputs=``) uses them only for
+    the very table objects and the policy they were made from, else derives its own. A
+    caller with idle time before it has a plan (as :func:`asn_balance.solve` has while its
+    flow runs in a child process) makes them then; the check is the same either way.
+    """
+
+    tables: tuple[object, ...]
+    policy: Policy
+    emp_ids: pd.Index
+    pos_ids: pd.Index
+    cur_pos: npt.NDArray[np.int64]
+    workload: npt.NDArray[np.float64]
+    need: npt.NDArray[np.float64]
+    fte: npt.NDArray[np.float64]
+    staff_before: npt.NDArray[np.float64]
+    ctx: _Context
+    units: pd.DataFrame | None
+    asks: pd.DataFrame
+    pairs: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
+
+    def fits(self, problem: ProblemLike, policy: Policy) -> bool:
+        """Made from these very tables under an equal policy."""
+        return (
+            all(a is b for a, b in zip(self.tables, _tables(problem), strict=True)) and self.policy == policy
+        )
+
+
+def check_inputs(problem: ProblemLike, policy: Policy | None = None) -> CheckInputs:
+    """What :func:`check` derives from ``problem``'s tables under ``policy`` (default
+    ``problem.policy``) before it reads a plan (:class:`CheckInputs`); for ``check(...,
+    inputs=...)``.
+
+    Raises
+    ------
+    InputError
+        As :func:`check` does for the tables: duplicate ids, a position without workload, an
+        unknown period, unparsable policy columns or coverage.
+    """
+    policy = problem.policy if policy is None else policy
+    emp, pos = problem.employees, problem.positions
+    emp_ids = _unique_index(_ids(emp["employee_id"]), "employees", _rows(emp))
+    pos_rows = _rows(pos)
+    pos_ids = _unique_index(_ids(pos["position_id"]), "positions", pos_rows)
+    cur_pos = pos_ids.get_indexer(pd.Index(_ids(emp["position_id"]), dtype=object))
+    workload = _workload(pos, pos_ids, problem.tasks, policy.days_per_year, policy.weeks_per_year)
+    fte = _fte_of(emp, policy)  # staff is counted in FTE
+    here = cur_pos >= 0
+    unit = _ids(pos["unit_id"]) if "unit_id" in pos.columns else np.full(len(pos_ids), "", dtype=object)
+    ctx = _Context(
+        emp=emp,
+        pos=pos,
+        pos_rows=pos_rows,
+        policy=policy,
+        people=_people(emp, pos, emp_ids, cur_pos, policy),
+        emp_id=emp_ids.to_numpy(dtype=object),
+        pid=pos_ids.to_numpy(dtype=object),
+        unit=unit,
+    )
+    units = _units_table(problem)
+    return CheckInputs(
+        tables=_tables(problem),
+        policy=policy,
+        emp_ids=emp_ids,
+        pos_ids=pos_ids,
+        cur_pos=cur_pos,
+        workload=workload,
+        need=workload / float(policy.effective_hours),
+        fte=fte,
+        staff_before=np.bincount(cur_pos[here], weights=fte[here], minlength=len(pos_ids)).astype(float),
+        ctx=ctx,
+        units=units,
+        asks=_coverage_asks(units),
+        pairs=_spouse_pairs(ctx.people, unit, cur_pos),
+    )
+
+
 def _check_rules(
-    problem: ProblemLike, plan: PlanLike, revision: Mapping[str, Any] | None = None
+    problem: ProblemLike,
+    plan: PlanLike,
+    revision: Mapping[str, Any] | None = None,
+    inputs: CheckInputs | None = None,
 ) -> CheckReport:
     """Verify a plan against the input tables and ``problem.policy``: the rules and figures of
     :func:`check` (see it for the arguments, the plan's forms and what is raised), before what
     the plan records (its policy, input and claim) is compared. ``revision``: the round a
-    revised plan records (:mod:`.voluntary`).
+    revised plan records (:mod:`.voluntary`); ``inputs``: see :class:`CheckInputs`.
     """
     policy = problem.policy
-    emp, pos = problem.employees, problem.positions
     plan_df = _plan_frame(plan)
-
-    emp_ids = _unique_index(_ids(emp["employee_id"]), "employees", _rows(emp))
-    pos_rows = _rows(pos)
-    pos_ids = _unique_index(_ids(pos["position_id"]), "positions", pos_rows)
-    n_pos = len(pos_ids)
-    cur_pos = pos_ids.get_indexer(pd.Index(_ids(emp["position_id"]), dtype=object))
-
-    workload = _workload(pos, pos_ids, problem.tasks, policy.days_per_year, policy.weeks_per_year)
-    need = workload / float(policy.effective_hours)
-    fte = _fte_of(emp, policy)  # staff is counted in FTE
-    here = cur_pos >= 0
-    staff_before = np.bincount(cur_pos[here], weights=fte[here], minlength=n_pos).astype(float)
+    inp = inputs if inputs is not None and inputs.fits(problem, policy) else check_inputs(problem, policy)
+    emp, pos, ctx = problem.employees, problem.positions, inp.ctx
+    emp_ids, pos_ids, cur_pos, fte = inp.emp_ids, inp.pos_ids, inp.cur_pos, inp.fte
+    n_pos, need, staff_before, unit = len(pos_ids), inp.need, inp.staff_before, ctx.unit
 
     p_emp = plan_df["employee_id"].to_numpy(dtype=object)
     p_to = plan_df["to_position"].to_numpy(dtype=object)
@@ -184,17 +268,6 @@ def _check_rules(
         subject=[str(p_emp[i]) for i in r],
         who=[f"employee {p_emp[i]} moved to {p_to[i]}" for i in r],
     )
-    unit = _ids(pos["unit_id"]) if "unit_id" in pos.columns else np.full(n_pos, "", dtype=object)
-    ctx = _Context(
-        emp=emp,
-        pos=pos,
-        pos_rows=pos_rows,
-        policy=policy,
-        people=_people(emp, pos, emp_ids, cur_pos, policy),
-        emp_id=emp_ids.to_numpy(dtype=object),
-        pid=pos_ids.to_numpy(dtype=object),
-        unit=unit,
-    )
     _check_mover_rules(found, movers, ctx)
 
     # staff after the plan: the last known target of each employee is applied
@@ -205,10 +278,8 @@ def _check_rules(
     moves = int(np.count_nonzero(after_pos != cur_pos))
     there = after_pos >= 0
     staff_after = np.bincount(after_pos[there], weights=fte[there], minlength=n_pos).astype(float)
-    units = _units_table(problem)
-    asks = _coverage_asks(units)
+    units, asks, pairs = inp.units, inp.asks, inp.pairs
     cover_after = _coverage_counts(asks, unit, emp, after_pos)
-    pairs = _spouse_pairs(ctx.people, unit, cur_pos)
     round_, round_note = _round_of(revision, ctx, cur_pos, after_pos)
     _check_voluntary_first(found, movers, ctx, (cur_pos, after_pos), pairs, asks, cover_after, round_)
     _check_staff(found, pos, staff_before, staff_after)
@@ -261,6 +332,7 @@ def check(
     recorded: Mapping[str, Any] | None = None,
     allow_changed_input: bool = False,
     draft: PlanLike | None = None,
+    inputs: CheckInputs | None = None,
 ) -> CheckReport:
     """Verify a plan against the input tables and the policy it was made under,
     independently of the solver.
@@ -310,6 +382,10 @@ def check(
         for the round the plan records to be used for ``voluntary_first``; otherwise the
         plain rule applies. Without it the round is used as the plan records it, and a note
         says it was not verified against a draft.
+    inputs : CheckInputs, optional
+        What :func:`check_inputs` derived beforehand from the same problem under the policy
+        the check uses; ignored (derived again) when made from other table objects or
+        another policy. The report is the same either way.
 
     Returns
     -------
@@ -362,7 +438,9 @@ def check(
             "the plan's consultation round is used as the plan records it, not verified against a "
             "draft: give the draft (asn-balance check --draft DRAFT; check(..., draft=...))"
         )
-    report = _check_rules(_UnderPolicy(problem, used) if source == "plan" else problem, moves, revision)
+    report = _check_rules(
+        _UnderPolicy(problem, used) if source == "plan" else problem, moves, revision, inputs
+    )
     plan_sha, sha, changes = _input_check(rec, problem)
     violations, notes = list(report.violations), list(report.notes)
     if draft_note is not None:

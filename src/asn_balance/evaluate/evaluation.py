@@ -205,7 +205,7 @@ def evaluate_moves(
         "input_sha256": problem.input_sha256,
         "input_tables": problem.input_tables,  # rows and SHA-256 per table: what changed
         # the policy as run, its plan date resolved (today when none was given): rerunnable as is
-        "policy": {**problem.policy.model_dump(), "plan_date": problem.policy.date()},
+        "policy": problem.policy.as_run().model_dump(),
         "plan_date": problem.policy.date().isoformat(),
         "versions": _versions(),
     }

@@ -154,6 +154,11 @@ class Policy(BaseModel):
         """The plan date: ``plan_date`` or today."""
         return self.plan_date if self.plan_date is not None else dt.date.today()
 
+    def as_run(self) -> Policy:
+        """This policy with its plan date resolved (today when none was given): the policy a
+        result records, rerunnable as is."""
+        return self.model_copy(update={"plan_date": self.date()})
+
     @model_validator(mode="after")
     def _one_way_to_limit_moves(self) -> Policy:
         if self.lexicographic and self.max_moves is not None:
