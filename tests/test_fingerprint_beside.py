@@ -1,4 +1,5 @@
-"""The input's fingerprint hashed beside the compile: the same fingerprint, the same plan."""
+"""The input-side work beside the solve (the fingerprint, the check's inputs): the same
+fingerprint, the same plan, the same verdict."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import threading
 
 import pytest
 
-from asn_balance import Problem
+from asn_balance import Problem, check
 from asn_balance import planner as planner_mod
+from asn_balance.check import check_inputs
 from asn_balance.datasets import demo_path
 from asn_balance.model.canonical import canonical_fingerprint
 from conftest import solve_checked
@@ -62,3 +64,81 @@ def test_a_failing_hash_is_raised_by_the_evaluation(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(canonical, "canonical_fingerprint", broken)
     with pytest.raises(RuntimeError, match="hash failed"):
         planner_mod.solve(problem)
+
+
+def test_the_checks_inputs_made_beside_are_used_and_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The thread also makes the check's inputs under the policy the result records; the
+    planner's check uses them (they fit) and its verdict is the one of a check without them."""
+    from asn_balance.check import verifier
+
+    fits: list[bool] = []
+    real_fits = verifier.CheckInputs.fits
+
+    def spy(self: verifier.CheckInputs, problem: object, policy: object) -> bool:
+        ok = real_fits(self, problem, policy)  # type: ignore[arg-type]
+        fits.append(ok)
+        return ok
+
+    monkeypatch.setattr(verifier.CheckInputs, "fits", spy)
+    problem = Problem.read(demo_path())
+    monkeypatch.setattr(planner_mod, "FINGERPRINT_BESIDE", 0)
+    result = solve_checked(problem)
+    assert fits == [True]  # the planner's own check; solve_checked's check makes its own
+    assert result.info["check"] == check(problem, result).verdict()
+
+
+def test_check_inputs_of_other_tables_or_another_policy_are_not_used() -> None:
+    problem = Problem.read(demo_path())
+    result = solve_checked(problem)
+    plain = check(problem, result)
+    other = problem.with_policy(effective_hours=1000)
+    stale = [
+        check_inputs(other, other.policy.as_run()),  # another need
+        check_inputs(Problem.read(demo_path()), problem.policy.as_run()),  # other table objects
+        check_inputs(problem, problem.policy),  # the plan date not resolved as the result's
+    ]
+    assert problem.policy.plan_date is None  # so the last one's policy differs
+    for inputs in stale:
+        assert not inputs.fits(problem, problem.policy.as_run())
+        report = check(problem, result, inputs=inputs)
+        assert report.verdict() == plain.verdict()
+        assert report.objective == plain.objective and report.need.equals(plain.need)
+    fresh = check_inputs(problem, problem.policy.as_run())
+    assert fresh.fits(problem, problem.policy.as_run())
+    assert check(problem, result, inputs=fresh).verdict() == plain.verdict()
+
+
+def test_the_checks_inputs_wait_for_the_flows_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the flow in a child process, the engine's wait sets the event the thread waits
+    for (not only the end of the solve): the check's inputs are made while the child solves."""
+    from asn_balance.engine import control
+    from asn_balance.engine.backends import mcf
+
+    seen: list[bool] = []
+    real = control.waiting
+
+    def spy() -> None:
+        seen.append(control._IDLE.get() is not None)
+        real()
+
+    monkeypatch.setattr(control, "waiting", spy)
+    monkeypatch.setattr(mcf, "SEPARATE_ARCS", 0)
+    monkeypatch.setattr(planner_mod, "FINGERPRINT_BESIDE", 0)
+    problem = Problem.read(demo_path())
+    result = solve_checked(problem)
+    assert seen and all(seen)  # every wait for a child told the planner's thread
+    assert result.info["check"]["ok"]
+
+
+def test_waiting_sets_only_the_enclosing_event() -> None:
+    from asn_balance.engine import control
+
+    outside, inside = threading.Event(), threading.Event()
+    control.waiting()  # no enclosing block: nothing to set, no error
+    with control.idle_beside(inside):
+        assert not inside.is_set()
+        control.waiting()
+    assert inside.is_set() and not outside.is_set()
+    inside.clear()
+    control.waiting()
+    assert not inside.is_set()

@@ -20,8 +20,9 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,9 @@ from .evaluate.evaluation import evaluate_moves
 from .evaluate.result import Result
 from .model.errors import InternalError
 from .model.problem import Problem
+
+if TYPE_CHECKING:
+    from .check.verifier import CheckInputs
 
 __all__ = ["PLAN_EVERY", "Compiled", "compile_problem", "evaluate_solution", "solve"]
 
@@ -219,27 +223,57 @@ class _PlanWatch:
             wait = max(PLAN_EVERY, 4 * self._cost)
 
 
-#: Employees from which :func:`solve` hashes the input (its fingerprint, which every result
-#: records) in a thread beside the compile: the compile's numpy work and page faults leave
-#: the interpreter free much of the time, so at 5,000,000 employees most of the 9 s of hashing
-#: hide in the compile (in one process, 3 pairs: compile then hash 34.6 s, side by side 29.0 s).
+#: Employees from which :func:`solve` does the input-side work of the evaluation and of the
+#: independent check in a thread beside the compile and the engine (:class:`_Beside`): the
+#: compile's numpy work leaves the interpreter free much of the time, and a flow from
+#: :data:`~asn_balance.engine.backends.mcf.SEPARATE_ARCS` arcs runs in a child process that
+#: leaves it free all the time. At 5,000,000 employees the 9 s of hashing hide in the compile
+#: (in one process, 3 pairs: compile then hash 34.6 s, side by side 29.0 s) and the check's
+#: input side (about 10 s) in the flow.
 FINGERPRINT_BESIDE = 100_000
 
 
-def _fingerprint_beside(problem: Problem) -> threading.Thread | None:
-    """A started thread computing ``problem.input_sha256``; ``None`` when small or done."""
+class _Beside:
+    """The input-side work of a large solve, in a thread beside it: the input's fingerprint
+    (``problem.input_sha256``, cached on the problem for the evaluation) during the compile,
+    then the independent check's inputs (:func:`~asn_balance.check.verifier.check_inputs`)
+    under the policy the result will record, once the interpreter is free: when the engine
+    waits for its flow's child process (:data:`~asn_balance.engine.backends.mcf.SEPARATE_ARCS`
+    arcs and more; :attr:`idle`, set through :func:`~asn_balance.engine.control.waiting`), else
+    after the solve. A failure here is only logged: the evaluation and the check do the work
+    again and raise where they always did."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.inputs: CheckInputs | None = None
+        self.idle = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="asn-balance-fingerprint", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        from .check.verifier import check_inputs
+
+        try:
+            self.problem.input_sha256  # noqa: B018 - cached on the problem for the evaluation
+        except Exception:
+            log.debug("fingerprint beside the compile failed", exc_info=True)
+        self.idle.wait()  # not beside the compile or an in-process flow: they would wait for the lock
+        try:
+            self.inputs = check_inputs(self.problem, self.problem.policy.as_run())
+        except Exception:
+            log.debug("the check's inputs beside the solve failed", exc_info=True)
+
+    def join(self) -> None:
+        self.idle.set()
+        self.thread.join()
+
+
+def _fingerprint_beside(problem: Problem) -> _Beside | None:
+    """The input-side work started beside the solve; ``None`` when the problem is small or
+    already hashed."""
     if problem.n_employees < FINGERPRINT_BESIDE or "_fingerprint" in vars(problem):
         return None
-
-    def run() -> None:
-        try:
-            problem.input_sha256  # noqa: B018 - cached on the problem for the evaluation
-        except Exception:  # the evaluation asks again and raises it where it belongs
-            log.debug("fingerprint beside the compile failed", exc_info=True)
-
-    thread = threading.Thread(target=run, name="asn-balance-fingerprint", daemon=True)
-    thread.start()
-    return thread
+    return _Beside(problem)
 
 
 def _interruptible(
@@ -450,6 +484,7 @@ def solve(
     # a deterministic search ignores the wall clock: its budget is time_limit
     end = None if deterministic else deadline
     run = _Run()
+    hashing = _fingerprint_beside(problem)  # the input-side work beside the solve
 
     def work() -> EngineSolution | None:
         with deterministic_search(deterministic, time_limit):
@@ -471,9 +506,15 @@ def solve(
                 return solve_lexicographic(
                     comp.model, tolerance=problem.policy.balance_tolerance, time_limit=left
                 )
-            return solve_model(
-                comp.model, time_limit=time_limit, seed=seed, workers=workers, progress=progress, deadline=end
-            )
+            with nullcontext() if hashing is None else control.idle_beside(hashing.idle):
+                return solve_model(
+                    comp.model,
+                    time_limit=time_limit,
+                    seed=seed,
+                    workers=workers,
+                    progress=progress,
+                    deadline=end,
+                )
 
     def info() -> dict[str, Any]:
         return {
@@ -486,7 +527,6 @@ def solve(
         }
 
     watch = None if on_plan is None else _PlanWatch(on_plan, problem, run, info, end, t0)
-    hashing = _fingerprint_beside(problem)
     with control.tracking() as incumbent:  # the engine's verified plans, should it overrun
         run.incumbent = incumbent
         if watch is not None:
@@ -496,7 +536,7 @@ def solve(
         finally:
             if watch is not None:
                 watch.close()
-            if hashing is not None:
+            if hashing is not None:  # the fingerprint (for the evaluation) and the check's inputs
                 hashing.join()
     from_incumbent = sol is None and incumbent.best is not None
     if from_incumbent and run.comp is not None:
@@ -552,7 +592,8 @@ def solve(
             "lexicographic priorities are not combined with unit caps, coverage or hard spouses yet: "
             "the weighted objective was used"
         )
-    return _checked(problem, evaluate_solution(problem, comp, best, lang=lang, extra=extra, started=t0))
+    result = evaluate_solution(problem, comp, best, lang=lang, extra=extra, started=t0)
+    return _checked(problem, result, None if hashing is None else hashing.inputs)
 
 
 def _standing_result(
@@ -637,7 +678,7 @@ def _verify_figures(sol: EngineSolution, recomputed: float) -> None:
         )  # fmt: skip
 
 
-def _checked(problem: Problem, result: Result) -> Result:
+def _checked(problem: Problem, result: Result, inputs: CheckInputs | None = None) -> Result:
     """The result with the independent check's verdict in ``info["check"]`` (a plan only).
 
     :func:`asn_balance.check` runs on the plan, under the policy and on the input the result
@@ -651,7 +692,7 @@ def _checked(problem: Problem, result: Result) -> Result:
     from .model.errors import InputError
 
     try:
-        verdict = check(problem, result).verdict()
+        verdict = check(problem, result, inputs=inputs).verdict()
     except InputError as e:  # the checker reads the tables more strictly than validation
         verdict = {"ok": False, "verified": False, "doubts": ["not_checked"], "error": str(e)}
     result.info["check"] = verdict

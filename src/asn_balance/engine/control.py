@@ -27,6 +27,12 @@ one to the caller's ``on_plan`` while the solve runs. The holder is per solve (a
 variable the solve's worker thread inherits; :func:`incumbent` gives it to a solver callback
 that may run in another thread), so solves in other threads do not mix, and it keeps only
 plans of the solve's own model (an offer naming a relaxation's model is ignored).
+
+:func:`idle_beside`, :func:`idle_wanted` and :func:`waiting` let a caller with work of its
+own (the planner's input-side work) ask the engine to leave the interpreter free: a large
+flow is then solved in a child process while the engine waits without holding the
+interpreter lock, and the caller's thread does its work then rather than beside the engine's
+numpy work.
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ __all__ = [
     "Incumbent",
     "StopToken",
     "current",
+    "idle_beside",
+    "idle_wanted",
     "incumbent",
     "offer",
     "request_stop",
@@ -52,6 +60,7 @@ __all__ = [
     "solving",
     "stop_requested",
     "tracking",
+    "waiting",
 ]
 
 #: The name of a solve's worker thread (the CLI looks for one still running when it exits).
@@ -257,3 +266,34 @@ def offer(sol: Any, model: Any = None) -> None:
     holder = _INCUMBENT.get()
     if holder is not None:
         holder.offer(sol, model)
+
+
+_IDLE: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar(
+    "asn_balance_idle", default=None
+)
+
+
+@contextmanager
+def idle_beside(event: threading.Event) -> Iterator[None]:
+    """Within this block (and the worker threads started from its context), :func:`waiting`
+    sets ``event``."""
+    token = _IDLE.set(event)
+    try:
+        yield
+    finally:
+        _IDLE.reset(token)
+
+
+def idle_wanted() -> bool:
+    """Whether an enclosing :func:`idle_beside` waits for its event still (a flow solved in a
+    child process then lets the caller's thread work)."""
+    event = _IDLE.get()
+    return event is not None and not event.is_set()
+
+
+def waiting() -> None:
+    """The engine is about to wait without the interpreter lock (for a child process): set
+    the event of the enclosing :func:`idle_beside`, if any."""
+    event = _IDLE.get()
+    if event is not None:
+        event.set()

@@ -44,7 +44,9 @@ import numpy as np
 import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 
+from .. import control
 from ..model import AssignmentModel, EngineSolution
+from .mcf import solve_min_cost_flow
 
 __all__ = ["solve_flow"]
 
@@ -312,17 +314,15 @@ def _solve_once(
     if unreachable > 0:  # an unplaced group without arcs: its units can go nowhere
         return _diagnose(model, t0)
 
-    mcf = min_cost_flow.SimpleMinCostFlow()
-    mcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps_, costs)
-    mcf.set_nodes_supplies(np.arange(n_nodes, dtype=np.int64), supply)
     n_arcs = len(tails)
+    # in a child process when the caller has work to do beside it (and the network is large)
+    on_wait = control.waiting if control.idle_wanted() else None
+    status, flows, flow_cost = solve_min_cost_flow(tails, heads, caps_, costs, supply, on_wait=on_wait)
     del tails, heads, caps_, costs
-    status = mcf.solve()
-    if status == mcf.INFEASIBLE:
+    if status == "INFEASIBLE":
         return _diagnose(model, t0)
-    if status != mcf.OPTIMAL:
+    if status != "OPTIMAL" or flows is None:
         raise RuntimeError(f"min-cost flow failed with status {status!r} (scale {scale:g})")
-    flows = mcf.flows(np.arange(n_arcs, dtype=np.int64))
 
     a1 = len(gs_g)
     a2 = a1 + len(rep)
@@ -390,7 +390,7 @@ def _solve_once(
             "arcs": n_arcs,
             "scale": scale,
             "rounding_tolerance": tol,
-            "flow_cost": int(mcf.optimal_cost()) - blk_extra,
+            "flow_cost": flow_cost - blk_extra,
             "price": price,
             "in_cost": float(np.dot(bin_in_cost[hb_h], hb_flow)) if bin_in_cost is not None else 0.0,
         },
