@@ -198,9 +198,14 @@ def compile_problem(
     src = np.arange(len(arc_g), dtype=np.int64)
     src += np.repeat(starts[prof_rep] - (np.cumsum(per) - per), per)
     arc_c = el.arc_class[src].astype(np.int64, copy=False)
-    arc_cost = (el.arc_shortfall.astype(float) * fit_w)[src]  # priced per profile arc, then spread
-    del src
-    arc_cost -= np.repeat(stay[first], per)  # fit_w * shortfall - stay of the group's movers
+    priced = el.arc_shortfall.astype(float) * fit_w  # priced per profile arc, then spread
+    if priced.any():
+        arc_cost = priced[src]
+        arc_cost -= np.repeat(stay[first], per)  # fit_w * shortfall - stay of the group's movers
+    else:  # no arc priced (no standard, or no fit weight): 0.0 - stay, without the gather
+        arc_cost = np.repeat(stay[first].astype(float), per)
+        np.subtract(0.0, arc_cost, out=arc_cost)
+    del src, priced
     tracked = qual_code[first] > 0
     if tracked.any():  # coverage needs the unit a qualified mover goes to: split its classes by unit
         group_key[tracked] = -1

@@ -100,8 +100,11 @@ def _states(
         if mask.any():
             out[mask] = _each_distinct(sign * gap[mask], functools.partial(_amount, t[key], lang))
     ej_text = _each_distinct(ej, lambda v: _ej(v, "", lang)[:-2])  # "EJ v"
-    bands = np.asarray(band).astype(str).astype(object)
-    joined: ObjArray = out + " (" + ej_text + ", " + bands + ")"
+    bands = _text(band)
+    joined: ObjArray = np.empty(len(out), dtype=object)
+    joined[:] = [
+        f"{o} ({e}, {b})" for o, e, b in zip(out.tolist(), ej_text.tolist(), bands.tolist(), strict=True)
+    ]
     return joined
 
 
@@ -148,8 +151,19 @@ def per_pair(
 
 
 def _text(values: npt.ArrayLike) -> ObjArray:
-    """Each value as ``str`` (as an f-string shows it), as an object array."""
-    out: ObjArray = np.asarray(values, dtype=object).astype(str).astype(object)
+    """Each value as ``str`` (as an f-string shows it), as an object array: ``str`` runs once
+    per distinct value when every value is a text or missing, else once per value (``1`` and
+    ``1.0`` are equal keys but different texts)."""
+    v = np.asarray(values, dtype=object)
+    codes, uniq = pd.factorize(v)  # missing values: -1, worded one by one
+    if not all(type(u) is str for u in uniq):
+        return np.array([str(x) for x in v.tolist()] + [""], dtype=object)[:-1]
+    texts = np.empty(len(uniq) + 1, dtype=object)
+    texts[:-1] = list(uniq)
+    out: ObjArray = texts[codes]
+    null = np.flatnonzero(codes < 0)
+    if len(null):
+        out[null] = [str(x) for x in v[null].tolist()]
     return out
 
 
@@ -240,23 +254,24 @@ def move_reasons(
     req_text = np.where(meets != "", f"{t['meets']} " + meets, t["no_req"])
     # one phrase per position (as origin and as target), for the positions of the moves
     state = np.full(len(positions), "", dtype=object)
-    used = np.unique(np.concatenate([fi, ti]))
+    seen = np.zeros(len(positions), dtype=bool)
+    seen[fi] = seen[ti] = True
+    used = np.flatnonzero(seen)
     state[used] = _states(
         np.asarray(gap_before, dtype=float)[used],
         np.asarray(ej_before, dtype=float)[used],
         band_before[used],
         lang,
     )
-    text = f"{t['origin']} " + state[fi] + f"; {t['target']} " + state[ti] + "; " + req_text
-    if extras is not None:
-        more = (
-            np.asarray(extras, dtype=object)
-            if isinstance(extras, np.ndarray)
-            else np.array(["; ".join(x) for x in extras], dtype=object)
-        )
-        text = np.where(more != "", text + "; " + more, text)
-    out: list[str] = text.tolist()
-    return out
+    origin, target = f"{t['origin']} ", f"; {t['target']} "
+    parts = (state[fi].tolist(), state[ti].tolist(), req_text.tolist())
+    if extras is None:
+        return [f"{origin}{a}{target}{b}; {r}" for a, b, r in zip(*parts, strict=True)]
+    more = extras.tolist() if isinstance(extras, np.ndarray) else ["; ".join(x) for x in extras]
+    return [
+        f"{origin}{a}{target}{b}; {r}; {m}" if m != "" else f"{origin}{a}{target}{b}; {r}"
+        for a, b, r, m in zip(*parts, more, strict=True)
+    ]
 
 
 _EXTRA = {
