@@ -315,10 +315,11 @@ def _solve_once(
         return _diagnose(model, t0)
 
     n_arcs = len(tails)
+    network = {"tails": tails, "heads": heads, "caps": caps_, "costs": costs, "supply": supply}
+    del tails, heads, caps_, costs  # freed once OR-Tools (or the child's files) holds them
     # in a child process when the caller has work to do beside it (and the network is large)
     on_wait = control.waiting if control.idle_wanted() else None
-    status, flows, flow_cost = solve_min_cost_flow(tails, heads, caps_, costs, supply, on_wait=on_wait)
-    del tails, heads, caps_, costs
+    status, flows, flow_cost = solve_min_cost_flow(network, on_wait=on_wait)
     if status == "INFEASIBLE":
         return _diagnose(model, t0)
     if status != "OPTIMAL" or flows is None:

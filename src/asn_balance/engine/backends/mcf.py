@@ -10,12 +10,16 @@ process's other threads go on beside it (:func:`asn_balance.solve` prepares the 
 check there). The network goes to the child, and the flows come back, as ``.npy`` files in a
 private temporary folder (in ``/dev/shm`` where it exists and has room: memory, not disk).
 The solve is the same OR-Tools call with the same arrays, so the flows are the same. Should
-the child fail in any way (it cannot start, it is killed, it writes nothing), the flow is
-solved in this process instead, from the same files, and a warning is logged.
+the child fail in any way (it cannot start, it is killed, it writes nothing), or the files
+not be written, the flow is solved in this process instead and a warning is logged. A
+process that exits while a child solves (a run given up at its deadline) ends the child and
+removes its folder at exit; on Linux the child also dies with the thread that started it.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import logging
 import os
 import shutil
@@ -23,6 +27,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -76,17 +81,12 @@ def _start(folder: str) -> subprocess.Popen[str] | None:
     try:
         return subprocess.Popen(
             # -P: the script's folder (the engine's modules) is not put on the import path
-            [
-                sys.executable,
-                *(["-P"] if sys.version_info >= (3, 11) else []),
-                __file__,
-                folder,
-                str(os.getpid()),
-            ],
+            [sys.executable, "-P", __file__, folder, str(os.getpid())],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            text=True,
+            encoding="utf-8",
+            errors="replace",
             env=env,
             start_new_session=True,  # Ctrl-C in the terminal is the parent's to handle
         )
@@ -95,34 +95,50 @@ def _start(folder: str) -> subprocess.Popen[str] | None:
         return None
 
 
+def _stop(proc: subprocess.Popen[str] | None) -> None:
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+#: Child processes and their folders not yet ended and removed: a process that exits while
+#: one solves (a run given up at its deadline, a second Ctrl-C) ends them at exit.
+_LIVE: dict[str, subprocess.Popen[str] | None] = {}
+_LIVE_LOCK = threading.Lock()
+
+
+@atexit.register
+def _end_live() -> None:
+    with _LIVE_LOCK:
+        live = list(_LIVE.items())
+        _LIVE.clear()
+    for folder, proc in live:
+        with contextlib.suppress(OSError):
+            _stop(proc)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _wait(proc: subprocess.Popen[str]) -> str:
     """The child's standard error once it has ended (the calling thread waits without the lock)."""
     try:
         _, err = proc.communicate()
     finally:
-        if proc.poll() is None:  # the wait was broken off: the child must not outlive it
-            proc.kill()
-            proc.wait()
+        _stop(proc)  # the wait was broken off: the child must not outlive it
     return err or ""
 
 
 def solve_min_cost_flow(
-    tails: IntArray,
-    heads: IntArray,
-    caps: IntArray,
-    costs: IntArray,
-    supply: IntArray,
-    on_wait: Callable[[], None] | None = None,
+    network: dict[str, IntArray], on_wait: Callable[[], None] | None = None
 ) -> tuple[str, IntArray | None, int]:
     """Solve ``min sum(costs * flow)`` on the arcs ``tails[i] -> heads[i]`` with capacities
     ``caps`` and node supplies ``supply`` (node ``k`` is ``k``) with OR-Tools.
 
     Parameters
     ----------
-    tails, heads, caps, costs : ndarray of int64
-        One entry per arc.
-    supply : ndarray of int64
-        One entry per node; the entries sum to zero.
+    network : dict
+        ``tails``, ``heads``, ``caps``, ``costs`` (int64, one entry per arc) and ``supply``
+        (int64, one entry per node, summing to zero). It is emptied once the arrays are
+        handed over, so that they are freed when the caller holds no other reference.
     on_wait : callable, optional
         Called when this thread starts waiting for the child process. Without it the flow
         is solved here: the child pays only when somebody uses the free interpreter.
@@ -136,16 +152,24 @@ def solve_min_cost_flow(
     cost : int
         Its cost, ``sum(costs * flows)`` (0 without a flow).
     """
-    arrays = {"tails": tails, "heads": heads, "caps": caps, "costs": costs, "supply": supply}
-    if on_wait is None or len(tails) < SEPARATE_ARCS or sys.version_info < (3, 11):  # 3.11: python -P
-        return _here(arrays)
-    nbytes = sum(int(a.nbytes) for a in arrays.values())
-    folder = _scratch(nbytes)
+    if on_wait is None or len(network["tails"]) < SEPARATE_ARCS or sys.version_info < (3, 11):  # -P: 3.11
+        return _here(network)
+    folder = _scratch(sum(int(a.nbytes) for a in network.values()))
+    proc: subprocess.Popen[str] | None = None
     try:
         proc = _start(folder)
-        for name in _NAMES:
-            np.save(os.path.join(folder, f"{name}.npy"), np.ascontiguousarray(arrays[name], dtype=np.int64))
-        arrays.clear()
+        with _LIVE_LOCK:
+            _LIVE[folder] = proc
+        try:
+            for name in _NAMES:
+                np.save(
+                    os.path.join(folder, f"{name}.npy"), np.ascontiguousarray(network[name], dtype=np.int64)
+                )
+        except OSError as e:  # no room for the files: here, from the arrays still held
+            log.warning("the min-cost flow's files could not be written (%s): solved in this process", e)
+            _stop(proc)
+            return _here(network)
+        network.clear()
         t = time.perf_counter()
         err = ""
         if proc is not None:
@@ -155,8 +179,7 @@ def solve_min_cost_flow(
                 proc.stdin.flush()
             except OSError:  # the child already died: its error is read below
                 pass
-            if on_wait is not None:
-                on_wait()
+            on_wait()
             err = _wait(proc)
         status_file = os.path.join(folder, "status.txt")
         if proc is not None and proc.returncode == 0 and os.path.exists(status_file):
@@ -172,7 +195,10 @@ def solve_min_cost_flow(
             )
         return _here({name: np.load(os.path.join(folder, f"{name}.npy")) for name in _NAMES})
     finally:
+        _stop(proc)
         shutil.rmtree(folder, ignore_errors=True)
+        with _LIVE_LOCK:
+            _LIVE.pop(folder, None)
 
 
 def _die_with_parent() -> None:
