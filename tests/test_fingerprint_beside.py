@@ -3,6 +3,7 @@ fingerprint, the same plan, the same verdict."""
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import pytest
@@ -108,6 +109,7 @@ def test_check_inputs_of_other_tables_or_another_policy_are_not_used() -> None:
     assert check(problem, result, inputs=fresh).verdict() == plain.verdict()
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="the flow's child runs `python -P` (3.11)")
 def test_the_checks_inputs_wait_for_the_flows_child(monkeypatch: pytest.MonkeyPatch) -> None:
     """With the flow in a child process, the engine's wait sets the event the thread waits
     for (not only the end of the solve): the check's inputs are made while the child solves."""
@@ -142,3 +144,29 @@ def test_waiting_sets_only_the_enclosing_event() -> None:
     inside.clear()
     control.waiting()
     assert not inside.is_set()
+
+
+def test_the_check_names_a_movers_bad_input_before_bad_coverage() -> None:
+    """Derived by the check itself, the units part (coverage) comes after the movers' rules,
+    as it always did: with both broken, the mover's unparsable competencies are named."""
+    from types import SimpleNamespace
+
+    from asn_balance.model.errors import InputError
+    from conftest import make_problem
+
+    good = make_problem(
+        [{"employee_id": "E1", "position_id": "P1"}, {"employee_id": "E2", "position_id": "P1"}],
+        [{"position_id": "P1", "unit_id": "U1"}, {"position_id": "P2", "unit_id": "U2"}],
+        units=[{"unit_id": "U1", "coverage": ""}, {"unit_id": "U2", "coverage": ""}],
+    )
+    employees = good.employees.copy()
+    employees.loc[0, "competencies"] = "analisis:??"
+    units = good.units.copy()
+    units.loc[0, "coverage"] = "nonsense"
+    broken = SimpleNamespace(
+        employees=employees, positions=good.positions, tasks=good.tasks, units=units, policy=good.policy
+    )
+    with pytest.raises(InputError) as caught:
+        check(broken, {"E1": "P2"})
+    message = str(caught.value)
+    assert "bad_competencies" in message and "coverage" not in message, message

@@ -247,6 +247,7 @@ class _Beside:
         self.problem = problem
         self.inputs: CheckInputs | None = None
         self.idle = threading.Event()
+        self.skip = False  # the solve failed: no check to prepare for
         self.thread = threading.Thread(target=self._run, name="asn-balance-fingerprint", daemon=True)
         self.thread.start()
 
@@ -258,12 +259,16 @@ class _Beside:
         except Exception:
             log.debug("fingerprint beside the compile failed", exc_info=True)
         self.idle.wait()  # not beside the compile or an in-process flow: they would wait for the lock
+        if self.skip:
+            return
         try:
             self.inputs = check_inputs(self.problem, self.problem.policy.as_run())
         except Exception:
             log.debug("the check's inputs beside the solve failed", exc_info=True)
 
-    def join(self) -> None:
+    def join(self, skip: bool = False) -> None:
+        """Wait for the thread; ``skip``: without making the check's inputs if not begun."""
+        self.skip = self.skip or skip
         self.idle.set()
         self.thread.join()
 
@@ -484,7 +489,7 @@ def solve(
     # a deterministic search ignores the wall clock: its budget is time_limit
     end = None if deterministic else deadline
     run = _Run()
-    hashing = _fingerprint_beside(problem)  # the input-side work beside the solve
+    hashing: _Beside | None = None  # the input-side work beside the solve (started below)
 
     def work() -> EngineSolution | None:
         with deterministic_search(deterministic, time_limit):
@@ -531,13 +536,16 @@ def solve(
         run.incumbent = incumbent
         if watch is not None:
             watch.start()
+        failed = True
         try:
+            hashing = _fingerprint_beside(problem)
             sol, interrupted, timed_out = _interruptible(work, give_up=end)
+            failed = False
         finally:
             if watch is not None:
                 watch.close()
             if hashing is not None:  # the fingerprint (for the evaluation) and the check's inputs
-                hashing.join()
+                hashing.join(skip=failed)
     from_incumbent = sol is None and incumbent.best is not None
     if from_incumbent and run.comp is not None:
         # the engine did not end in time (or was stopped): its best so far, ties settled
@@ -555,7 +563,9 @@ def solve(
             else "the compile did not finish within the time limit: the plan, if any, is the standing plan "
             "(nobody moves)"
         )
-        return _standing_result(problem, extra, lang, t0, stopped_by)
+        return _standing_result(
+            problem, extra, lang, t0, stopped_by, None if hashing is None else hashing.inputs
+        )
     weighted = not (problem.policy.lexicographic and not comp.model.has_side)
     best = _best(sol, run.standing, weighted)
     if best is None:  # nothing from the engine in time, and no standing plan
@@ -597,7 +607,12 @@ def solve(
 
 
 def _standing_result(
-    problem: Problem, extra: dict[str, Any], lang: str, started: float, stopped_by: str
+    problem: Problem,
+    extra: dict[str, Any],
+    lang: str,
+    started: float,
+    stopped_by: str,
+    inputs: CheckInputs | None = None,
 ) -> Result:
     """The result when the compile did not finish: the plan where nobody moves if the
     independent check accepts it (status ``feasible``, no bound), else no plan (``time_limit``)."""
@@ -609,7 +624,7 @@ def _standing_result(
     result = evaluate_moves(problem, empty, empty, status="feasible", solver="standing", solver_stats=stats,
                             extra={**extra, "tolerance": 0.0}, lang=lang, started=started)  # fmt: skip
     try:
-        verdict = check(problem, result).verdict()
+        verdict = check(problem, result, inputs=inputs).verdict()
     except InputError as e:  # the checker reads the tables more strictly than validation
         verdict = {"ok": False, "verified": False, "doubts": ["not_checked"], "error": str(e)}
     if verdict.get("ok"):

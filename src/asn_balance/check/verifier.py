@@ -194,6 +194,12 @@ def check_inputs(problem: ProblemLike, policy: Policy | None = None) -> CheckInp
         unknown period, unparsable policy columns or coverage.
     """
     policy = problem.policy if policy is None else policy
+    first = _inputs_of_people(problem, policy)
+    return dataclasses.replace(first, **_inputs_of_units(problem, first))
+
+
+def _inputs_of_people(problem: ProblemLike, policy: Policy) -> CheckInputs:
+    """:func:`check_inputs` up to the policy columns per employee (no units part yet)."""
     emp, pos = problem.employees, problem.positions
     emp_ids = _unique_index(_ids(emp["employee_id"]), "employees", _rows(emp))
     pos_rows = _rows(pos)
@@ -213,7 +219,7 @@ def check_inputs(problem: ProblemLike, policy: Policy | None = None) -> CheckInp
         pid=pos_ids.to_numpy(dtype=object),
         unit=unit,
     )
-    units = _units_table(problem)
+    none = np.zeros(0, dtype=np.int64)
     return CheckInputs(
         tables=_tables(problem),
         policy=policy,
@@ -225,10 +231,21 @@ def check_inputs(problem: ProblemLike, policy: Policy | None = None) -> CheckInp
         fte=fte,
         staff_before=np.bincount(cur_pos[here], weights=fte[here], minlength=len(pos_ids)).astype(float),
         ctx=ctx,
-        units=units,
-        asks=_coverage_asks(units),
-        pairs=_spouse_pairs(ctx.people, unit, cur_pos),
+        units=None,
+        asks=pd.DataFrame(),
+        pairs=(none, none),
     )
+
+
+def _inputs_of_units(problem: ProblemLike, first: CheckInputs) -> dict[str, Any]:
+    """The units part of :func:`check_inputs`: the units table, its coverage asks (which may
+    raise on unparsable coverage) and the spouse pairs of one unit before the plan."""
+    units = _units_table(problem)
+    return {
+        "units": units,
+        "asks": _coverage_asks(units),
+        "pairs": _spouse_pairs(first.ctx.people, first.ctx.unit, first.cur_pos),
+    }
 
 
 def _check_rules(
@@ -244,7 +261,9 @@ def _check_rules(
     """
     policy = problem.policy
     plan_df = _plan_frame(plan)
-    inp = inputs if inputs is not None and inputs.fits(problem, policy) else check_inputs(problem, policy)
+    given = inputs is not None and inputs.fits(problem, policy)
+    # derived here, the units part comes after the movers' rules (their input errors first)
+    inp = inputs if inputs is not None and given else _inputs_of_people(problem, policy)
     emp, pos, ctx = problem.employees, problem.positions, inp.ctx
     emp_ids, pos_ids, cur_pos, fte = inp.emp_ids, inp.pos_ids, inp.cur_pos, inp.fte
     n_pos, need, staff_before, unit = len(pos_ids), inp.need, inp.staff_before, ctx.unit
@@ -278,6 +297,8 @@ def _check_rules(
     moves = int(np.count_nonzero(after_pos != cur_pos))
     there = after_pos >= 0
     staff_after = np.bincount(after_pos[there], weights=fte[there], minlength=n_pos).astype(float)
+    if not given:
+        inp = dataclasses.replace(inp, **_inputs_of_units(problem, inp))
     units, asks, pairs = inp.units, inp.asks, inp.pairs
     cover_after = _coverage_counts(asks, unit, emp, after_pos)
     round_, round_note = _round_of(revision, ctx, cur_pos, after_pos)

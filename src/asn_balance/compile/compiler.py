@@ -202,9 +202,9 @@ def compile_problem(
     if priced.any():
         arc_cost = priced[src]
         arc_cost -= np.repeat(stay[first], per)  # fit_w * shortfall - stay of the group's movers
-    else:  # no arc priced (no standard, or no fit weight): 0.0 - stay, without the gather
+    else:  # no arc priced (no standard, or no fit weight): zero - stay, without the gather
         arc_cost = np.repeat(stay[first].astype(float), per)
-        np.subtract(0.0, arc_cost, out=arc_cost)
+        np.subtract(fit_w * 0.0, arc_cost, out=arc_cost)  # the zero's sign as the gather's
     del src, priced
     tracked = qual_code[first] > 0
     if tracked.any():  # coverage needs the unit a qualified mover goes to: split its classes by unit
