@@ -55,22 +55,28 @@ def test_ctrl_c_in_the_cli_writes_the_plan_so_far(
     data = tmp_path / "data"
     synth.write_csv_folder(frames, data)
     out = tmp_path / "plan.json"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "asn_balance",
-            "plan",
-            str(data),
-            "--out",
-            str(out),
-            "--time-limit",
-            "120",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # as on a terminal: a test runner started in the background (nohup, `&`, some CI runners)
+    # hands its children SIGINT ignored, and the CLI rightly keeps ignoring it then
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "asn_balance",
+                "plan",
+                str(data),
+                "--out",
+                str(out),
+                "--time-limit",
+                "120",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    finally:
+        signal.signal(signal.SIGINT, inherited)
     time.sleep(10.0)  # reading, compiling and the first flows
     proc.send_signal(signal.SIGINT)
     try:
