@@ -489,7 +489,7 @@ def solve(
     # a deterministic search ignores the wall clock: its budget is time_limit
     end = None if deterministic else deadline
     run = _Run()
-    hashing: _Beside | None = None  # the input-side work beside the solve (started below)
+    beside: _Beside | None = None  # the input-side work beside the solve (started below)
 
     def work() -> EngineSolution | None:
         with deterministic_search(deterministic, time_limit):
@@ -511,7 +511,7 @@ def solve(
                 return solve_lexicographic(
                     comp.model, tolerance=problem.policy.balance_tolerance, time_limit=left
                 )
-            with nullcontext() if hashing is None else control.idle_beside(hashing.idle):
+            with nullcontext() if beside is None else control.idle_beside(beside.idle):
                 return solve_model(
                     comp.model,
                     time_limit=time_limit,
@@ -538,14 +538,14 @@ def solve(
             watch.start()
         failed = True
         try:
-            hashing = _fingerprint_beside(problem)
+            beside = _fingerprint_beside(problem)
             sol, interrupted, timed_out = _interruptible(work, give_up=end)
             failed = False
         finally:
             if watch is not None:
                 watch.close()
-            if hashing is not None:  # the fingerprint (for the evaluation) and the check's inputs
-                hashing.join(skip=failed)
+            if beside is not None:  # the fingerprint (for the evaluation) and the check's inputs
+                beside.join(skip=failed)
     from_incumbent = sol is None and incumbent.best is not None
     if from_incumbent and run.comp is not None:
         # the engine did not end in time (or was stopped): its best so far, ties settled
@@ -564,7 +564,7 @@ def solve(
             "(nobody moves)"
         )
         return _standing_result(
-            problem, extra, lang, t0, stopped_by, None if hashing is None else hashing.inputs
+            problem, extra, lang, t0, stopped_by, None if beside is None else beside.inputs
         )
     weighted = not (problem.policy.lexicographic and not comp.model.has_side)
     best = _best(sol, run.standing, weighted)
@@ -603,7 +603,7 @@ def solve(
             "the weighted objective was used"
         )
     result = evaluate_solution(problem, comp, best, lang=lang, extra=extra, started=t0)
-    return _checked(problem, result, None if hashing is None else hashing.inputs)
+    return _checked(problem, result, None if beside is None else beside.inputs)
 
 
 def _standing_result(
@@ -616,17 +616,11 @@ def _standing_result(
 ) -> Result:
     """The result when the compile did not finish: the plan where nobody moves if the
     independent check accepts it (status ``feasible``, no bound), else no plan (``time_limit``)."""
-    from .check.verifier import check
-    from .model.errors import InputError
-
     empty = np.zeros(0, dtype=np.int64)
     stats: dict[str, float | int | str] = {"stopped_by": stopped_by, "plan_from": "standing"}
     result = evaluate_moves(problem, empty, empty, status="feasible", solver="standing", solver_stats=stats,
                             extra={**extra, "tolerance": 0.0}, lang=lang, started=started)  # fmt: skip
-    try:
-        verdict = check(problem, result, inputs=inputs).verdict()
-    except InputError as e:  # the checker reads the tables more strictly than validation
-        verdict = {"ok": False, "verified": False, "doubts": ["not_checked"], "error": str(e)}
+    verdict = _verdict(problem, result, inputs)
     if verdict.get("ok"):
         result.info["check"] = verdict
         return result
@@ -703,12 +697,17 @@ def _checked(problem: Problem, result: Result, inputs: CheckInputs | None = None
     """
     if not result.has_plan:
         return result
+    result.info["check"] = _verdict(problem, result, inputs)
+    return result
+
+
+def _verdict(problem: Problem, result: Result, inputs: CheckInputs | None) -> dict[str, Any]:
+    """:func:`asn_balance.check`'s verdict on the result's plan; ``not_checked`` when the
+    checker, which reads the tables more strictly than validation, refuses them."""
     from .check.verifier import check
     from .model.errors import InputError
 
     try:
-        verdict = check(problem, result, inputs=inputs).verdict()
-    except InputError as e:  # the checker reads the tables more strictly than validation
-        verdict = {"ok": False, "verified": False, "doubts": ["not_checked"], "error": str(e)}
-    result.info["check"] = verdict
-    return result
+        return check(problem, result, inputs=inputs).verdict()
+    except InputError as e:
+        return {"ok": False, "verified": False, "doubts": ["not_checked"], "error": str(e)}

@@ -152,7 +152,7 @@ def _tables(problem: ProblemLike) -> tuple[object, ...]:
 @dataclasses.dataclass(frozen=True, eq=False)
 class CheckInputs:
     """What :func:`check` derives from a problem's tables under a policy before it reads a
-    plan: the ids, the workload and need, the FTE and staff before the plan, the policy
+    plan: the ids, the staff need, the FTE and staff before the plan, the policy
     columns per employee, the units' coverage asks and the spouse pairs.
 
     Made by :func:`check_inputs`; :func:`check` given them (``inputs=``) uses them only for
@@ -166,7 +166,6 @@ class CheckInputs:
     emp_ids: pd.Index
     pos_ids: pd.Index
     cur_pos: npt.NDArray[np.int64]
-    workload: npt.NDArray[np.float64]
     need: npt.NDArray[np.float64]
     fte: npt.NDArray[np.float64]
     staff_before: npt.NDArray[np.float64]
@@ -226,7 +225,6 @@ def _inputs_of_people(problem: ProblemLike, policy: Policy) -> CheckInputs:
         emp_ids=emp_ids,
         pos_ids=pos_ids,
         cur_pos=cur_pos,
-        workload=workload,
         need=workload / float(policy.effective_hours),
         fte=fte,
         staff_before=np.bincount(cur_pos[here], weights=fte[here], minlength=len(pos_ids)).astype(float),

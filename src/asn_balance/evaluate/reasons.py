@@ -157,7 +157,9 @@ def _text(values: npt.ArrayLike) -> ObjArray:
     v = np.asarray(values, dtype=object)
     codes, uniq = pd.factorize(v)  # missing values: -1, worded one by one
     if not all(type(u) is str for u in uniq):
-        return np.array([str(x) for x in v.tolist()] + [""], dtype=object)[:-1]
+        each: ObjArray = np.empty(len(v), dtype=object)
+        each[:] = [str(x) for x in v.tolist()]
+        return each
     texts = np.empty(len(uniq) + 1, dtype=object)
     texts[:-1] = list(uniq)
     out: ObjArray = texts[codes]

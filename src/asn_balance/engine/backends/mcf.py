@@ -118,15 +118,6 @@ def _end_live() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _wait(proc: subprocess.Popen[str]) -> str:
-    """The child's standard error once it has ended (the calling thread waits without the lock)."""
-    try:
-        _, err = proc.communicate()
-    finally:
-        _stop(proc)  # the wait was broken off: the child must not outlive it
-    return err or ""
-
-
 def solve_min_cost_flow(
     network: dict[str, IntArray], on_wait: Callable[[], None] | None = None
 ) -> tuple[str, IntArray | None, int]:
@@ -180,7 +171,7 @@ def solve_min_cost_flow(
             except OSError:  # the child already died: its error is read below
                 pass
             on_wait()
-            err = _wait(proc)
+            err = proc.communicate()[1] or ""  # waits without the lock; stopped below if broken off
         status_file = os.path.join(folder, "status.txt")
         if proc is not None and proc.returncode == 0 and os.path.exists(status_file):
             status, cost = Path(status_file).read_text(encoding="ascii").split()
