@@ -100,7 +100,7 @@ def test_a_failing_child_is_replaced_by_the_solve_here(
     net = _network(5)
     expected = mcf.solve_min_cost_flow(_copy(net))
 
-    def broken(folder: str) -> subprocess.Popen[str]:
+    def broken(folder: str, hub: int | None = None) -> subprocess.Popen[str]:
         return subprocess.Popen(
             [sys.executable, "-c", "import sys; sys.stderr.write('no memory'); sys.exit(9)"],
             stdin=subprocess.PIPE,
@@ -144,7 +144,7 @@ def test_no_child_without_work_beside_it(monkeypatch: pytest.MonkeyPatch) -> Non
     set, the flow is solved here: a loop of flows (the Lagrangian) pays no child per flow."""
     started: list[str] = []
     monkeypatch.setattr(mcf, "SEPARATE_ARCS", 0)
-    monkeypatch.setattr(mcf, "_start", lambda folder: started.append(folder))
+    monkeypatch.setattr(mcf, "_start", lambda folder, hub=None: started.append(folder))
     assert mcf.solve_min_cost_flow(_network(6))[0] == "OPTIMAL"
     t = synth.generate(300, seed=2)
     model = compile_problem(Problem.from_frames(t["employees"], t["positions"], t["tasks"])).model
@@ -168,8 +168,8 @@ def test_files_that_cannot_be_written_are_solved_here(
     started: list[subprocess.Popen[str]] = []
     real_start = mcf._start
 
-    def start(folder: str) -> subprocess.Popen[str] | None:
-        proc = real_start(folder)
+    def start(folder: str, hub: int | None = None) -> subprocess.Popen[str] | None:
+        proc = real_start(folder, hub)
         assert proc is not None
         started.append(proc)
         return proc

@@ -319,7 +319,7 @@ def _solve_once(
     del tails, heads, caps_, costs  # freed once OR-Tools (or the child's files) holds them
     # in a child process when the caller has work to do beside it (and the network is large)
     on_wait = control.waiting if control.idle_wanted() else None
-    status, flows, flow_cost = solve_min_cost_flow(network, on_wait=on_wait)
+    status, flows, flow_cost = solve_min_cost_flow(network, on_wait=on_wait, hub=sink)
     if status == "INFEASIBLE":
         return _diagnose(model, t0)
     if status != "OPTIMAL" or flows is None:

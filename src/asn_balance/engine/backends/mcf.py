@@ -14,6 +14,17 @@ the child fail in any way (it cannot start, it is killed, it writes nothing), or
 not be written, the flow is solved in this process instead and a warning is logged. A
 process that exits while a child solves (a run given up at its deadline) ends the child and
 removes its folder at exit; on Linux the child also dies with the thread that started it.
+
+Given a *hub* (the flow's sink, which every part of the network reaches), the network is
+first cut at the hub into its connected parts and each part is solved on its own with its
+own copy of the hub. That is exact: a part's net flow into the hub is fixed by the part's
+own supplies, so the parts' flows add up to a feasible flow of the whole, and since the
+parts share no arc its cost is the sum of the parts' optimal costs, the least there is.
+It is also fast: OR-Tools' cost scaling on the whole network pays for its largest part in
+every part. At 5,000,000 employees (78 parts, one jabatan or a few each, the largest with
+15 % of the 8.5 million arcs) the solves take about 9 s together where the whole network
+took about 40 s. Parts of fewer than :data:`PART_ARCS` arcs are solved together, a few at a
+time, so that thousands of tiny parts do not cost one solver each.
 """
 
 from __future__ import annotations
@@ -36,7 +47,7 @@ import numpy as np
 import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 
-__all__ = ["SEPARATE_ARCS", "solve_min_cost_flow"]
+__all__ = ["PART_ARCS", "SEPARATE_ARCS", "solve_min_cost_flow"]
 
 log = logging.getLogger(__name__)
 
@@ -48,21 +59,105 @@ SEPARATE_ARCS = 2_000_000
 _NAMES = ("tails", "heads", "caps", "costs", "supply")
 
 
-def _here(arrays: dict[str, IntArray]) -> tuple[str, IntArray | None, int]:
-    """Solve in this process; ``arrays`` is emptied once OR-Tools holds the network."""
+#: Parts of the network (cut at the hub) of fewer arcs than this are solved together, up to
+#: about this many arcs at a time; larger parts are solved one by one.
+PART_ARCS = 20_000
+#: Rounds of the labelling of the parts: a network whose labels have not settled by then
+#: (a very long chain of nodes) is solved whole.
+_LABEL_ROUNDS = 64
+
+
+def _whole(
+    tails: IntArray, heads: IntArray, caps: IntArray, costs: IntArray, supply: IntArray
+) -> tuple[str, IntArray | None, int]:
     mcf = min_cost_flow.SimpleMinCostFlow()
-    tails = arrays["tails"]
-    mcf.add_arcs_with_capacity_and_unit_cost(tails, arrays["heads"], arrays["caps"], arrays["costs"])
-    n_arcs = len(tails)
-    del tails
-    supply = arrays["supply"]
+    mcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
     mcf.set_nodes_supplies(np.arange(len(supply), dtype=np.int64), supply)
-    arrays.clear()
-    del supply
     status = mcf.solve()
     if status != mcf.OPTIMAL:
         return status.name, None, 0
-    return status.name, mcf.flows(np.arange(n_arcs, dtype=np.int64)), int(mcf.optimal_cost())
+    return status.name, mcf.flows(np.arange(len(tails), dtype=np.int64)), int(mcf.optimal_cost())
+
+
+def _labels(tails: IntArray, heads: IntArray, n_nodes: int, hub: int) -> IntArray | None:
+    """Per node, the smallest node number of its connected part of the network without the
+    hub's arcs (the hub's own number for the hub), or None if that did not settle."""
+    keep = (tails != hub) & (heads != hub)
+    t, h = tails[keep], heads[keep]
+    label = np.arange(n_nodes, dtype=np.int64)
+    for _ in range(_LABEL_ROUNDS):
+        low = np.minimum(label[t], label[h])
+        new = label.copy()
+        np.minimum.at(new, t, low)
+        np.minimum.at(new, h, low)
+        new = new[new]  # a label is a node of the same part: follow it (twice) to its own label
+        new = new[new]
+        if np.array_equal(new, label):  # equal at both ends of every arc: one label per part
+            return label
+        label = new
+    return None
+
+
+def _parts(tails: IntArray, heads: IntArray, n_nodes: int, hub: int) -> tuple[IntArray, IntArray] | None:
+    """Per arc and per node the solve it belongs to (the hub: -1), or None when the network
+    is one part (or its parts could not be told)."""
+    label = _labels(tails, heads, n_nodes, hub)
+    if label is None:
+        return None
+    _, comp = np.unique(label, return_inverse=True)
+    comp = comp.ravel().astype(np.int64)
+    n_comp = int(comp.max()) + 1
+    arc_comp = comp[np.where(tails == hub, heads, tails)]
+    size = np.bincount(arc_comp, minlength=n_comp)
+    size[comp[hub]] = 0  # the hub alone (only arcs from the hub to itself): no part of its own
+    if int((size > 0).sum()) <= 1:
+        return None
+    # the largest parts alone; the small ones packed in order into solves of about PART_ARCS
+    order = np.argsort(-size, kind="stable")
+    big = size[order] >= PART_ARCS
+    solve_of = np.empty(n_comp, dtype=np.int64)
+    n_big = int(big.sum())
+    solve_of[order[:n_big]] = np.arange(n_big, dtype=np.int64)
+    small = order[n_big:]
+    solve_of[small] = n_big + np.cumsum(size[small]) // PART_ARCS
+    node_solve = solve_of[comp]
+    node_solve[hub] = -1
+    return solve_of[arc_comp], node_solve
+
+
+def _here(arrays: dict[str, IntArray], hub: int | None = None) -> tuple[str, IntArray | None, int]:
+    """Solve in this process, part by part when cut at ``hub``; ``arrays`` is emptied."""
+    tails, heads, caps, costs, supply = (arrays[k] for k in _NAMES)
+    arrays.clear()
+    n_nodes = len(supply)
+    parts = None if hub is None or not 0 <= hub < n_nodes else _parts(tails, heads, n_nodes, hub)
+    if parts is None:
+        return _whole(tails, heads, caps, costs, supply)
+    arc_solve, node_solve = parts
+    n_solves = int(max(arc_solve.max(), node_solve.max())) + 1
+    arcs_by = np.argsort(arc_solve, kind="stable")
+    arc_at = np.searchsorted(arc_solve[arcs_by], np.arange(n_solves + 1))
+    nodes_by = np.argsort(node_solve, kind="stable")[1:]  # the hub (-1) first, left out
+    node_at = np.searchsorted(node_solve[nodes_by], np.arange(n_solves + 1))
+    local = np.empty(n_nodes, dtype=np.int64)  # a node's number within its solve
+    local[nodes_by] = np.arange(len(nodes_by), dtype=np.int64) - np.repeat(node_at[:-1], np.diff(node_at))
+    flows = np.zeros(len(tails), dtype=np.int64)
+    total = 0
+    for j in range(n_solves):
+        a = arcs_by[arc_at[j] : arc_at[j + 1]]
+        v = nodes_by[node_at[j] : node_at[j + 1]]
+        sub_supply = np.append(supply[v], -int(supply[v].sum()))  # the hub's share: what the part sends it
+        if len(a) == 0:
+            if np.any(sub_supply != 0):  # supply with no arc to carry it
+                return "INFEASIBLE", None, 0
+            continue
+        local[hub] = len(v)  # the part's own copy of the hub
+        status, sub_flows, cost = _whole(local[tails[a]], local[heads[a]], caps[a], costs[a], sub_supply)
+        if sub_flows is None:
+            return status, None, 0
+        flows[a] = sub_flows
+        total += cost
+    return "OPTIMAL", flows, total
 
 
 def _scratch(nbytes: int) -> str:
@@ -76,12 +171,12 @@ def _scratch(nbytes: int) -> str:
     return tempfile.mkdtemp(prefix="asn-balance-flow-")
 
 
-def _start(folder: str) -> subprocess.Popen[str] | None:
+def _start(folder: str, hub: int | None = None) -> subprocess.Popen[str] | None:
     env = {**os.environ, "NUMPY_MADVISE_HUGEPAGE": os.environ.get("NUMPY_MADVISE_HUGEPAGE", "0")}
     try:
         return subprocess.Popen(
             # -P: the script's folder (the engine's modules) is not put on the import path
-            [sys.executable, "-P", __file__, folder, str(os.getpid())],
+            [sys.executable, "-P", __file__, folder, str(os.getpid()), "-1" if hub is None else str(hub)],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -119,7 +214,7 @@ def _end_live() -> None:
 
 
 def solve_min_cost_flow(
-    network: dict[str, IntArray], on_wait: Callable[[], None] | None = None
+    network: dict[str, IntArray], on_wait: Callable[[], None] | None = None, *, hub: int | None = None
 ) -> tuple[str, IntArray | None, int]:
     """Solve ``min sum(costs * flow)`` on the arcs ``tails[i] -> heads[i]`` with capacities
     ``caps`` and node supplies ``supply`` (node ``k`` is ``k``) with OR-Tools.
@@ -133,6 +228,10 @@ def solve_min_cost_flow(
     on_wait : callable, optional
         Called when this thread starts waiting for the child process. Without it the flow
         is solved here: the child pays only when somebody uses the free interpreter.
+    hub : int, optional
+        A node that every part of the network reaches (the sink): the network is cut there
+        into its connected parts, each solved on its own (the same optimal cost; the flows
+        may be another optimum of the same cost).
 
     Returns
     -------
@@ -144,11 +243,11 @@ def solve_min_cost_flow(
         Its cost, ``sum(costs * flows)`` (0 without a flow).
     """
     if on_wait is None or len(network["tails"]) < SEPARATE_ARCS or sys.version_info < (3, 11):  # -P: 3.11
-        return _here(network)
+        return _here(network, hub)
     folder = _scratch(sum(int(a.nbytes) for a in network.values()))
     proc: subprocess.Popen[str] | None = None
     try:
-        proc = _start(folder)
+        proc = _start(folder, hub)
         with _LIVE_LOCK:
             _LIVE[folder] = proc
         try:
@@ -159,7 +258,7 @@ def solve_min_cost_flow(
         except OSError as e:  # no room for the files: here, from the arrays still held
             log.warning("the min-cost flow's files could not be written (%s): solved in this process", e)
             _stop(proc)
-            return _here(network)
+            return _here(network, hub)
         network.clear()
         t = time.perf_counter()
         err = ""
@@ -184,7 +283,7 @@ def solve_min_cost_flow(
                 proc.returncode,
                 f": {err.strip()[-500:]}" if err.strip() else "",
             )
-        return _here({name: np.load(os.path.join(folder, f"{name}.npy")) for name in _NAMES})
+        return _here({name: np.load(os.path.join(folder, f"{name}.npy")) for name in _NAMES}, hub)
     finally:
         _stop(proc)
         shutil.rmtree(folder, ignore_errors=True)
@@ -204,7 +303,7 @@ def _die_with_parent() -> None:
         pass
 
 
-def _child(folder: str, parent: int) -> int:
+def _child(folder: str, parent: int, hub: int | None = None) -> int:
     """The child process: wait for the parent's go (a line on standard input; it writes the
     network meanwhile), solve the network in ``folder``, write ``flows.npy`` and then
     ``status.txt`` (OR-Tools' status name and the optimal cost). It ignores Ctrl-C (its parent
@@ -215,7 +314,7 @@ def _child(folder: str, parent: int) -> int:
         return 3
     if not sys.stdin.readline().strip():  # the parent closed the pipe: nothing to solve
         return 4
-    status, flows, cost = _here({k: np.load(os.path.join(folder, f"{k}.npy")) for k in _NAMES})
+    status, flows, cost = _here({k: np.load(os.path.join(folder, f"{k}.npy")) for k in _NAMES}, hub)
     if flows is not None:
         np.save(os.path.join(folder, "flows.npy"), flows)
     Path(folder, "status.tmp").write_text(f"{status} {cost}", encoding="ascii")
@@ -224,4 +323,5 @@ def _child(folder: str, parent: int) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_child(sys.argv[1], int(sys.argv[2])))
+    _hub = int(sys.argv[3]) if len(sys.argv) > 3 else -1
+    sys.exit(_child(sys.argv[1], int(sys.argv[2]), None if _hub < 0 else _hub))
