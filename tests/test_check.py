@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from asn_balance.check import CheckReport, Violation, balance_of, check, objective_of
 from asn_balance.model.domain import PERIOD_FACTORS, education_rank, grade_rank, parse_competencies
@@ -559,3 +561,39 @@ def test_agrees_with_naive_checker(seed: int) -> None:
     assert report.moves == moves
     assert report.ok == (not found)
     assert report.objective == pytest.approx(balance + problem.policy.move_cost * moves)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["P1", "P2", "P9", None]),
+            st.one_of(st.none(), st.floats(0, 1e3)),
+            st.sampled_from(["tahun", "bulan", "minggu", "hari", "sekali", None, float("nan")]),
+            st.one_of(st.none(), st.floats(0, 1e3)),
+        ),
+        max_size=30,
+    ),
+    custom=st.booleans(),
+)
+def test_workload_from_tasks_against_rows(rows: list[tuple[Any, Any, Any, Any]], custom: bool) -> None:
+    """Each task row by itself: volume x period factor x norm / 60 summed per position; a row
+    with a missing or unknown period, volume or norm adds nothing; positions without tasks
+    get nan (each distinct period is looked up once)."""
+    from asn_balance.model.abk import workload_from_tasks
+
+    factors = {"tahun": 1.0, "bulan": 12.0, "minggu": 52.0, "hari": 230.0} if custom else None
+    table = PERIOD_FACTORS if factors is None else factors
+    frame = pd.DataFrame(rows, columns=["position_id", "volume", "period", "norm_minutes"], dtype=object)
+    got = workload_from_tasks(frame, pd.Index(["P1", "P2", "P3"]), factors)
+    for k, pid in enumerate(["P1", "P2", "P3"]):
+        mine = [r for r in rows if r[0] == pid]
+        if not mine:
+            assert np.isnan(got[k])
+            continue
+        total = 0.0
+        for _, volume, period, norm in mine:
+            factor = table.get(period) if isinstance(period, str) else None
+            if volume is not None and norm is not None and factor is not None:
+                total += volume * factor * norm / 60.0
+        assert got[k] == pytest.approx(total, rel=1e-12, abs=1e-9)

@@ -50,7 +50,10 @@ def workload_from_tasks(
     if tasks is None or len(tasks) == 0:
         return out
     table = PERIOD_FACTORS if factors is None else factors
-    factor = pd.Series(tasks["period"].to_numpy(dtype=object)).map(dict(table)).to_numpy(dtype=float)
+    # each distinct period looked up once (a few of them in millions of rows)
+    codes, periods = pd.factorize(tasks["period"].to_numpy(dtype=object))
+    per_period = pd.Series(np.asarray(periods, dtype=object)).map(dict(table)).to_numpy(dtype=float)
+    factor = np.where(codes >= 0, per_period[np.maximum(codes, 0)] if len(per_period) else np.nan, np.nan)
     volume = pd.to_numeric(pd.Series(tasks["volume"].to_numpy()), errors="coerce").to_numpy(dtype=float)
     norm = pd.to_numeric(pd.Series(tasks["norm_minutes"].to_numpy()), errors="coerce").to_numpy(dtype=float)
     hours = volume * factor * norm / 60.0
