@@ -145,3 +145,21 @@ def test_checker_workload_reads_each_period_spelling() -> None:
         assert [p.value for p in exc.problems] == ["dekade", "dekade"]
     else:
         raise AssertionError("an unknown period is an input problem")
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 6), st.integers(0, 40)), max_size=25))
+def test_spread_arcs_as_repeats(groups: list[tuple[int, int]]) -> None:
+    """The compile's in-place spread of profile arcs over groups equals the plain repeats."""
+    from asn_balance.compile.compiler import _joined, _spread
+
+    per = np.array([g[0] for g in groups], dtype=np.int64)
+    first = np.array([g[1] for g in groups], dtype=np.int64)
+    arc_g, src, buffer = _spread(per, first)
+    assert np.array_equal(arc_g, np.repeat(np.arange(len(per)), per))
+    offsets = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+    assert np.array_equal(src, np.repeat(first, per) + offsets)
+    assert buffer.dtype == np.float64 and len(buffer) == len(src)
+    lone = np.arange(3)
+    assert _joined([lone, np.zeros(0, dtype=lone.dtype)]) is lone
+    assert np.array_equal(_joined([lone, lone]), np.concatenate([lone, lone]))

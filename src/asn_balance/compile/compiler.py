@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -193,17 +194,15 @@ def compile_problem(
     # arcs of regular groups, vectorised over the profile's arcs
     prof_rep = el.profile[first]
     per = (starts[prof_rep + 1] - starts[prof_rep]).astype(np.int64)
-    # (in place where the arrays are long: at national scale each holds tens of millions of arcs)
-    arc_g = np.repeat(np.arange(n_reg_groups, dtype=np.int64), per)
-    src = np.arange(len(arc_g), dtype=np.int64)
-    src += np.repeat(starts[prof_rep] - (np.cumsum(per) - per), per)
-    arc_c = el.arc_class[src].astype(np.int64, copy=False)
+    arc_g, src, arc_cost = _spread(per, starts[prof_rep])
+    arc_c = el.arc_class.astype(np.int64, copy=False).take(src)
     priced = el.arc_shortfall.astype(float) * fit_w  # priced per profile arc, then spread
     if priced.any():
         arc_cost = priced[src]
-        arc_cost -= np.repeat(stay[first], per)  # fit_w * shortfall - stay of the group's movers
+        arc_cost -= stay[first][arc_g]  # fit_w * shortfall - stay of the group's movers
     else:  # no arc priced (no standard, or no fit weight): zero - stay, without the gather
-        arc_cost = np.repeat(stay[first].astype(float), per)
+        # (into the buffer that held the sources, which are no longer needed)
+        np.take(stay[first].astype(float), arc_g, out=arc_cost)
         np.subtract(fit_w * 0.0, arc_cost, out=arc_cost)  # the zero's sign as the gather's
     del src, priced
     tracked = qual_code[first] > 0
@@ -317,19 +316,20 @@ def compile_problem(
     g_size.append(np.ones(len(homes_c), dtype=np.int64))
     group_home = np.concatenate(g_home).astype(np.int64, copy=False)
     group_size = np.concatenate(g_size).astype(np.int64, copy=False)
-    # one array at a time, its pieces freed before the next (each is as long as the arcs)
-    arc_group = np.concatenate(arcs_g).astype(np.int64, copy=False)
+    # one array at a time, its pieces freed before the next (each is as long as the arcs; a
+    # lone piece, the regular arcs when nobody has wishes or a spouse, is taken as it is)
+    arc_group = _joined(arcs_g).astype(np.int64, copy=False)
     del arcs_g
-    arc_class = np.concatenate(arcs_c).astype(np.int64, copy=False)
+    arc_class = _joined(arcs_c).astype(np.int64, copy=False)
     del arcs_c
-    arc_costs = np.concatenate(arcs_cost).astype(float, copy=False)
+    arc_costs = _joined(arcs_cost).astype(float, copy=False)
     del arcs_cost
-    arc_ticks = np.concatenate(arcs_tick)
+    arc_ticks = _joined(arcs_tick)
     del arcs_tick
 
     # a reward for moving must not be collectable by a move home: take the home out of the class
     move_cost = float(pol.move_cost)
-    neg = np.flatnonzero(move_cost + arc_costs < 0)
+    neg = np.flatnonzero(arc_costs < -move_cost)  # move_cost + cost < 0, without a sum per arc
     if len(neg):
         keep = np.ones(len(arc_group), dtype=bool)
         homes = group_home[arc_group[neg]]
@@ -405,6 +405,39 @@ def compile_problem(
         np.concatenate([group_key, np.full(model.n_groups - n_reg_groups, -1, dtype=np.int64)])
     )
     return Compiled(model, el, employee_group, pair_employees, w)
+
+
+def _spread(per: IntArray, first_arc: IntArray) -> tuple[IntArray, IntArray, npt.NDArray[np.float64]]:
+    """Group ``g`` takes the ``per[g]`` (at least one) profile arcs from ``first_arc[g]`` on:
+    per spread arc its group and its profile arc, and a float buffer of the same length whose
+    memory held the profile arcs (for the caller to overwrite once it has gathered them).
+
+    Filled in place by running sums rather than by repeats: at national scale each array holds
+    56 million arcs, and every fresh one costs its page faults."""
+    total = int(per.sum())
+    arc_g = np.zeros(total, dtype=np.int64)
+    buffer = np.empty(total, dtype=np.float64)
+    src = buffer.view(np.int64)
+    if total == 0:
+        return arc_g, src, buffer
+    if int(per.min()) < 1:
+        raise ValueError("every group spread needs an arc")
+    begin = np.cumsum(per) - per  # where each group's arcs begin
+    arc_g[begin[1:]] = 1
+    np.cumsum(arc_g, out=arc_g)
+    # the profile arcs run on by one within a group and jump to the next group's first
+    src[:] = 1
+    src[begin] = first_arc - np.concatenate([[0], first_arc[:-1] + per[:-1] - 1])
+    np.cumsum(src, out=src)
+    return arc_g, src, buffer
+
+
+def _joined(pieces: list[npt.NDArray[Any]]) -> npt.NDArray[Any]:
+    """The pieces end to end: a lone non-empty piece as it is (no copy)."""
+    full = [x for x in pieces if len(x)]
+    if len(full) == 1 and len(pieces) > 1:
+        return full[0]
+    return np.concatenate(pieces)
 
 
 def _fixed_units(

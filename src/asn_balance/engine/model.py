@@ -203,8 +203,8 @@ class AssignmentModel:
                 raise ValueError("with loads every class must hold exactly one bin")
         if np.any(self.weight <= 0):
             raise ValueError("weight must be positive")
-        if len(self.arc_cost) and float(np.min(self.move_cost + self.arc_cost)) < 0:
-            neg = np.flatnonzero(self.move_cost + self.arc_cost < 0)
+        if len(self.arc_cost) and float(np.min(self.arc_cost)) < -self.move_cost:  # a sum < 0
+            neg = np.flatnonzero(self.arc_cost < -self.move_cost)
             if np.any(self.class_holds(self.arc_class[neg], self.group_home[self.arc_group[neg]])):
                 raise ValueError(
                     "move_cost + arc_cost must be >= 0 on arcs whose class holds the group's home bin: "
