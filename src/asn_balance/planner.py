@@ -224,24 +224,25 @@ class _PlanWatch:
 
 
 #: Employees from which :func:`solve` does the input-side work of the evaluation and of the
-#: independent check in a thread beside the compile and the engine (:class:`_Beside`): the
-#: compile's numpy work leaves the interpreter free much of the time, and a flow from
+#: independent check in a thread beside the engine (:class:`_Beside`): a flow from
 #: :data:`~asn_balance.engine.backends.mcf.SEPARATE_ARCS` arcs runs in a child process that
-#: leaves it free all the time. At 5,000,000 employees the 9 s of hashing hide in the compile
-#: (in one process, 3 pairs: compile then hash 34.6 s, side by side 29.0 s) and the check's
-#: input side (about 10 s) in the flow.
+#: leaves the interpreter free. At 5,000,000 employees the hashing (about 6 s) and the check's
+#: input side (about 6 s) hide in the flow's child (about 10 s). Beside the compile the hashing
+#: slowed it by about 4 s (the two take turns at the interpreter lock): two pairs of national
+#: runs took 80.3 / 82.5 s with the hashing beside the flow against 86.3 / 84.1 s beside the
+#: compile.
 FINGERPRINT_BESIDE = 100_000
 
 
 class _Beside:
-    """The input-side work of a large solve, in a thread beside it: the input's fingerprint
-    (``problem.input_sha256``, cached on the problem for the evaluation) during the compile,
+    """The input-side work of a large solve, in a thread beside it, once the interpreter is
+    free: when the engine waits for its flow's child process
+    (:data:`~asn_balance.engine.backends.mcf.SEPARATE_ARCS` arcs and more; :attr:`idle`, set
+    through :func:`~asn_balance.engine.control.waiting`), else after the solve. It makes the
+    input's fingerprint (``problem.input_sha256``, cached on the problem for the evaluation),
     then the independent check's inputs (:func:`~asn_balance.check.verifier.check_inputs`)
-    under the policy the result will record, once the interpreter is free: when the engine
-    waits for its flow's child process (:data:`~asn_balance.engine.backends.mcf.SEPARATE_ARCS`
-    arcs and more; :attr:`idle`, set through :func:`~asn_balance.engine.control.waiting`), else
-    after the solve. A failure here is only logged: the evaluation and the check do the work
-    again and raise where they always did."""
+    under the policy the result will record. A failure here is only logged: the evaluation and
+    the check do the work again and raise where they always did."""
 
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
@@ -254,13 +255,13 @@ class _Beside:
     def _run(self) -> None:
         from .check.verifier import check_inputs
 
-        try:
-            self.problem.input_sha256  # noqa: B018 - cached on the problem for the evaluation
-        except Exception:
-            log.debug("fingerprint beside the compile failed", exc_info=True)
         self.idle.wait()  # not beside the compile or an in-process flow: they would wait for the lock
         if self.skip:
             return
+        try:
+            self.problem.input_sha256  # noqa: B018 - cached on the problem for the evaluation
+        except Exception:
+            log.debug("fingerprint beside the solve failed", exc_info=True)
         try:
             self.inputs = check_inputs(self.problem, self.problem.policy.as_run())
         except Exception:
