@@ -4,6 +4,8 @@ when a part cannot be fed, and the same plans through the planner."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -64,7 +66,7 @@ def _assert_feasible(net: dict[str, np.ndarray], flows: np.ndarray) -> None:
 
 
 def _whole(net: dict[str, np.ndarray]) -> tuple[str, np.ndarray | None, int]:
-    return mcf._whole(*(net[k].copy() for k in ("tails", "heads", "caps", "costs", "supply")))
+    return mcf._whole([net[k].copy() for k in ("tails", "heads", "caps", "costs", "supply")])
 
 
 @pytest.mark.parametrize("part_arcs", [1, 50, 10**9])
@@ -185,3 +187,84 @@ def test_plans_through_the_cut_flow_are_optimal_and_checked(
     whole = flow.solve_flow(model)
     assert cut.status == whole.status == "optimal"
     assert cut.objective == pytest.approx(whole.objective, abs=1e-6)
+
+
+def test_unbalanced_supplies_get_the_whole_networks_verdict() -> None:
+    """Supplies that do not sum to zero are not cut: OR-Tools' own verdict on the whole."""
+    net, hub = _parts_network(10, n_parts=3, size=8, dense=15)
+    net["supply"][0] += 3
+    assert mcf.solve_min_cost_flow(_copy(net), hub=hub)[0] == _whole(net)[0] != "OPTIMAL"
+
+
+def test_a_long_chain_is_labelled() -> None:
+    """Parts that are long chains of randomly numbered nodes are told apart in a few rounds."""
+    rng = np.random.default_rng(11)
+    n = 20_000
+    perm = rng.permutation(n)
+    tails = np.concatenate([perm[: n // 2 - 1], perm[n // 2 : -1]]).astype(np.int64)  # two chains
+    heads = np.concatenate([perm[1 : n // 2], perm[n // 2 + 1 :]]).astype(np.int64)
+    label = mcf._labels(tails, heads, n + 1, n)
+    assert label is not None
+    assert len(set(label[perm[: n // 2]].tolist())) == 1 and len(set(label[perm[n // 2 :]].tolist())) == 1
+    assert label[perm[0]] == perm[: n // 2].min() and label[perm[-1]] == perm[n // 2 :].min()
+
+
+def test_digests_survive_the_files() -> None:
+    keys = [b"\x01" * 15 + b"\x00", b"\x00" * 16, bytes(range(16))]
+    assert mcf._keys_of(mcf._key_array(keys)) == keys
+
+
+def _count_solves(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    solved: list[int] = []
+    real = mcf._whole
+
+    def spy(arrays: list[np.ndarray]) -> tuple[str, np.ndarray | None, int]:
+        solved.append(len(arrays[0]))
+        return real(arrays)
+
+    monkeypatch.setattr(mcf, "_whole", spy)
+    return solved
+
+
+def test_a_memo_solves_only_the_changed_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A network solved again with one part changed (a flow's next round): only that part is
+    solved; the others' flows come from the memo; the cost is the whole network's."""
+    monkeypatch.setattr(mcf, "PART_ARCS", 1)
+    net, hub = _parts_network(12, n_parts=5, size=10, dense=25)
+    changed = _copy(net)
+    inner = (changed["tails"] < 10) & (changed["heads"] < 10)  # an arc inside the first part
+    changed["costs"][np.flatnonzero(inner)[0]] -= 7
+    best, best_changed = _whole(net)[2], _whole(changed)[2]
+    memo: dict[bytes, tuple[np.ndarray, int]] = {}
+    solved = _count_solves(monkeypatch)
+    first = mcf.solve_min_cost_flow(_copy(net), hub=hub, memo=memo)
+    assert first[0] == "OPTIMAL" and first[2] == best
+    assert len(solved) == 5 and len(memo) == 5
+    solved.clear()
+    again = mcf.solve_min_cost_flow(_copy(changed), hub=hub, memo=memo)
+    assert len(solved) == 1  # the first part only
+    assert again[0] == "OPTIMAL" and again[2] == best_changed
+    assert again[1] is not None
+    _assert_feasible(changed, again[1])
+    assert int(np.dot(again[1], changed["costs"])) == again[2]
+    solved.clear()
+    same = mcf.solve_min_cost_flow(_copy(changed), hub=hub, memo=memo)
+    assert solved == [] and same[2] == again[2]
+    assert same[1] is not None and np.array_equal(same[1], again[1])
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="the child runs `python -P` (3.11)")
+def test_the_child_cuts_at_the_hub_and_uses_the_memo(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the child process: the hub reaches it (its parts come back to the memo) and the
+    memo's parts are not solved there again."""
+    monkeypatch.setattr(mcf, "SEPARATE_ARCS", 0)
+    # (the child has its own PART_ARCS: every generated part there is packed with others)
+    net, hub = _parts_network(13, n_parts=4, size=10, dense=25)
+    memo: dict[bytes, tuple[np.ndarray, int]] = {}
+    first = mcf.solve_min_cost_flow(_copy(net), on_wait=lambda: None, hub=hub, memo=memo)
+    assert first[0] == "OPTIMAL" and first[2] == _whole(net)[2]
+    assert len(memo) >= 1  # the child cut the network and sent its parts back
+    here = mcf.solve_min_cost_flow(_copy(net), hub=hub)
+    assert here[2] == first[2]
+    again = mcf.solve_min_cost_flow(_copy(net), on_wait=lambda: None, hub=hub, memo=memo)
+    assert again[2] == first[2] and again[1] is not None and np.array_equal(again[1], first[1])

@@ -262,6 +262,8 @@ class _Beside:
             self.problem.input_sha256  # noqa: B018 - cached on the problem for the evaluation
         except Exception:
             log.debug("fingerprint beside the solve failed", exc_info=True)
+        if self.skip:  # the solve failed meanwhile
+            return
         try:
             self.inputs = check_inputs(self.problem, self.problem.policy.as_run())
         except Exception:

@@ -202,7 +202,7 @@ def compile_problem(
         arc_cost -= stay[first][arc_g]  # fit_w * shortfall - stay of the group's movers
     else:  # no arc priced (no standard, or no fit weight): zero - stay, without the gather
         # (into the buffer that held the sources, which are no longer needed)
-        np.take(stay[first].astype(float), arc_g, out=arc_cost)
+        np.take(stay[first].astype(float), arc_g, out=arc_cost, mode="clip")  # (valid: no buffered copy)
         np.subtract(fit_w * 0.0, arc_cost, out=arc_cost)  # the zero's sign as the gather's
     del src, priced
     tracked = qual_code[first] > 0

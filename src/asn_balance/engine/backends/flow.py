@@ -121,10 +121,11 @@ def solve_flow(
 
     # the levels up to `held` are one block arc (none where held == lo)
     held = np.minimum(np.maximum(lo, np.minimum(cur, _first_floors(model))), cap)
+    memo: dict[bytes, tuple[IntArray, int]] = {}  # the parts' flows: a round solves the changed parts only
     rounds = 0
     while True:
         rounds += 1
-        sol = _solve_once(model, price, lo, hi, cap, cur, n_units, t0, bin_in_cost, held)
+        sol = _solve_once(model, price, lo, hi, cap, cur, n_units, t0, bin_in_cost, held, memo)
         if isinstance(sol, EngineSolution):
             sol.stats["rounds"] = rounds
             return sol
@@ -205,6 +206,7 @@ def _solve_once(
     t0: float,
     bin_in_cost: npt.NDArray[np.float64] | None = None,
     held: IntArray | None = None,
+    memo: dict[bytes, tuple[IntArray, int]] | None = None,
 ) -> EngineSolution | tuple[IntArray, IntArray]:
     # Nodes: bins, class hubs, signatures (groups with the same move arcs), unplaced groups,
     # the sink. A placed group needs no node of its own: its units start in its home bin with
@@ -319,7 +321,7 @@ def _solve_once(
     del tails, heads, caps_, costs  # freed once OR-Tools (or the child's files) holds them
     # in a child process when the caller has work to do beside it (and the network is large)
     on_wait = control.waiting if control.idle_wanted() else None
-    status, flows, flow_cost = solve_min_cost_flow(network, on_wait=on_wait, hub=sink)
+    status, flows, flow_cost = solve_min_cost_flow(network, on_wait=on_wait, hub=sink, memo=memo)
     if status == "INFEASIBLE":
         return _diagnose(model, t0)
     if status != "OPTIMAL" or flows is None:
