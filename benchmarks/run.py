@@ -102,10 +102,15 @@ def verify(problem: Problem, moves: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+def _asn_balance() -> str:
+    """The console script: on PATH, else beside this interpreter (a venv not activated)."""
+    return shutil.which("asn-balance") or str(Path(sys.executable).with_name("asn-balance"))
+
+
 def run_asn(
     data: Path, work: Path, args: argparse.Namespace, problem: Problem | None, limits: list[str]
 ) -> dict[str, Any]:
-    exe = shutil.which("asn-balance") or str(Path(sys.executable).with_name("asn-balance"))
+    exe = _asn_balance()
     plan = work / "plan.json"
     cmd = [exe, "plan", str(data), "--out", str(plan), "--quiet", "--seed", str(args.seed)]
     if limits:
@@ -465,7 +470,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# {started:%Y-%m-%d %H:%M %Z}  {machine()}")
     print(f"# {cmdline}")
     # warm the page cache of the interpreter and packages once, untimed
-    subprocess.run([shutil.which("asn-balance") or "asn-balance", "--help"], capture_output=True)
+    subprocess.run([_asn_balance(), "--help"], capture_output=True)
 
     all_rows: list[dict[str, Any]] = []
     sections: list[str] = []
