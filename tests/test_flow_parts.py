@@ -243,6 +243,7 @@ def test_a_memo_solves_only_the_changed_parts(monkeypatch: pytest.MonkeyPatch) -
     solved.clear()
     again = mcf.solve_min_cost_flow(_copy(changed), hub=hub, memo=memo)
     assert len(solved) == 1  # the first part only
+    assert len(memo) == 5  # the first part's old flows dropped
     assert again[0] == "OPTIMAL" and again[2] == best_changed
     assert again[1] is not None
     _assert_feasible(changed, again[1])
@@ -268,3 +269,24 @@ def test_the_child_cuts_at_the_hub_and_uses_the_memo(monkeypatch: pytest.MonkeyP
     assert here[2] == first[2]
     again = mcf.solve_min_cost_flow(_copy(net), on_wait=lambda: None, hub=hub, memo=memo)
     assert again[2] == first[2] and again[1] is not None and np.array_equal(again[1], first[1])
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="the child runs `python -P` (3.11)")
+def test_the_child_solves_only_the_parts_the_memo_lacks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parts above the child's PART_ARCS, one of them changed between two solves through the
+    child: the memo keeps the four unchanged parts' digests and the result is the whole's."""
+    monkeypatch.setattr(mcf, "SEPARATE_ARCS", 0)
+    net, hub = _parts_network(14, n_parts=5, size=10, dense=25_000)
+    changed = _copy(net)
+    inner = (changed["tails"] < 10) & (changed["heads"] < 10)
+    changed["costs"][np.flatnonzero(inner)[:50]] -= 9
+    best_changed = _whole(changed)[2]
+    memo: dict[bytes, tuple[np.ndarray, int]] = {}
+    first = mcf.solve_min_cost_flow(_copy(net), on_wait=lambda: None, hub=hub, memo=memo)
+    assert first[0] == "OPTIMAL" and len(memo) == 5
+    before = set(memo)
+    again = mcf.solve_min_cost_flow(_copy(changed), on_wait=lambda: None, hub=hub, memo=memo)
+    assert again[0] == "OPTIMAL" and again[2] == best_changed
+    assert again[1] is not None
+    _assert_feasible(changed, again[1])
+    assert len(set(memo) & before) == 4 and len(memo) == 5

@@ -161,7 +161,7 @@ def _digest(arrays: list[IntArray]) -> bytes:
     h = hashlib.blake2b(digest_size=_KEY_BYTES)
     for x in arrays:
         h.update(np.int64(len(x)).tobytes())
-        h.update(np.ascontiguousarray(x, dtype=np.int64).tobytes())
+        h.update(np.ascontiguousarray(x, dtype=np.int64).data)  # (its buffer, not a copy)
     return h.digest()
 
 
@@ -233,6 +233,10 @@ def _settled(
             cost = int(solved.part_cost[j])
             memo[key] = (flows[seg].copy(), cost)
         total += cost
+    # a round's changes only go one way (caps grow, blocks are listed): parts not in this
+    # network will not come back, and their flows would only hold memory
+    for key in set(memo) - set(solved.keys):
+        del memo[key]
     return solved.status, flows, total
 
 
