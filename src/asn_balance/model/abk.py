@@ -53,7 +53,7 @@ def workload_from_tasks(
     # each distinct period looked up once (a few of them in millions of rows)
     codes, periods = pd.factorize(tasks["period"].to_numpy(dtype=object))
     per_period = pd.Series(np.asarray(periods, dtype=object)).map(dict(table)).to_numpy(dtype=float)
-    factor = np.where(codes >= 0, per_period[np.maximum(codes, 0)] if len(per_period) else np.nan, np.nan)
+    factor = np.append(per_period, np.nan)[codes]  # a missing period (code -1): the nan at the end
     volume = pd.to_numeric(pd.Series(tasks["volume"].to_numpy()), errors="coerce").to_numpy(dtype=float)
     norm = pd.to_numeric(pd.Series(tasks["norm_minutes"].to_numpy()), errors="coerce").to_numpy(dtype=float)
     hours = volume * factor * norm / 60.0

@@ -46,7 +46,7 @@ from ortools.graph.python import min_cost_flow
 
 from .. import control
 from ..model import AssignmentModel, EngineSolution
-from .mcf import solve_min_cost_flow
+from .mcf import Memo, solve_min_cost_flow
 
 __all__ = ["solve_flow"]
 
@@ -121,7 +121,7 @@ def solve_flow(
 
     # the levels up to `held` are one block arc (none where held == lo)
     held = np.minimum(np.maximum(lo, np.minimum(cur, _first_floors(model))), cap)
-    memo: dict[bytes, tuple[IntArray, int]] = {}  # the parts' flows: a round solves the changed parts only
+    memo: Memo = {}  # the parts' flows: a round solves the changed parts only
     rounds = 0
     while True:
         rounds += 1
@@ -206,7 +206,7 @@ def _solve_once(
     t0: float,
     bin_in_cost: npt.NDArray[np.float64] | None = None,
     held: IntArray | None = None,
-    memo: dict[bytes, tuple[IntArray, int]] | None = None,
+    memo: Memo | None = None,
 ) -> EngineSolution | tuple[IntArray, IntArray]:
     # Nodes: bins, class hubs, signatures (groups with the same move arcs), unplaced groups,
     # the sink. A placed group needs no node of its own: its units start in its home bin with

@@ -51,7 +51,7 @@ import numpy as np
 import numpy.typing as npt
 from ortools.graph.python import min_cost_flow
 
-__all__ = ["PART_ARCS", "SEPARATE_ARCS", "solve_min_cost_flow"]
+__all__ = ["PART_ARCS", "SEPARATE_ARCS", "Memo", "solve_min_cost_flow"]
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,8 @@ PART_ARCS = 20_000
 #: is solved whole.
 _LABEL_ROUNDS = 64
 _KEY_BYTES = 16  # a part's digest
+#: A caller's memo of parts solved: a part's digest -> its optimal flows and cost.
+Memo = dict[bytes, tuple[IntArray, int]]
 
 
 @dataclass
@@ -215,7 +217,7 @@ def _here(
 
 
 def _settled(
-    solved: _Solved, memo: dict[bytes, tuple[IntArray, int]] | None, known: Collection[bytes]
+    solved: _Solved, memo: Memo | None, known: Collection[bytes]
 ) -> tuple[str, IntArray | None, int]:
     """The flows and cost of the whole network: the parts left to ``memo`` taken from it, the
     parts solved now put in it."""
@@ -298,7 +300,7 @@ def solve_min_cost_flow(
     on_wait: Callable[[], None] | None = None,
     *,
     hub: int | None = None,
-    memo: dict[bytes, tuple[IntArray, int]] | None = None,
+    memo: Memo | None = None,
 ) -> tuple[str, IntArray | None, int]:
     """Solve ``min sum(costs * flow)`` on the arcs ``tails[i] -> heads[i]`` with capacities
     ``caps`` and node supplies ``supply`` (node ``k`` is ``k``) with OR-Tools.
